@@ -1,0 +1,212 @@
+"""The CPU core (xv6py/cpu/x86.py) on its own, with a hand-built page table:
+every fault reported with the right vector, error code, EIP and CR2, a thousand
+times in a row and across time slices of 1, 1,000 and 100,000 instructions;
+system calls served inside the slice; x87 and SSE state kept per process."""
+
+import struct
+
+import pytest
+
+from xv6py.cpu.x86 import CR4_TSD, X86
+from xv6py.memlayout import KERNBASE
+from xv6py.mmu import (CR0_MP, CR0_PE, CR0_PG, CR0_WP, CR4_OSFXSR, CR4_OSXMMEXCPT, CR4_PSE,
+                       PTE_P, PTE_PS, PTE_U, PTE_W)
+from xv6py.traps import T_DIVIDE, T_GPFLT, T_ILLOP, T_PGFLT, T_SYSCALL
+from unicorn import x86_const as x86c
+
+MB = 1 << 20
+PGDIR, PGTAB, USER = 0x10000, 0x11000, 0x200000
+NOPS = 2500
+TEXT, DATA, RO, SUP = 0x0000, 0x4000, 0x5000, 0x6000   # user pages (text spans 0x0-0x3fff)
+UNMAPPED = 0x00400000
+
+
+class Rig:
+    """An X86 with 16 MiB, a kernel map of 4 MiB pages and a few user pages."""
+
+    def __init__(self):
+        x = self.x86 = X86(16 * MB)
+        w = x.write32
+        for i in range(4):
+            w(PGDIR + 4 * (KERNBASE >> 22) + 4 * i, (i << 22) | PTE_PS | PTE_W | PTE_P)
+        w(PGDIR, PGTAB | PTE_P | PTE_W | PTE_U)
+        for va, flags in ((0x0000, 7), (0x1000, 7), (0x2000, 7), (0x3000, 7),
+                          (DATA, PTE_P | PTE_W | PTE_U), (RO, PTE_P | PTE_U), (SUP, PTE_P | PTE_W),
+                          (0x7000, 7)):
+            w(PGTAB + 4 * (va >> 12), (USER + va) | flags)
+        x.lcr3(PGDIR)
+        x.lcr4(x.rcr4() | CR4_PSE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_TSD)
+        x.lcr0(x.rcr0() | CR0_PE | CR0_MP | CR0_WP | CR0_PG)
+        x.seginit()
+        x.enter_user()
+        self.syscalls = []
+        x.set_trap_handler(self._trap, {T_SYSCALL})
+        self.tf = x.user_frame()
+        x.load(self.tf)
+        x.lcr3(PGDIR)
+
+    def _trap(self, tf):
+        self.syscalls.append(tf.eax)
+
+    def code(self, data: bytes, va: int = 0) -> None:
+        self.x86.ram[USER + va:USER + va + len(data)] = data
+        self.x86.forget_code(USER + (va & ~0xFFF))
+
+    def run_to_fault(self, quantum: int) -> tuple[int, int]:
+        """Run slices of `quantum` until a fault; returns (slices, instructions)."""
+        slices = done = 0
+        while self.x86.fault is None or slices == 0:
+            done += self.x86.run(quantum)
+            slices += 1
+            if slices > 10_000:
+                raise AssertionError("no fault")
+        return slices, done
+
+
+@pytest.fixture(scope="module")
+def rig():
+    return Rig()
+
+
+# (name, code at the fault, trapno, err, cr2 or None, fault offset in the code)
+MATRIX = [
+    ("read not present", b"\xa1" + struct.pack("<I", UNMAPPED), T_PGFLT, 4, UNMAPPED),
+    ("write not present", b"\xc7\x05" + struct.pack("<II", UNMAPPED, 1), T_PGFLT, 6, UNMAPPED),
+    ("write read-only page", b"\xc7\x05" + struct.pack("<II", RO + 8, 1), T_PGFLT, 7, RO + 8),
+    ("read supervisor page", b"\xa1" + struct.pack("<I", SUP), T_PGFLT, 5, SUP),
+    ("write supervisor page", b"\xa3" + struct.pack("<I", SUP + 4), T_PGFLT, 7, SUP + 4),
+    ("read kernel half", b"\xa1" + struct.pack("<I", KERNBASE), T_PGFLT, 5, KERNBASE),
+    ("in", b"\xe4\x60", T_GPFLT, 0, None),
+    ("out", b"\xe6\x80", T_GPFLT, 0, None),
+    ("in dx", b"\xec", T_GPFLT, 0, None),
+    ("hlt", b"\xf4", T_GPFLT, 0, None),
+    ("cli", b"\xfa", T_GPFLT, 0, None),
+    ("rdtsc", b"\x0f\x31", T_GPFLT, 0, None),
+    ("divide by zero", b"\x31\xc9\xf7\xf1", T_DIVIDE, 0, None),        # xor ecx,ecx; div ecx
+    ("ud2", b"\x0f\x0b", T_ILLOP, 0, None),
+    ("rdrand", b"\x0f\xc7\xf0", T_ILLOP, 0, None),
+    ("syscall instruction", b"\x0f\x05", T_ILLOP, 0, None),
+    ("sysenter instruction", b"\x0f\x34", T_GPFLT, 0, None),
+    ("int $0x21", b"\xcd\x21", T_GPFLT, 0x21 * 8 + 2, None),
+    ("int $14 is not a page fault", b"\xcd\x0e", T_GPFLT, 14 * 8 + 2, None),
+    ("int $0x80", b"\xcd\x80", T_GPFLT, 0x80 * 8 + 2, None),
+    ("int3", b"\xcc", T_GPFLT, 3 * 8 + 2, None),
+]
+
+
+@pytest.mark.parametrize("quantum", [1, 1000, 100_000])
+@pytest.mark.parametrize("name,code,trapno,err,cr2", MATRIX, ids=[m[0] for m in MATRIX])
+def test_fault_matrix(rig, quantum, name, code, trapno, err, cr2):
+    """Each fault, 1,000 times in a row (300 with one-instruction slices)."""
+    nops = 3 if quantum == 1 else NOPS
+    rig.code(b"\x90" * nops + code)
+    setup = 1 if name == "divide by zero" else 0     # the xor before the div
+    eip = nops + 2 * setup
+    before = nops + setup                            # instructions that retire before it
+    x, tf = rig.x86, rig.tf
+    for _ in range(300 if quantum == 1 else 1000):
+        tf.eip = 0
+        slices, done = rig.run_to_fault(quantum)
+        assert (tf.trapno, tf.err, tf.eip) == (trapno, err, eip), name
+        if cr2 is not None:
+            assert tf.cr2 == cr2
+        assert x.fault == (trapno, err, eip, tf.cr2)
+        assert done == before     # every instruction before the fault retired, not it
+        assert slices == before // quantum + 1
+
+
+def test_fault_then_fetch_fault_is_not_a_double_fault(rig):
+    """A fetch from a not-present page right after another fault."""
+    rig.code(b"\xb8" + struct.pack("<I", UNMAPPED) + b"\xff\xe0")   # mov $UNMAPPED,%eax; jmp *%eax
+    for _ in range(100):
+        rig.tf.eip = 0
+        rig.run_to_fault(1000)
+        assert (rig.tf.trapno, rig.tf.err, rig.tf.eip, rig.tf.cr2) == (T_PGFLT, 4, UNMAPPED, UNMAPPED)
+
+
+def test_syscalls_are_served_inside_the_slice(rig):
+    # mov $7,%eax; int $64; mov $9,%eax; int $64; then loop forever
+    rig.code(b"\xb8\x07\x00\x00\x00\xcd\x40\xb8\x09\x00\x00\x00\xcd\x40\xeb\xfe")
+    rig.syscalls.clear()
+    rig.tf.eip = 0
+    assert rig.x86.run(1000) == 1000                 # not stopped by the system calls
+    assert rig.syscalls == [7, 9]
+    assert rig.x86.fault is None
+
+
+def test_stop_ends_the_slice_after_the_trap(rig):
+    rig.code(b"\xcd\x40\x43\x43\xeb\xfe")           # int $64; inc ebx; inc ebx; loop
+    rig.x86.trap_handler = lambda tf: rig.x86.stop()
+    try:
+        rig.tf.eip = 0
+        rig.tf.ebx = 0
+        assert rig.x86.run(1000) == 1                # only the int retired
+        assert rig.tf.eip == 2 and rig.tf.ebx == 0
+    finally:
+        rig.x86.trap_handler = rig._trap
+
+
+def test_a_kernel_exception_in_a_hook_reaches_run(rig):
+    rig.code(b"\xcd\x40\xeb\xfe")
+
+    def broken(tf):
+        raise RuntimeError("kernel bug")
+    rig.x86.trap_handler = broken
+    try:
+        rig.tf.eip = 0
+        with pytest.raises(RuntimeError, match="kernel bug"):
+            rig.x86.run(100)
+    finally:
+        rig.x86.trap_handler = rig._trap
+
+
+def test_forget_code_drops_stale_translations(rig):
+    A = b"\xbb\x01\x00\x00\x00\xcd\x40\xeb\xfe"      # mov $1,%ebx; int $64; loop
+    B = b"\xbb\x02\x00\x00\x00\xcd\x40\xeb\xfe"
+    for data, want in ((A, 1), (B, 2), (A, 1)):
+        rig.code(data)                               # writes and calls forget_code
+        rig.tf.eip = 0
+        rig.x86.run(3)
+        assert rig.tf.ebx == want
+
+
+def test_x87_and_sse_state_survive_preemption():
+    """Two processes on one CPU, switched every few instructions: each keeps its own
+    x87 stack and XMM registers."""
+    r = Rig()
+    x = r.x86
+    # loop: paddd %xmm1,%xmm0; fadd %st(1),%st; jmp loop
+    r.code(b"\x66\x0f\xfe\xc1\xd8\xc1\xeb\xf8")
+    frames = []
+    for k in (1, 2):
+        tf = x.user_frame()
+        x.load(tf)
+        x.lcr3(PGDIR)
+        x.uc.reg_write(x86c.UC_X86_REG_XMM0, k * 1000)
+        x.uc.reg_write(x86c.UC_X86_REG_XMM1, k)
+        r.code(b"\xd9\xe8\xd9\xee" + b"\xeb\xfe", 0x100)   # fld1; fldz -- st0=0, st1=1
+        tf.eip = 0x100
+        x.run(2)
+        tf.eip = 0
+        x.unload()
+        frames.append([tf, 0])
+    for step in range(200):
+        tf_n = frames[step % 2]
+        x.load(tf_n[0])
+        x.lcr3(PGDIR)
+        tf_n[1] += x.run(1 + step % 7)
+        x.unload()
+    for k, (tf, done) in enumerate(frames, start=1):
+        x.load(tf)
+        iterations = (done + 2) // 3              # paddd starts each 3-instruction round
+        fadds = (done + 1) // 3
+        assert x.uc.reg_read(x86c.UC_X86_REG_XMM0) & 0xFFFFFFFF == k * 1000 + k * iterations
+        top = (x.uc.reg_read(x86c.UC_X86_REG_FPSW) >> 11) & 7      # ST(0) is FP[TOP]
+        assert _x87_value(x.uc.reg_read(x86c.UC_X86_REG_FP0 + top)) == fadds
+        x.unload()
+
+
+def _x87_value(reg) -> float:
+    """An 80-bit x87 register as unicorn returns it: (64-bit mantissa, 16-bit exponent)."""
+    mantissa, exponent = reg
+    return 0.0 if mantissa == 0 else mantissa * 2.0 ** ((exponent & 0x7FFF) - 16383 - 63)

@@ -1,0 +1,40 @@
+"""The unicorn engine, as xv6py uses it: the one module that imports unicorn.
+
+Setup calls go through unicorn's Python binding (`Uc`). Calls on the hot path
+(register access, context save and restore, starting a time slice, the interrupt
+hook) go straight to the C library through ctypes with preallocated buffers: the
+binding's wrappers cost about 3 us per register access, the bare C call about
+0.5 us, and a system call needs several (DESIGN.md section 4, fact 8).
+"""
+
+import ctypes
+
+import unicorn
+from unicorn import unicorn_const as ucc
+from unicorn import x86_const as x86c
+from unicorn.unicorn_py3.unicorn import uclib  # the binding's ctypes handle on libunicorn
+
+__all__ = ["Uc", "ucc", "x86c", "uclib", "CPUError", "UNICORN_VERSION", "check",
+           "INTR_CALLBACK", "uc_strerror"]
+
+Uc = unicorn.Uc
+UNICORN_VERSION = unicorn.__version__
+
+# void callback(uc_engine *uc, uint32_t intno, void *user_data)
+INTR_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p)
+
+
+class CPUError(Exception):
+    """The emulated CPU failed in a way no user program can cause: a kernel bug
+    (a PTE pointing outside physical memory, say) or an unsupported unicorn."""
+
+
+def uc_strerror(err: int) -> str:
+    """unicorn's message for an error code."""
+    return uclib.uc_strerror(err).decode()
+
+
+def check(err: int, what: str) -> None:
+    """Raise CPUError unless a libunicorn call returned UC_ERR_OK."""
+    if err != ucc.UC_ERR_OK:
+        raise CPUError(f"{what}: {uc_strerror(err)} (unicorn {UNICORN_VERSION})")

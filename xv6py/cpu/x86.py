@@ -1,0 +1,394 @@
+"""The emulated x86 processor and its physical memory.
+
+This is the hardware under the Python kernel, and the only code that drives unicorn
+(through cpu/uc.py). The kernel reaches it through a small interface named like
+xv6's x86.h: `lcr0`, `lcr3`, `lcr4`, `rcr2`, `lgdt`, physical memory in `ram`,
+one time slice in `run`, and a hook that hands every trap to the kernel's `trap`.
+
+How the machine runs user code (DESIGN.md section 4 has the measured facts):
+
+* Physical memory is an anonymous mmap that unicorn uses in place
+  (`mem_map_ptr`); the kernel reads and writes it as a Python buffer, so a page
+  table update costs no call into unicorn.
+* The CPU enters ring 3 once, through a real `iret`; the resulting state is the
+  template of every process's registers. After that no x86 code runs in ring 0:
+  the kernel only swaps register contexts and CR3.
+* `int $64` is handled inside unicorn's interrupt hook, and the program goes on
+  in the same time slice. Exceptions end the time slice.
+* A time slice is bounded by an instruction count, which makes preemption
+  deterministic. unicorn runs in "exits" mode with no exits: with a plain `until`
+  address it translates `until - 1` as a user instruction fetch when it stops, and
+  if that page is not user-mapped the CPU records a phantom page fault that
+  turns the next real fault into a double fault.
+"""
+
+import ctypes
+import mmap
+import struct
+
+from ..memlayout import GDT_PA, IRET_PA, KSTACK_TOP, P2V
+from ..mmu import (CR0_MP, CR0_PE, DPL_USER, FL_IF, NSEGS, PTE_ADDR, PTE_P, PTE_PS,
+                   SEG_KCODE, SEG_KDATA, SEG_UCODE, SEG_UDATA, PDX, PTX)
+from ..traps import T_GPFLT, T_ILLOP, T_PGFLT
+from .probe import Offsets, probe
+from .trapframe import TrapFrame
+from .uc import INTR_CALLBACK, CPUError, Uc, check, uclib, ucc, x86c
+
+__all__ = ["X86", "SEG", "CPUError"]
+
+_EIP = x86c.UC_X86_REG_EIP
+_EAX = x86c.UC_X86_REG_EAX
+_CR2 = x86c.UC_X86_REG_CR2
+_CR3 = x86c.UC_X86_REG_CR3
+CR4_TSD = 0x4   # time stamp disable: `rdtsc` in ring 3 raises #GP
+
+# Exceptions for which the CPU pushes an error code.
+_HAS_ERROR_CODE = frozenset({8, 10, 11, 12, 13, 14, 17})
+
+_probed: Offsets | None = None   # the probe's result, shared by every X86 in this process
+_PROBE_PA = 0x80000              # scratch page for the probe, in the kernel's first MiB
+
+
+def SEG(typ: int, base: int, limit: int, dpl: int) -> int:
+    """A flat 32-bit segment descriptor with 4 KiB granularity (xv6's SEG macro).
+    typ: 0xA execute/read code, 0x2 read/write data."""
+    lim = limit >> 12
+    lo = (lim & 0xFFFF) | ((base & 0xFFFF) << 16)
+    hi = (((base >> 16) & 0xFF) | (typ << 8) | (1 << 12) | (dpl << 13) | (1 << 15)
+          | (lim & 0xF0000) | (0xC << 20) | (base & 0xFF000000))
+    return lo | (hi << 32)
+
+
+class X86:
+    """One emulated CPU with `phystop` bytes of physical memory.
+
+    The kernel installs its trap handler with `set_trap_handler`. A process's
+    registers are a `TrapFrame`: `load` puts one in the CPU, `run` executes it.
+    """
+
+    def __init__(self, phystop: int):
+        global _probed
+        self.phystop = phystop
+        self.ram = mmap.mmap(-1, phystop)   # zero-filled by the host on first touch
+        self._ram_c = (ctypes.c_char * phystop).from_buffer(self.ram)
+        self.uc = Uc(ucc.UC_ARCH_X86, ucc.UC_MODE_32)
+        # Westmere: SSE up to 4.2 but no RDRAND, whose random numbers would make
+        # runs differ. (The default model has it.)
+        self.uc.ctl_set_cpu_model(x86c.UC_CPU_X86_WESTMERE)
+        self.uc.ctl_exits_enabled(True)
+        self.uc.ctl_set_exits([])
+        self.uc.mem_map_ptr(0, phystop, ucc.UC_PROT_ALL, ctypes.addressof(self._ram_c))
+        self.h = self.uc._uch
+        if _probed is None:
+            _probed = probe(self.uc, self.ram, _PROBE_PA)
+        self.offsets = _probed
+        handle = self.h.value if isinstance(self.h, ctypes.c_void_p) else self.h
+        self._counter = ctypes.c_uint64.from_address(handle + self.offsets.emu_counter)
+        self._buf = ctypes.c_uint32()
+        self._pbuf = ctypes.byref(self._buf)
+        self._scratch = self.uc.context_save()   # for reading private fields
+        self._kernel_ctx = None                  # ring 0 with paging on (set by `enter_user`)
+        self._user_ctx = None                    # ring 3 template for new processes
+        self.loaded: TrapFrame | None = None     # the frame whose registers are in the CPU
+        self.user_vectors = frozenset()          # `int n` allowed in ring 3 (IDT gates with DPL 3)
+        self.trap_handler = None                 # the kernel's trap(tf)
+        self.fault = None                        # (trapno, err, eip, cr2) of the slice's exception
+        self.failure: BaseException | None = None  # a Python exception raised in a hook
+        self._stale_code: list[int] = []         # frames whose translated code must be dropped
+        self._stopped_at: int | None = None      # instructions started when a stop was asked for
+        self._install_hooks()
+
+    # ---- hardware interface of the kernel (x86.h) -------------------------------------------
+
+    def rreg(self, reg: int) -> int:
+        """Read a register of the running CPU."""
+        uclib.uc_reg_read(self.h, reg, self._pbuf)
+        return self._buf.value
+
+    def wreg(self, reg: int, value: int) -> None:
+        """Write a register of the running CPU."""
+        self._buf.value = value & 0xFFFFFFFF
+        check(uclib.uc_reg_write(self.h, reg, self._pbuf), "reg_write")
+
+    def lcr0(self, val: int) -> None:
+        self.wreg(x86c.UC_X86_REG_CR0, val)
+
+    def rcr0(self) -> int:
+        return self.rreg(x86c.UC_X86_REG_CR0)
+
+    def lcr3(self, pa: int) -> None:
+        """Load the page directory base register. Like hardware, this flushes the TLB:
+        after changing a mapping of the running address space the kernel must reload CR3."""
+        self.wreg(_CR3, pa)
+
+    def rcr3(self) -> int:
+        return self.rreg(_CR3)
+
+    def lcr4(self, val: int) -> None:
+        self.wreg(x86c.UC_X86_REG_CR4, val)
+
+    def rcr4(self) -> int:
+        return self.rreg(x86c.UC_X86_REG_CR4)
+
+    def rcr2(self) -> int:
+        """The linear address of the last page fault."""
+        return self.rreg(_CR2)
+
+    def lgdt(self, base: int, size: int) -> None:
+        """Load the GDT register: `base` is a linear address."""
+        self.uc.reg_write(x86c.UC_X86_REG_GDTR, (0, base, size - 1, 0))
+
+    def read32(self, pa: int) -> int:
+        return struct.unpack_from("<I", self.ram, pa)[0]
+
+    def write32(self, pa: int, val: int) -> None:
+        struct.pack_into("<I", self.ram, pa, val)
+
+    # ---- setting up -----------------------------------------------------------------------
+
+    def seginit(self) -> None:
+        """Write the GDT (flat kernel and user segments) and load it. Paging must be on:
+        the GDT is reached through the kernel half of the page table."""
+        segs = [0, SEG(0xA, 0, 0xFFFFFFFF, 0), SEG(0x2, 0, 0xFFFFFFFF, 0),
+                SEG(0xA, 0, 0xFFFFFFFF, DPL_USER), SEG(0x2, 0, 0xFFFFFFFF, DPL_USER)]
+        for i, desc in enumerate(segs):
+            struct.pack_into("<Q", self.ram, GDT_PA + 8 * i, desc)
+        self.lgdt(P2V(GDT_PA), 8 * NSEGS)
+        for reg, sel in ((x86c.UC_X86_REG_SS, SEG_KDATA << 3), (x86c.UC_X86_REG_DS, SEG_KDATA << 3),
+                         (x86c.UC_X86_REG_ES, SEG_KDATA << 3), (x86c.UC_X86_REG_CS, SEG_KCODE << 3)):
+            self.wreg(reg, sel)
+
+    def enter_user(self) -> None:
+        """Enter ring 3 through a real `iret`, once, and keep the state it gives as the
+        template of every process's registers (`user_frame`).
+
+        A ring-0 `reg_write` of SS with RPL 3 is refused (RPL must equal CPL), so the
+        only way into user mode is the one a kernel takes: an iret frame
+        (EIP, CS, EFLAGS, ESP, SS) on the kernel stack and an `iret`.
+        """
+        self._kernel_ctx = self.uc.context_save()
+        self.ram[IRET_PA] = 0xCF                                  # iret
+        udata = (SEG_UDATA << 3) | DPL_USER
+        for reg in (x86c.UC_X86_REG_DS, x86c.UC_X86_REG_ES, x86c.UC_X86_REG_FS, x86c.UC_X86_REG_GS):
+            self.wreg(reg, udata)
+        frame = [0, (SEG_UCODE << 3) | DPL_USER, FL_IF, 0, udata]  # eip cs eflags esp ss
+        sp = KSTACK_TOP - 4 * len(frame)
+        struct.pack_into("<5I", self.ram, sp, *frame)
+        self.wreg(x86c.UC_X86_REG_ESP, P2V(sp))
+        self.uc.ctl_set_exits([0])     # stop on arriving at user eip 0
+        try:
+            check(uclib.uc_emu_start(self.h, P2V(IRET_PA), 0, 0, 0), "iret to user mode")
+        finally:
+            self.uc.ctl_set_exits([])
+        if self.rreg(x86c.UC_X86_REG_CS) & 3 != DPL_USER:
+            raise CPUError("iret did not reach ring 3")
+        # Stopping at an exit address still translates it, as a user fetch through
+        # this page table, where nothing is mapped at 0: a phantom page fault that
+        # must not be in every process's starting state.
+        self.wreg(x86c.UC_X86_REG_ESP, 0)
+        self.wreg(_CR2, 0)
+        self._user_ctx = self.uc.context_save()
+        self._clear_exception(self._user_ctx)
+
+    def user_frame(self) -> TrapFrame:
+        """A new trap frame in user mode: user segments, EFLAGS = IF, all else 0."""
+        ctx = self.uc.context_save()
+        ctypes.memmove(ctx.context.value, self._user_ctx.context.value, ctx.size)
+        return TrapFrame(self, ctx)
+
+    def copy_frame(self, tf: TrapFrame) -> TrapFrame:
+        """A copy of `tf` (fork): every register, x87 and SSE included."""
+        ctx = self.uc.context_save()
+        if tf.live:
+            check(uclib.uc_context_save(self.h, ctx.context), "context_save")
+        else:
+            ctypes.memmove(ctx.context.value, tf.ctx.context.value, ctx.size)
+        return TrapFrame(self, ctx)
+
+    def set_trap_handler(self, trap, user_vectors) -> None:
+        """Install the kernel's trap(tf), and the vectors user code may raise with
+        `int n` (like IDT gates with DPL 3). Any other `int n` is a #GP."""
+        self.trap_handler = trap
+        self.user_vectors = frozenset(user_vectors)
+
+    # ---- running a process ----------------------------------------------------------------
+
+    def load(self, tf: TrapFrame) -> None:
+        """Put a process's registers in the CPU. The caller must then load CR3: a context
+        restore does not flush the TLB."""
+        if self.loaded is not None:
+            self.unload()
+        check(uclib.uc_context_restore(self.h, tf.ctx.context), "context_restore")
+        tf.live = True
+        self.loaded = tf
+
+    def unload(self) -> None:
+        """Save the running process's registers back into its trap frame."""
+        tf = self.loaded
+        if tf is not None:
+            check(uclib.uc_context_save(self.h, tf.ctx.context), "context_save")
+            tf.live = False
+            self.loaded = None
+
+    def run(self, count: int) -> int:
+        """Run the loaded trap frame in user mode for at most `count` instructions.
+
+        System calls are served inside the slice. The slice ends early when the
+        kernel calls `stop` or on an exception, which is then in `tf.trapno`,
+        `tf.err`, `tf.cr2` and `self.fault`, with `tf.eip` at the faulting
+        instruction. Returns the number of instructions retired (a faulting
+        instruction does not retire).
+        """
+        if count < 1:
+            raise ValueError("a time slice needs at least one instruction")  # 0 means "no limit"
+        if self._stale_code:
+            self._drop_stale_code()
+        self.fault = None
+        self.failure = None
+        self._stopped_at = None
+        err = uclib.uc_emu_start(self.h, self.rreg(_EIP), 0, 0, count)
+        # A stop asked for from an instruction hook takes effect only after the next
+        # instruction's count hook has run: take the count from when it was asked.
+        started = self._counter.value if self._stopped_at is None else self._stopped_at
+        if err == ucc.UC_ERR_INSN_INVALID:
+            self.fault = (T_ILLOP, 0, self.rreg(_EIP), 0)
+        elif err != ucc.UC_ERR_OK:
+            raise CPUError(f"emulation failed at eip {self.rreg(_EIP):#x}: {err} "
+                           f"(a page table maps memory beyond PHYSTOP?)")
+        if self.failure is not None:
+            failure, self.failure = self.failure, None
+            raise failure
+        if self.fault is not None:
+            self._deliver_fault()
+            return started - 1
+        return min(started, count)
+
+    def stop(self) -> None:
+        """End the current time slice once the trap being handled returns (xv6's sched()
+        switches away at this point). Harmless outside a time slice."""
+        self._stopped_at = self._counter.value
+        uclib.uc_emu_stop(self.h)
+
+    # ---- translated code ------------------------------------------------------------------
+
+    def forget_code(self, pa: int) -> None:
+        """The frame at `pa` is being reused: drop any code unicorn translated from it.
+
+        unicorn notices when the guest writes over code it translated, but not when
+        the host does (exec loading a program, fork copying one, kfree junk-filling a
+        frame): without this, a frame that held one program's code would run that
+        program again in the next. Dropped in batches, before the CPU runs again.
+        """
+        self._stale_code.append(pa)
+
+    def _drop_stale_code(self) -> None:
+        # ctl_remove_cache takes a virtual address and translates it with the current
+        # privilege level, so switch to the ring-0 context, whose page table maps all
+        # of physical memory at KERNBASE + pa.
+        frames, self._stale_code = sorted(set(self._stale_code)), []
+        check(uclib.uc_context_save(self.h, self._scratch.context), "context_save")
+        check(uclib.uc_context_restore(self.h, self._kernel_ctx.context), "context_restore")
+        try:
+            start = prev = frames[0]
+            for pa in frames[1:] + [None]:
+                if pa != prev + 0x1000:
+                    self.uc.ctl_remove_cache(P2V(start), P2V(prev) + 0x1000)
+                    start = pa
+                prev = pa
+        finally:
+            check(uclib.uc_context_restore(self.h, self._scratch.context), "context_restore")
+
+    # ---- traps ----------------------------------------------------------------------------
+
+    def _install_hooks(self) -> None:
+        self._intr_cb = INTR_CALLBACK(self._on_interrupt)    # kept alive with the CPU
+        hook = ctypes.c_size_t()
+        check(uclib.uc_hook_add(self.h, ctypes.byref(hook), ucc.UC_HOOK_INTR,
+                                ctypes.cast(self._intr_cb, ctypes.c_void_p), None, 1, 0), "hook_add")
+        # unicorn ignores IOPL: `in` and `out` run in ring 3 unless hooked, and
+        # `syscall`/`sysenter` do nothing. Make them fault as on hardware.
+        self.uc.hook_add(ucc.UC_HOOK_INSN, self._on_in, None, 1, 0, x86c.UC_X86_INS_IN)
+        self.uc.hook_add(ucc.UC_HOOK_INSN, self._on_out, None, 1, 0, x86c.UC_X86_INS_OUT)
+        self.uc.hook_add(ucc.UC_HOOK_INSN, self._on_syscall_insn, None, 1, 0, x86c.UC_X86_INS_SYSCALL)
+        self.uc.hook_add(ucc.UC_HOOK_INSN, self._on_sysenter_insn, None, 1, 0, x86c.UC_X86_INS_SYSENTER)
+
+    def _on_interrupt(self, handle, intno, user_data) -> None:
+        """unicorn's interrupt hook: `int n` and every exception arrive here, in ring 3.
+        Nothing may be raised out of a ctypes callback, so failures are kept for `run`."""
+        try:
+            if intno in self.user_vectors:
+                tf = self.loaded
+                tf.trapno, tf.err = intno, 0
+                self.trap_handler(tf)       # may call stop()
+                if self._stale_code:
+                    self._drop_stale_code()
+                return
+            self._exception(intno)
+        except BaseException as e:          # noqa: BLE001 -- handed to run(), which re-raises
+            self.failure = e
+        self.stop()
+
+    def _exception(self, intno: int) -> None:
+        check(uclib.uc_context_save(self.h, self._scratch.context), "context_save")
+        base = self._scratch.context.value
+        err = ctypes.c_int32.from_address(base + self.offsets.error_code).value
+        is_int = ctypes.c_int32.from_address(base + self.offsets.exception_is_int).value
+        eip = self.rreg(_EIP)
+        if is_int:
+            # `int n` through a gate with DPL 0: #GP, error code = IDT index | IDT bit,
+            # reported at the int instruction (unicorn has already stepped past it).
+            self.fault = (T_GPFLT, (intno << 3) | 2, eip - self._int_length(eip, intno), 0)
+        else:
+            cr2 = self.rcr2() if intno == T_PGFLT else 0
+            self.fault = (intno, err & 0xFFFF if intno in _HAS_ERROR_CODE else 0, eip, cr2)
+
+    def _int_length(self, next_eip: int, intno: int) -> int:
+        """Length of the int instruction ending at next_eip: `int3` (0xCC) and `into`
+        (0xCE) are one byte, `int n` (0xCD n) two."""
+        last = self._read_user_byte(next_eip - 1)
+        return 1 if (intno, last) in ((3, 0xCC), (4, 0xCE)) else 2
+
+    def _read_user_byte(self, va: int):
+        """A byte at a virtual address of the running process, walked as the MMU does."""
+        pde = self.read32(PTE_ADDR(self.rcr3()) + 4 * PDX(va))
+        if not pde & PTE_P:
+            return None
+        if pde & PTE_PS:
+            return self.ram[(pde & 0xFFC00000) | (va & 0x3FFFFF)]
+        pte = self.read32(PTE_ADDR(pde) + 4 * PTX(va))
+        return self.ram[PTE_ADDR(pte) | (va & 0xFFF)] if pte & PTE_P else None
+
+    def _gp_here(self, eip: int) -> None:
+        self.fault = (T_GPFLT, 0, eip, 0)
+        self.stop()
+
+    def _on_in(self, uc, port, size, user_data):
+        self._gp_here(self.rreg(_EIP))
+        return self.rreg(_EAX) & ((1 << (8 * size)) - 1)   # leave the destination as it was
+
+    def _on_out(self, uc, port, size, value, user_data):
+        self._gp_here(self.rreg(_EIP))
+
+    def _on_syscall_insn(self, uc, user_data):
+        self.fault = (T_ILLOP, 0, self.rreg(_EIP), 0)    # SYSCALL is #UD outside long mode
+        self.stop()
+
+    def _on_sysenter_insn(self, uc, user_data):
+        self._gp_here(self.rreg(_EIP))                   # SYSENTER with no MSR set up: #GP(0)
+
+    def _deliver_fault(self) -> None:
+        """Put the CPU at the faulting instruction, as hardware reports it, and clear the
+        exception unicorn leaves "in flight" (else the next fault is a double fault)."""
+        trapno, err, eip, cr2 = self.fault
+        tf = self.loaded
+        tf.trapno, tf.err, tf.cr2 = trapno, err, cr2
+        self.wreg(_EIP, eip)
+        check(uclib.uc_context_save(self.h, self._scratch.context), "context_save")
+        self._clear_exception(self._scratch)
+        check(uclib.uc_context_restore(self.h, self._scratch.context), "context_restore")
+
+    def _clear_exception(self, ctx) -> None:
+        """Mark no exception in flight and no error code in a saved context."""
+        base = ctx.context.value
+        ctypes.c_int32.from_address(base + self.offsets.old_exception).value = -1
+        ctypes.c_int32.from_address(base + self.offsets.error_code).value = 0
