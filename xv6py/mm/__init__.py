@@ -1,0 +1,1 @@
+"""Memory management: the physical page allocator (kalloc) and paging (pgdir)."""

@@ -1,0 +1,332 @@
+"""Two-level x86 paging: page directories, page tables, user memory (xv6's vm.c).
+
+A virtual address is split by the hardware into three fields::
+
+    +--------10--------+--------10--------+---------12----------+
+    |   PDX(va): index |   PTX(va): index |  offset in the page |
+    |  in the page dir |  in a page table |                     |
+    +------------------+------------------+---------------------+
+
+    CR3 ──> page directory: 1024 PDEs ──> page table: 1024 PTEs ──> 4 KiB frame
+            PDE = page table address | flags     PTE = frame address | flags
+
+Page directories and page tables live in emulated physical memory in this exact
+format: the emulated MMU walks them, and the functions here read and write them
+as 32-bit little-endian words. A PDE or PTE is named by its physical address
+(xv6 uses a C pointer, `pte_t *`); `x86.read32(pte)` is xv6's `*pte`.
+
+The kernel half of every page directory (KERNBASE and up) maps all of physical
+memory with 4 MiB pages, supervisor only. It is built once, in kvmalloc(), and
+copied into each new directory: it has no page tables of its own to share or free.
+"""
+
+import struct
+
+from ..memlayout import KERNBASE, PHYSTOP, PhysAddr, VirtAddr
+from ..mmu import (NPDENTRIES, PGSIZE, PGSIZE_4M, PTE_ADDR, PTE_FLAGS, PTE_P, PTE_PS, PTE_U,
+                   PTE_W, PDX, PTX, PGADDR, PGROUNDDOWN, PGROUNDUP)
+from ..dev.console import cprintf
+from ..panic import panic
+from .kalloc import kalloc, kfree
+
+__all__ = ["walkpgdir", "mappages", "setupkvm", "kvmalloc", "switchkvm", "switchuvm",
+           "inituvm", "loaduvm", "allocuvm", "deallocuvm", "freevm", "clearpteu",
+           "copyuvm", "uva2ka", "copyout", "copyin", "kmap"]
+
+x86 = None                   # the hardware (installed by the Machine)
+kpgdir: PhysAddr = None      # the kernel-only page directory, for when no process runs
+
+ZERO_PAGE = bytes(PGSIZE)
+
+# The kernel's mappings, present in every page directory (xv6's kmap[]).
+# Each row: (virtual start, physical start, physical end, permissions).
+# xv6 has rows for I/O space, kernel text, kernel data and devices; the only x86
+# structures xv6py's kernel has are the GDT and the iret stub at the bottom of
+# physical memory, and the rest is frames for kalloc, so one row maps it all.
+kmap = [
+    (KERNBASE, 0, PHYSTOP, PTE_W),   # GDT, iret stub, then all frames: supervisor only
+]
+
+
+def walkpgdir(pgdir: PhysAddr, va: VirtAddr, alloc: bool) -> PhysAddr | None:
+    """Return the address of the PTE in page table pgdir that corresponds to
+    virtual address va. If alloc is true, create any required page table page.
+    Returns None when the page table is missing (and not created) or memory ran out."""
+    pde = pgdir + 4 * PDX(va)
+    entry = x86.read32(pde)
+    if entry & PTE_P:
+        if entry & PTE_PS:
+            panic(f"walkpgdir {va:#x}: 4 MiB page")   # only the kernel half uses them
+        pgtab = PTE_ADDR(entry)
+    else:
+        if not alloc:
+            return None
+        pgtab = kalloc()
+        if pgtab is None:
+            return None
+        # Make sure all those PTE_P bits are zero.
+        x86.ram[pgtab:pgtab + PGSIZE] = ZERO_PAGE
+        # The permissions here are overly generous, but they can be further
+        # restricted by the permissions in the page table entries, if necessary.
+        x86.write32(pde, pgtab | PTE_P | PTE_W | PTE_U)
+    return pgtab + 4 * PTX(va)
+
+
+def mappages(pgdir: PhysAddr, va: VirtAddr, size: int, pa: PhysAddr, perm: int) -> int:
+    """Create PTEs for virtual addresses starting at va that refer to physical
+    addresses starting at pa. va and size might not be page-aligned.
+    Returns 0, or -1 if a page table could not be allocated. Panics on a remap."""
+    a = PGROUNDDOWN(va)
+    last = PGROUNDDOWN(va + size - 1)
+    while True:
+        pte = walkpgdir(pgdir, a, True)
+        if pte is None:
+            return -1
+        if x86.read32(pte) & PTE_P:
+            panic(f"remap {a:#x}")
+        x86.write32(pte, pa | perm | PTE_P)
+        if a == last:
+            break
+        a += PGSIZE
+        pa += PGSIZE
+    return 0
+
+
+def setupkvm() -> PhysAddr | None:
+    """Allocate a page directory holding only the kernel's mappings. Returns None
+    when out of memory.
+
+    xv6 maps every kmap row into each new directory with mappages(). The kernel
+    half is identical in all of them, so here it is copied from kpgdir, which
+    kvmalloc() built from kmap."""
+    pgdir = kalloc()
+    if pgdir is None:
+        return None
+    half = 4 * PDX(KERNBASE)
+    x86.ram[pgdir:pgdir + half] = ZERO_PAGE[:half]
+    x86.ram[pgdir + half:pgdir + PGSIZE] = x86.ram[kpgdir + half:kpgdir + PGSIZE]
+    return pgdir
+
+
+def kvmalloc() -> None:
+    """Build kpgdir, the page directory used when no process runs, from kmap, and
+    switch to it. Each kmap row is mapped with 4 MiB pages (PDEs with PTE_PS)."""
+    global kpgdir
+    kpgdir = kalloc()
+    x86.ram[kpgdir:kpgdir + PGSIZE] = ZERO_PAGE
+    for virt, phys_start, phys_end, perm in kmap:
+        for pa in range(phys_start & ~(PGSIZE_4M - 1), phys_end, PGSIZE_4M):
+            pde = kpgdir + 4 * PDX(virt - phys_start + pa)
+            x86.write32(pde, pa | perm | PTE_PS | PTE_P)
+    switchkvm()
+
+
+def switchkvm() -> None:
+    """Switch the hardware page table register to the kernel-only page table,
+    for when no process is running."""
+    x86.lcr3(kpgdir)
+
+
+def switchuvm(p) -> None:
+    """Switch the CPU to process p: its registers and its page table.
+    (xv6 also points the TSS at p's kernel stack; xv6py's kernel has no stacks.)"""
+    if p.pgdir is None:
+        panic("switchuvm: no pgdir")
+    x86.load(p.tf)
+    x86.lcr3(p.pgdir)     # loading CR3 also flushes the TLB
+
+
+def inituvm(pgdir: PhysAddr, init: bytes) -> None:
+    """Load the initcode into address 0 of pgdir. len(init) must be less than a page."""
+    if len(init) >= PGSIZE:
+        panic("inituvm: more than a page")
+    mem = kalloc()
+    x86.ram[mem:mem + PGSIZE] = ZERO_PAGE
+    mappages(pgdir, 0, PGSIZE, mem, PTE_W | PTE_U)
+    x86.ram[mem:mem + len(init)] = init
+
+
+def loaduvm(pgdir: PhysAddr, addr: VirtAddr, readi, ip, offset: int, sz: int) -> int:
+    """Load a program segment into pgdir. addr must be page-aligned and the pages
+    from addr to addr+sz must already be mapped. `readi(ip, off, n)` reads the file.
+    Returns 0, or -1 if the file is shorter than promised."""
+    if addr % PGSIZE:
+        panic("loaduvm: addr must be page aligned")
+    for i in range(0, sz, PGSIZE):
+        pte = walkpgdir(pgdir, addr + i, False)
+        if pte is None:
+            panic("loaduvm: address should exist")
+        pa = PTE_ADDR(x86.read32(pte))
+        n = min(sz - i, PGSIZE)
+        data = readi(ip, offset + i, n)
+        if len(data) != n:
+            return -1
+        x86.ram[pa:pa + n] = data
+    return 0
+
+
+def allocuvm(pgdir: PhysAddr, oldsz: int, newsz: int) -> int:
+    """Allocate page tables and zeroed physical memory to grow a process from oldsz
+    to newsz, which need not be page aligned. Returns the new size, or 0 on error
+    (newsz reaching KERNBASE, or out of memory: then nothing stays allocated)."""
+    if newsz >= KERNBASE:
+        return 0
+    if newsz < oldsz:
+        return oldsz
+    a = PGROUNDUP(oldsz)
+    while a < newsz:
+        mem = kalloc()
+        if mem is None:
+            cprintf("allocuvm out of memory\n")
+            deallocuvm(pgdir, newsz, oldsz)
+            return 0
+        x86.ram[mem:mem + PGSIZE] = ZERO_PAGE
+        if mappages(pgdir, a, PGSIZE, mem, PTE_W | PTE_U) < 0:
+            cprintf("allocuvm out of memory (2)\n")
+            deallocuvm(pgdir, newsz, oldsz)
+            kfree(mem)
+            return 0
+        a += PGSIZE
+    return newsz
+
+
+def deallocuvm(pgdir: PhysAddr, oldsz: int, newsz: int) -> int:
+    """Deallocate user pages to bring the process size from oldsz to newsz. oldsz
+    and newsz need not be page-aligned, nor does newsz need to be less than oldsz.
+    oldsz can be larger than the actual process size. Returns the new size."""
+    if newsz >= oldsz:
+        return oldsz
+    a = PGROUNDUP(newsz)
+    while a < oldsz:
+        pte = walkpgdir(pgdir, a, False)
+        if pte is None:
+            a = PGADDR(PDX(a) + 1, 0, 0)        # no page table: skip its 4 MiB
+            continue
+        entry = x86.read32(pte)
+        if entry & PTE_P:
+            pa = PTE_ADDR(entry)
+            if pa == 0:
+                panic("kfree")
+            kfree(pa)
+            x86.write32(pte, 0)
+        a += PGSIZE
+    return newsz
+
+
+def freevm(pgdir: PhysAddr) -> None:
+    """Free a page directory, the page tables of its user half and every user page
+    they map.
+
+    xv6 first calls deallocuvm(pgdir, KERNBASE, 0), one page-table walk per 4 MiB
+    even where nothing is mapped; this reads each table once instead, which is the
+    same work in one pass. The kernel half is skipped: it holds 4 MiB mappings,
+    not page tables of this process."""
+    if pgdir is None:
+        panic("freevm: no pgdir")
+    pdes = struct.unpack_from("<512I", x86.ram, pgdir)   # the user half: PDX < PDX(KERNBASE)
+    for pde in pdes:
+        if pde & PTE_P:
+            pgtab = PTE_ADDR(pde)
+            for pte in struct.unpack_from("<1024I", x86.ram, pgtab):
+                if pte & PTE_P:
+                    kfree(PTE_ADDR(pte))
+            kfree(pgtab)
+    kfree(pgdir)
+
+
+def clearpteu(pgdir: PhysAddr, uva: VirtAddr) -> None:
+    """Clear PTE_U on a page. Used to create an inaccessible page beneath the
+    user stack (the guard page)."""
+    pte = walkpgdir(pgdir, uva, False)
+    if pte is None:
+        panic("clearpteu")
+    x86.write32(pte, x86.read32(pte) & ~PTE_U)
+
+
+def copyuvm(pgdir: PhysAddr, sz: int) -> PhysAddr | None:
+    """Given a parent process's page table, create a copy of it for a child: every
+    page of [0, sz), with the same flags (so the guard page stays a guard page).
+    Returns None when out of memory, with everything allocated so far freed."""
+    d = setupkvm()
+    if d is None:
+        return None
+    for i in range(0, sz, PGSIZE):
+        pte = walkpgdir(pgdir, i, False)
+        if pte is None:
+            panic("copyuvm: pte should exist")
+        entry = x86.read32(pte)
+        if not entry & PTE_P:
+            panic("copyuvm: page not present")
+        pa, flags = PTE_ADDR(entry), PTE_FLAGS(entry)
+        mem = kalloc()
+        if mem is None:
+            freevm(d)
+            return None
+        x86.ram[mem:mem + PGSIZE] = x86.ram[pa:pa + PGSIZE]
+        if mappages(d, i, PGSIZE, mem, flags) < 0:
+            kfree(mem)
+            freevm(d)
+            return None
+    return d
+
+
+def uva2ka(pgdir: PhysAddr, uva: VirtAddr) -> PhysAddr | None:
+    """Map a user virtual address to the physical address of its page, or None if
+    the page is not present or not accessible to the user (PTE_U clear)."""
+    pte = walkpgdir(pgdir, uva, False)
+    if pte is None:
+        return None
+    entry = x86.read32(pte)
+    if not entry & PTE_P or not entry & PTE_U:
+        return None
+    return PTE_ADDR(entry)
+
+
+def copyout(pgdir: PhysAddr, va: VirtAddr, data: bytes) -> int:
+    """Copy data to user address va in page table pgdir. Every page touched must
+    be present, user-accessible and writable (xv6 checks only PTE_U: the kernel
+    should not write where the user could not). Returns 0, or -1 with nothing
+    copied."""
+    chunks = _user_chunks(pgdir, va, len(data), writable=True)
+    if chunks is None:
+        return -1
+    done = 0
+    for pa, n in chunks:
+        x86.ram[pa:pa + n] = data[done:done + n]
+        done += n
+    return 0
+
+
+def copyin(pgdir: PhysAddr, va: VirtAddr, n: int) -> bytes | None:
+    """Copy n bytes from user address va in page table pgdir. Every page touched
+    must be present and user-accessible. Returns the bytes, or None."""
+    chunks = _user_chunks(pgdir, va, n, writable=False)
+    if chunks is None:
+        return None
+    if len(chunks) == 1:
+        pa, n = chunks[0]
+        return bytes(x86.ram[pa:pa + n])
+    return b"".join(x86.ram[pa:pa + k] for pa, k in chunks)
+
+
+def _user_chunks(pgdir: PhysAddr, va: VirtAddr, n: int, writable: bool):
+    """The physical pieces of the user range [va, va+n): a list of (pa, length),
+    or None if any page is missing, not PTE_U, or (if writable) not PTE_W."""
+    if n < 0 or va < 0 or va + n > KERNBASE:
+        return None
+    chunks = []
+    need = PTE_P | PTE_U | (PTE_W if writable else 0)
+    while n > 0:
+        va0 = PGROUNDDOWN(va)
+        pte = walkpgdir(pgdir, va0, False)
+        if pte is None:
+            return None
+        entry = x86.read32(pte)
+        if entry & need != need:
+            return None
+        k = min(PGSIZE - (va - va0), n)
+        chunks.append((PTE_ADDR(entry) + (va - va0), k))
+        n -= k
+        va += k
+    return chunks
+
