@@ -1,0 +1,93 @@
+"""The console: the device behind file descriptors 0, 1 and 2 (xv6's console.c).
+
+Output from user programs (write on the console) and from the kernel (cprintf)
+goes to one byte buffer, in the order it happens, and optionally to a host stream
+as it happens. Input comes from a host stream, a line at a time, through a small
+line discipline: backspace (^H or DEL) erases a character, ^U erases the line,
+^D ends the input (a read returns what the line has so far, or 0 at its start).
+Input is not echoed: the host terminal, if any, already shows it.
+"""
+
+import io
+
+__all__ = ["Console", "consoleinit", "cprintf", "consoleread", "consolewrite", "output"]
+
+cons: "Console" = None    # the console's state (installed by the Machine)
+
+BACKSPACE = (0x08, 0x7F)
+CTRL_U = 0x15
+CTRL_D = 0x04
+
+
+class Console:
+    """Console state: what was written, where input comes from."""
+
+    __slots__ = ("out", "echo", "source", "line", "eof")
+
+    def __init__(self, stdin=None, echo=None):
+        self.out = bytearray()      # everything written to the console so far
+        self.echo = echo            # a binary stream to copy output to as it happens, or None
+        if isinstance(stdin, (bytes, bytearray, str)):
+            stdin = io.BytesIO(stdin.encode() if isinstance(stdin, str) else bytes(stdin))
+        self.source = stdin         # a binary stream of input, or None for no input
+        self.line = bytearray()     # edited input not yet read
+        self.eof = False            # ^D or end of the host stream seen
+
+
+def consoleinit(stdin=None, echo=None) -> None:
+    global cons
+    cons = Console(stdin, echo)
+
+
+def _emit(data: bytes) -> None:
+    cons.out += data
+    if cons.echo is not None:
+        cons.echo.write(data)
+        cons.echo.flush()
+
+
+def cprintf(fmt: str, *args) -> None:
+    """Print to the console from the kernel (formats with Python's % operator)."""
+    _emit((fmt % args if args else fmt).encode())
+
+
+def consolewrite(ip, data: bytes) -> int:
+    """Write user bytes to the console; returns how many."""
+    _emit(bytes(data))
+    return len(data)
+
+
+def _fill() -> None:
+    """Read one line of input from the host and apply the line discipline."""
+    raw = cons.source.readline() if cons.source is not None else b""
+    if not raw:
+        cons.eof = True
+        return
+    for c in raw:
+        if c in BACKSPACE:
+            if cons.line and cons.line[-1] != ord("\n"):
+                cons.line.pop()
+        elif c == CTRL_U:
+            while cons.line and cons.line[-1] != ord("\n"):
+                cons.line.pop()
+        elif c == CTRL_D:
+            cons.eof = True
+            return
+        else:
+            cons.line.append(c)
+
+
+def consoleread(ip, n: int) -> bytes:
+    """Read up to n bytes, stopping after a newline. Returns b"" at end of input."""
+    while not cons.eof and b"\n" not in cons.line and len(cons.line) < n:
+        _fill()
+    end = cons.line.find(b"\n")
+    take = min(n, end + 1 if end >= 0 else len(cons.line))
+    data = bytes(cons.line[:take])
+    del cons.line[:take]
+    return data
+
+
+def output() -> bytes:
+    """Everything written to the console so far."""
+    return bytes(cons.out)

@@ -1,0 +1,1 @@
+"""Files: the root directory, open files, pipes."""

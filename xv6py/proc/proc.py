@@ -1,0 +1,421 @@
+"""Processes: the process table, fork, exit, wait, sleep, wakeup, kill and the
+scheduler (xv6's proc.c).
+
+Two things work differently from xv6, because the kernel is Python:
+
+* A kernel cannot stop a Python function half-way and switch to another
+  process's kernel stack, as swtch() does. So a system call that may block is a
+  generator, and `yield from sleep(chan, lk)` is where it gives up the CPU; the
+  suspended generator is kept in p.context (where xv6 keeps the saved kernel
+  registers) and resumed when the process runs again.
+* exit() does not return in xv6. Here it raises Exited, which unwinds the
+  Python stack to the trap that led to it; nothing after exit() runs.
+
+The CPU's registers of a process are its trap frame (cpu/trapframe.py): in the
+CPU while it runs, saved in p.tf while it does not.
+
+Modules above this one (files, shared memory, the system calls, trap) call into
+it, and it calls back into them from exit(), fork() and the scheduler; those
+calls import late, inside the function, to keep Python's imports acyclic.
+"""
+
+from dataclasses import dataclass, field
+from enum import Enum
+from types import GeneratorType
+
+from ..memlayout import PhysAddr
+from ..mm.pgdir import (allocuvm, deallocuvm, freevm, inituvm, setupkvm, switchkvm, switchuvm,
+                        copyuvm)
+from ..mmu import PGSIZE
+from ..panic import panic
+from ..param import NOFILE, NPROC
+from ..spinlock import Spinlock, acquire, release
+
+__all__ = ["ProcState", "UNUSED", "EMBRYO", "SLEEPING", "RUNNABLE", "RUNNING", "ZOMBIE",
+           "Proc", "Cpu", "Exited", "pinit", "mycpu", "myproc", "allocproc", "userinit",
+           "growproc", "fork", "exit", "wait", "scheduler", "sched", "yield_", "sleep",
+           "wakeup", "kill", "procdump", "reap"]
+
+x86 = None                  # the hardware (installed by the Machine)
+ptable: "Ptable" = None     # the process table (installed by the Machine)
+cpu: "Cpu" = None           # the one CPU's kernel state (installed by the Machine)
+
+
+class ProcState(Enum):
+    UNUSED = "unused"
+    EMBRYO = "embryo"
+    SLEEPING = "sleep"
+    RUNNABLE = "runble"
+    RUNNING = "run"
+    ZOMBIE = "zombie"
+
+
+UNUSED, EMBRYO, SLEEPING = ProcState.UNUSED, ProcState.EMBRYO, ProcState.SLEEPING
+RUNNABLE, RUNNING, ZOMBIE = ProcState.RUNNABLE, ProcState.RUNNING, ProcState.ZOMBIE
+
+
+@dataclass(slots=True, eq=False)
+class Proc:
+    """Per-process state (xv6's struct proc)."""
+
+    sz: int = 0                         # Size of process memory (bytes)
+    pgdir: PhysAddr | None = None       # Page table (physical address of the directory)
+    state: ProcState = UNUSED           # Process state
+    pid: int = 0                        # Process ID
+    parent: "Proc | None" = None        # Parent process
+    tf: object = None                   # Trap frame: the user registers (a TrapFrame)
+    context: GeneratorType | None = None  # The system call it is blocked in, to resume
+    chan: object = None                 # If not None, sleeping on chan
+    killed: bool = False                # If true, have been killed
+    ofile: list = field(default_factory=lambda: [None] * NOFILE)  # Open files
+    name: str = ""                      # Process name (debugging)
+    shm: list = field(default_factory=list)  # Attached shm segments: [(id, va)] (shm.py)
+    insns: int = 0                      # User instructions it has retired
+    status: str = ""                    # How it ended: "exit", or the reason it was killed
+
+
+class Ptable:
+    """The process table: NPROC slots, reused; pids are never reused."""
+
+    __slots__ = ("lock", "proc", "nextpid", "initproc")
+
+    def __init__(self):
+        self.lock = Spinlock("ptable")
+        self.proc = [Proc() for _ in range(NPROC)]
+        self.nextpid = 1
+        self.initproc: Proc | None = None
+
+
+class Cpu:
+    """The CPU's kernel state (xv6's struct cpu), and the machine's counters."""
+
+    __slots__ = ("proc", "halted", "nsyscall", "nfault", "nswitch", "exits")
+
+    def __init__(self):
+        self.proc: Proc | None = None   # The process running on this cpu or None
+        self.halted: tuple[str, str] | None = None  # (status, message) once the machine stops
+        self.nsyscall = 0               # system calls served
+        self.nfault = 0                 # user faults (processes killed by a trap)
+        self.nswitch = 0                # times the scheduler switched to a process
+        self.exits: dict[int, str] = {}  # pid -> how it ended ("exit" or the kill line)
+
+
+class Exited(Exception):
+    """Raised by exit(), which does not return: unwinds to the trap that called it."""
+
+
+def pinit() -> None:
+    global ptable, cpu
+    ptable = Ptable()
+    cpu = Cpu()
+
+
+def mycpu() -> Cpu:
+    return cpu
+
+
+def myproc() -> Proc | None:
+    """The process running on this CPU, or None."""
+    return cpu.proc
+
+
+def _clear(p: Proc) -> None:
+    """Return a slot to UNUSED (the part of wait() that frees a zombie's fields)."""
+    p.sz, p.pgdir, p.pid, p.parent, p.tf, p.context, p.chan = 0, None, 0, None, None, None, None
+    p.killed, p.name, p.shm, p.insns, p.status = False, "", [], 0, ""
+    p.state = UNUSED
+
+
+def allocproc() -> Proc | None:
+    """Look in the process table for an UNUSED proc. If found, change its state to
+    EMBRYO and give it a pid. Otherwise return None. (xv6 also allocates the
+    kernel stack here; xv6py's kernel has none.)"""
+    acquire(ptable.lock)
+    for p in ptable.proc:
+        if p.state is UNUSED:
+            p.state = EMBRYO
+            p.pid = ptable.nextpid
+            ptable.nextpid += 1
+            release(ptable.lock)
+            return p
+    release(ptable.lock)
+    return None
+
+
+def userinit(initcode: bytes) -> Proc:
+    """Set up the first user process: one page holding `initcode`, which execs /init."""
+    p = allocproc()
+    if p is None:
+        panic("userinit: no proc")
+    ptable.initproc = p
+    p.pgdir = setupkvm()
+    if p.pgdir is None:
+        panic("userinit: out of memory?")
+    inituvm(p.pgdir, initcode)
+    p.sz = PGSIZE
+    p.tf = x86.user_frame()      # user code and data segments, EFLAGS = IF
+    p.tf.esp = PGSIZE
+    p.tf.eip = 0                 # beginning of initcode
+    p.name = "initcode"
+    p.state = RUNNABLE
+    return p
+
+
+def growproc(n: int) -> int:
+    """Grow the current process's memory by n bytes (shrink if n < 0).
+    Returns 0 on success, -1 on failure (nothing changed)."""
+    curproc = myproc()
+    sz = curproc.sz
+    if n > 0:
+        from ..syscalls.shm import shm_overlaps      # segments above sz must not be grown into
+        if shm_overlaps(curproc, sz, sz + n):
+            return -1
+        sz = allocuvm(curproc.pgdir, sz, sz + n)
+        if sz == 0:
+            return -1
+    elif n < 0:
+        if sz + n < 0:
+            return -1        # xv6 wraps around here; a negative size is simply refused
+        sz = deallocuvm(curproc.pgdir, sz, sz + n)
+    curproc.sz = sz
+    switchuvm(curproc)       # reload CR3: the TLB may hold the pages just removed
+    return 0
+
+
+def fork() -> int:
+    """Create a new process copying the current one as the parent. Sets up the
+    child to return from the system call as if it were the parent, with 0.
+    Returns the child's pid, or -1 (no free slot, or no memory: nothing leaked)."""
+    from ..fs.file import filedup
+    from ..syscalls.shm import shm_fork
+    curproc = myproc()
+    np = allocproc()
+    if np is None:
+        return -1
+    # Copy process state from proc.
+    np.pgdir = copyuvm(curproc.pgdir, curproc.sz)
+    if np.pgdir is None:
+        _clear(np)
+        return -1
+    if shm_fork(curproc, np) < 0:
+        freevm(np.pgdir)
+        _clear(np)
+        return -1
+    np.sz = curproc.sz
+    np.parent = curproc
+    np.tf = x86.copy_frame(curproc.tf)
+    # Clear %eax so that fork returns 0 in the child.
+    np.tf.eax = 0
+    for i, f in enumerate(curproc.ofile):
+        if f is not None:
+            np.ofile[i] = filedup(f)
+    np.name = curproc.name
+    pid = np.pid
+    acquire(ptable.lock)
+    np.state = RUNNABLE
+    release(ptable.lock)
+    return pid
+
+
+def exit(status: str = "exit"):
+    """Exit the current process. Does not return (raises Exited). An exited process
+    remains in the zombie state until its parent calls wait() to find out it exited.
+
+    In xv6 init never exits (it panics if it does). Here init exits when its
+    program has ended and no children are left: that ends the run."""
+    from ..fs.file import fileclose
+    from ..syscalls.shm import shm_exit
+    curproc = myproc()
+    # Close all open files.
+    for fd in range(NOFILE):
+        if curproc.ofile[fd] is not None:
+            fileclose(curproc.ofile[fd])
+            curproc.ofile[fd] = None
+    shm_exit(curproc)
+    acquire(ptable.lock)
+    # Parent might be sleeping in wait().
+    _wakeup1(curproc.parent)
+    # Pass abandoned children to init.
+    initproc = ptable.initproc
+    for p in ptable.proc:
+        if p.parent is curproc:
+            p.parent = initproc
+            if p.state is ZOMBIE:
+                _wakeup1(initproc)
+    # Jump into the scheduler, never to return.
+    curproc.state = ZOMBIE
+    curproc.status = status
+    cpu.exits[curproc.pid] = status
+    release(ptable.lock)
+    if curproc is initproc:
+        cpu.halted = ("exited", "init exited")
+    sched()
+    raise Exited
+
+
+def wait():
+    """Wait for a child process to exit and return its pid. Return -1 if this
+    process has no children (or was killed). A generator: it sleeps until a
+    child exits."""
+    curproc = myproc()
+    acquire(ptable.lock)
+    while True:
+        # Scan through table looking for exited children.
+        havekids = False
+        for p in ptable.proc:
+            if p.parent is not curproc:
+                continue
+            havekids = True
+            if p.state is ZOMBIE:
+                # Found one.
+                pid = p.pid
+                freevm(p.pgdir)
+                _clear(p)
+                release(ptable.lock)
+                return pid
+        # No point waiting if we don't have any children.
+        if not havekids or curproc.killed:
+            release(ptable.lock)
+            return -1
+        # Wait for children to exit. (See _wakeup1 call in exit.)
+        yield from sleep(curproc, ptable.lock)
+
+
+def scheduler() -> None:
+    """The CPU's scheduler (xv6's scheduler()). Loops over the process table in
+    order, running each RUNNABLE process until it gives up the CPU. Unlike xv6's,
+    it returns, once the machine halts."""
+    from ..trap import idle, run_user
+    c = mycpu()
+    while c.halted is None:
+        ran = False
+        for p in ptable.proc:
+            if p.state is not RUNNABLE:
+                continue
+            ran = True
+            # Switch to chosen process.
+            c.proc = p
+            switchuvm(p)
+            p.state = RUNNING
+            c.nswitch += 1
+            swtch(p, run_user)
+            switchkvm()
+            x86.unload()
+            # Process is done running for now.
+            c.proc = None
+            if c.halted is not None:
+                return
+        if not ran:
+            idle()
+
+
+def swtch(p: Proc, run_user) -> None:
+    """Run p until it gives up the CPU: first the rest of a system call it was
+    blocked in, if any, then user code, until it sleeps, yields or exits.
+    (In xv6 this is swtch() into p's kernel context and back.)"""
+    from ..syscalls.syscall import resume
+    c = mycpu()
+    while p.state is RUNNING and c.halted is None:
+        if p.context is not None:
+            resume(p)
+        else:
+            run_user(p)
+
+
+def sched() -> None:
+    """Give up the CPU: the time slice ends after the current trap and the scheduler
+    picks another process. The caller has changed p.state already."""
+    p = myproc()
+    if p.state is RUNNING:
+        panic("sched running")
+    x86.stop()
+
+
+def yield_() -> None:
+    """Give up the CPU for one scheduling round (xv6's yield; a Python keyword)."""
+    acquire(ptable.lock)
+    myproc().state = RUNNABLE
+    sched()
+    release(ptable.lock)
+
+
+def sleep(chan, lk: Spinlock):
+    """Atomically release lock and sleep on chan; reacquire lock when awakened.
+    A generator: `yield from sleep(chan, lk)` suspends the system call until
+    wakeup(chan) makes the process runnable and the scheduler picks it."""
+    p = myproc()
+    if p is None:
+        panic("sleep")
+    if lk is None:
+        panic("sleep without lk")
+    release(lk)
+    # Go to sleep.
+    p.chan = chan
+    p.state = SLEEPING
+    sched()
+    yield                  # the scheduler resumes us here after wakeup()
+    # Tidy up.
+    p.chan = None
+    acquire(lk)
+
+
+def _wakeup1(chan) -> None:
+    """Wake up all processes sleeping on chan."""
+    for p in ptable.proc:
+        if p.state is SLEEPING and p.chan == chan:
+            p.state = RUNNABLE
+
+
+def wakeup(chan) -> None:
+    """Wake up all processes sleeping on chan."""
+    _wakeup1(chan)
+
+
+def kill(pid: int) -> int:
+    """Kill the process with the given pid. Process won't exit until it returns to
+    user space (see trap in trap.py). Returns 0, or -1 if there is no such process."""
+    acquire(ptable.lock)
+    for p in ptable.proc:
+        if p.pid == pid and p.state is not UNUSED:
+            p.killed = True
+            # Wake process from sleep if necessary.
+            if p.state is SLEEPING:
+                p.state = RUNNABLE
+            release(ptable.lock)
+            return 0
+    release(ptable.lock)
+    return -1
+
+
+def procdump() -> list[str]:
+    """A listing of the processes, one line each: pid, state, name, what it sleeps
+    on (xv6 prints this on ^P)."""
+    lines = []
+    for p in ptable.proc:
+        if p.state is UNUSED:
+            continue
+        line = f"{p.pid} {p.state.value} {p.name}"
+        if p.state is SLEEPING:
+            line += f" on {p.chan!r}" if not isinstance(p.chan, Proc) else f" on wait({p.chan.pid})"
+        lines.append(line)
+    return lines
+
+
+def reap(p: Proc) -> None:
+    """Tear down a process the machine no longer runs (a run that was stopped, or
+    init after it exited): close its files, detach its segments, free its memory."""
+    from ..fs.file import fileclose
+    from ..syscalls.shm import shm_exit
+    for fd in range(NOFILE):
+        if p.ofile[fd] is not None:
+            fileclose(p.ofile[fd])
+            p.ofile[fd] = None
+    shm_exit(p)
+    if p.context is not None:
+        p.context.close()
+    if p.pgdir is not None:
+        if x86.loaded is p.tf:
+            x86.unload()
+        freevm(p.pgdir)
+    _clear(p)
+

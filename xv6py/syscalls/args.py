@@ -1,0 +1,112 @@
+"""Fetching system call arguments from user memory (the first half of xv6's syscall.c).
+
+The user stub leaves the arguments on the user stack: argument n is the 32-bit
+word at %esp + 4 + 4*n (the +4 skips the return address of the call to the stub).
+
+Every fetch goes through the caller's page table: a user pointer is valid when
+every page it touches is present and user-accessible (and writable, when the
+kernel will write through it). xv6 instead checks pointers against the process
+size p->sz; that would reject pointers into a shared-memory segment, which lies
+above p->sz, and accept pointers into the guard page, which lies below it.
+"""
+
+import struct
+
+from ..memlayout import KERNBASE
+from ..mm.pgdir import copyin, uva2ka, walkpgdir
+from ..mmu import PGSIZE, PGROUNDDOWN, PTE_P, PTE_U, PTE_W
+from ..param import NOFILE
+from ..proc.proc import myproc
+
+__all__ = ["fetchint", "fetchstr", "argint", "argptr", "argstr", "argfd", "fdalloc"]
+
+x86 = None   # the hardware (installed by the Machine)
+
+_INT = struct.Struct("<i")
+
+
+def fetchint(addr: int) -> int | None:
+    """Fetch the signed 32-bit int at addr from the current process, or None."""
+    data = copyin(myproc().pgdir, addr, 4)
+    return _INT.unpack(data)[0] if data is not None else None
+
+
+def fetchstr(addr: int) -> bytes | None:
+    """Fetch the NUL-terminated string at addr, without the NUL, or None if some
+    page before the NUL is not user memory."""
+    pgdir = myproc().pgdir
+    out = b""
+    while True:
+        if addr < 0 or addr >= KERNBASE:
+            return None
+        pa = uva2ka(pgdir, addr)
+        if pa is None:
+            return None
+        off = addr - PGROUNDDOWN(addr)
+        chunk = x86.ram[pa + off:pa + PGSIZE]
+        end = chunk.find(b"\0")
+        if end >= 0:
+            return out + chunk[:end]
+        out += chunk
+        addr += len(chunk)
+
+
+def argint(n: int) -> int | None:
+    """Fetch the nth 32-bit system call argument, or None."""
+    return fetchint(myproc().tf.esp + 4 + 4 * n)
+
+
+def argptr(n: int, size: int, writable: bool = False) -> int | None:
+    """Fetch the nth argument as a pointer to a block of size bytes, and check that
+    the block lies in user memory (writable too if asked). A zero-size block must
+    still start in user memory. Returns the pointer, or None."""
+    addr = argint(n)
+    if addr is None or size < 0:
+        return None
+    addr &= 0xFFFFFFFF
+    if not _user_range(myproc().pgdir, addr, max(size, 1), writable):
+        return None
+    return addr
+
+
+def _user_range(pgdir: int, va: int, n: int, writable: bool) -> bool:
+    """Are all pages of [va, va+n) present and user-accessible (and writable)?"""
+    if va + n > KERNBASE:
+        return False
+    need = PTE_P | PTE_U | (PTE_W if writable else 0)
+    for page in range(PGROUNDDOWN(va), va + n, PGSIZE):
+        pte = walkpgdir(pgdir, page, False)
+        if pte is None or x86.read32(pte) & need != need:
+            return False
+    return True
+
+
+def argstr(n: int) -> bytes | None:
+    """Fetch the nth argument as a pointer to a NUL-terminated string, or None."""
+    addr = argint(n)
+    if addr is None:
+        return None
+    return fetchstr(addr & 0xFFFFFFFF)
+
+
+def argfd(n: int):
+    """Fetch the nth argument as a file descriptor. Returns (fd, file), or None
+    if it is not an open descriptor of the current process."""
+    fd = argint(n)
+    if fd is None or not 0 <= fd < NOFILE:
+        return None
+    f = myproc().ofile[fd]
+    if f is None:
+        return None
+    return fd, f
+
+
+def fdalloc(f) -> int:
+    """Give f the lowest free descriptor of the current process; -1 if none."""
+    ofile = myproc().ofile
+    for fd, g in enumerate(ofile):
+        if g is None:
+            ofile[fd] = f
+            return fd
+    return -1
+

@@ -1,0 +1,240 @@
+"""Shared memory: segments of physical frames that several processes map.
+
+    id = shm_create(size)     allocate and zero a segment of size bytes (rounded up
+                              to pages, at most SHM_MAX pages); returns its id
+    shm_attach(id, addr)      map the segment's frames, user-writable, at addr
+    shm_detach(id)            unmap it from the calling process
+    shm_destroy(id)           free the frames; refused while any process has it attached
+
+The kernel keeps a fixed table of SHM_N segments, guarded by one lock; a slot is
+free when its page count is 0. Each process lists the segments it has attached
+as (id, addr) pairs in p.shm. exit and exec detach everything; fork gives the
+child the same attachments, on the same frames; sbrk never grows into one.
+Every bad argument makes a call return -1 and change nothing.
+"""
+
+from ..memlayout import KERNBASE, PhysAddr
+from ..mm.kalloc import kalloc, kfree
+from ..mm.pgdir import mappages, walkpgdir
+from ..mmu import PDX, PGSIZE, PGROUNDUP, PTE_ADDR, PTE_P, PTE_U, PTE_W
+from ..panic import panic
+from ..param import SHM_MAX, SHM_N
+from ..proc.proc import myproc
+from ..spinlock import Spinlock, acquire, release
+from .args import argint
+
+__all__ = ["Segment", "ShmTable", "shminit", "sys_shm_create", "sys_shm_attach",
+           "sys_shm_detach", "sys_shm_destroy", "shm_fork", "shm_detach_all", "shm_exit",
+           "shm_overlaps", "shm_segments"]
+
+x86 = None                      # the hardware (installed by the Machine)
+shmtable: "ShmTable" = None     # the segment table (installed by the Machine)
+
+ZERO_PAGE = bytes(PGSIZE)
+
+
+class Segment:
+    """One shared-memory segment."""
+
+    __slots__ = ("npages", "frames", "refcount")
+
+    def __init__(self):
+        self.npages = 0                       # pages in the segment; 0: the slot is free
+        self.frames: list[PhysAddr] = []      # its physical frames
+        self.refcount = 0                     # attachments, in all processes
+
+
+class ShmTable:
+    __slots__ = ("lock", "seg")
+
+    def __init__(self):
+        self.lock = Spinlock("shm")
+        self.seg = [Segment() for _ in range(SHM_N)]
+
+
+def shminit() -> None:
+    global shmtable
+    shmtable = ShmTable()
+
+
+def _segment(id: int | None) -> Segment | None:
+    """The segment with this id, if the id is in range and the slot in use."""
+    if id is None or not 0 <= id < SHM_N:
+        return None
+    seg = shmtable.seg[id]
+    return seg if seg.npages > 0 else None
+
+
+def sys_shm_create() -> int:
+    """shm_create(size): a new zero-filled segment; its id, or -1 (bad size, table
+    full, or out of memory: then nothing stays allocated)."""
+    size = argint(0)
+    if size is None or size <= 0 or size > SHM_MAX * PGSIZE:
+        return -1
+    npages = PGROUNDUP(size) // PGSIZE
+    acquire(shmtable.lock)
+    for id, seg in enumerate(shmtable.seg):
+        if seg.npages == 0:
+            break
+    else:
+        release(shmtable.lock)
+        return -1
+    frames = []
+    for _ in range(npages):
+        pa = kalloc()
+        if pa is None:
+            for f in frames:
+                kfree(f)
+            release(shmtable.lock)
+            return -1
+        x86.ram[pa:pa + PGSIZE] = ZERO_PAGE
+        frames.append(pa)
+    seg.npages, seg.frames, seg.refcount = npages, frames, 0
+    release(shmtable.lock)
+    return id
+
+
+def sys_shm_attach() -> int:
+    """shm_attach(id, addr): map segment id at addr in the caller. addr must be
+    page aligned, the whole segment below KERNBASE, every page of the range unmapped,
+    and the segment not already attached by the caller. 0, or -1."""
+    id, addr = argint(0), argint(1)
+    p = myproc()
+    acquire(shmtable.lock)
+    seg = _segment(id)
+    ok = (seg is not None and addr is not None and addr % PGSIZE == 0
+          and 0 < addr and addr + seg.npages * PGSIZE <= KERNBASE
+          and all(a != id for a, _ in p.shm)
+          and _unmapped(p.pgdir, addr, seg.npages)
+          and _map(p.pgdir, addr, seg) == 0)
+    if ok:
+        p.shm.append((id, addr))
+        seg.refcount += 1
+    release(shmtable.lock)
+    return 0 if ok else -1
+
+
+def sys_shm_detach() -> int:
+    """shm_detach(id): unmap segment id from the caller. 0, or -1 if not attached."""
+    id = argint(0)
+    p = myproc()
+    acquire(shmtable.lock)
+    for i, (a, addr) in enumerate(p.shm):
+        if a == id:
+            _detach(p.pgdir, addr, shmtable.seg[id])
+            del p.shm[i]
+            x86.lcr3(p.pgdir)       # flush the TLB: the pages must fault from now on
+            release(shmtable.lock)
+            return 0
+    release(shmtable.lock)
+    return -1
+
+
+def sys_shm_destroy() -> int:
+    """shm_destroy(id): free segment id. -1 if it is free or still attached."""
+    id = argint(0)
+    acquire(shmtable.lock)
+    seg = _segment(id)
+    if seg is None or seg.refcount > 0:
+        release(shmtable.lock)
+        return -1
+    for pa in seg.frames:
+        kfree(pa)
+    seg.npages, seg.frames = 0, []
+    release(shmtable.lock)
+    return 0
+
+
+def _unmapped(pgdir: PhysAddr, addr: int, npages: int) -> bool:
+    """Is no page of [addr, addr + npages pages) mapped in pgdir?"""
+    for va in range(addr, addr + npages * PGSIZE, PGSIZE):
+        pte = walkpgdir(pgdir, va, False)
+        if pte is not None and x86.read32(pte) & PTE_P:
+            return False
+    return True
+
+
+def _map(pgdir: PhysAddr, addr: int, seg: Segment) -> int:
+    """Map the segment's frames at addr. Returns 0, or -1 if a page table could not
+    be allocated; then the page tables this call added are freed again."""
+    new_tables = {PDX(va) for va in range(addr, addr + seg.npages * PGSIZE, PGSIZE)
+                  if not x86.read32(pgdir + 4 * PDX(va)) & PTE_P}
+    for i, pa in enumerate(seg.frames):
+        if mappages(pgdir, addr + i * PGSIZE, PGSIZE, pa, PTE_W | PTE_U) < 0:
+            _unmap(pgdir, addr, i)
+            for pdx in new_tables:
+                pde = pgdir + 4 * pdx
+                if x86.read32(pde) & PTE_P:
+                    kfree(PTE_ADDR(x86.read32(pde)))
+                    x86.write32(pde, 0)
+            return -1
+    return 0
+
+
+def _unmap(pgdir: PhysAddr, addr: int, npages: int) -> None:
+    """Clear the PTEs of npages pages at addr; the frames stay with the segment."""
+    for va in range(addr, addr + npages * PGSIZE, PGSIZE):
+        pte = walkpgdir(pgdir, va, False)
+        if pte is None or not x86.read32(pte) & PTE_P:
+            panic("shm: segment page not mapped")
+        x86.write32(pte, 0)
+
+
+def _detach(pgdir: PhysAddr, addr: int, seg: Segment) -> None:
+    _unmap(pgdir, addr, seg.npages)
+    seg.refcount -= 1
+    if seg.refcount < 0:
+        panic("shm: refcount")
+
+
+def shm_fork(parent, child) -> int:
+    """Give child the parent's attachments, on the same frames. 0, or -1 if a page
+    table could not be allocated (then the child has none of them)."""
+    acquire(shmtable.lock)
+    for i, (id, addr) in enumerate(parent.shm):
+        if _map(child.pgdir, addr, shmtable.seg[id]) < 0:
+            for id2, addr2 in parent.shm[:i]:
+                _unmap(child.pgdir, addr2, shmtable.seg[id2].npages)
+            release(shmtable.lock)
+            return -1
+    for id, _ in parent.shm:
+        shmtable.seg[id].refcount += 1
+    child.shm = list(parent.shm)
+    release(shmtable.lock)
+    return 0
+
+
+def shm_detach_all(p, pgdir: PhysAddr) -> None:
+    """Detach every segment p has attached in pgdir (exit, exec)."""
+    acquire(shmtable.lock)
+    for id, addr in p.shm:
+        _detach(pgdir, addr, shmtable.seg[id])
+    p.shm = []
+    release(shmtable.lock)
+
+
+def shm_exit(p) -> None:
+    """exit: detach everything, so that freevm() later never frees a segment's frames."""
+    if p.shm:
+        shm_detach_all(p, p.pgdir)
+        if x86.loaded is p.tf:
+            x86.lcr3(p.pgdir)
+
+
+def shm_overlaps(p, lo: int, hi: int) -> bool:
+    """Does [lo, hi) meet a segment p has attached? (sbrk must not grow into one)"""
+    return any(addr < hi and lo < addr + shmtable.seg[id].npages * PGSIZE for id, addr in p.shm)
+
+
+def shm_segments() -> list[dict]:
+    """The segment table, for tests and debuggers: one dict per used slot with its
+    id, pages, frames, reference count, and the (pid, addr) of each attachment."""
+    from ..proc import proc as _proc
+    out = []
+    for id, seg in enumerate(shmtable.seg):
+        if seg.npages == 0:
+            continue
+        maps = [(p.pid, addr) for p in _proc.ptable.proc for a, addr in p.shm if a == id]
+        out.append({"id": id, "pages": seg.npages, "frames": list(seg.frames),
+                    "refcount": seg.refcount, "attached": maps})
+    return out
