@@ -1,0 +1,474 @@
+"""Build the user programs of xv6py: C sources to 32-bit x86 ELF files laid out like xv6's.
+
+Sources live in ``userprogs/``::
+
+    userprogs/NAME.c          one program each
+    userprogs/ulib/           the user library: system call stubs, strings, printf, malloc
+    userprogs/include/        headers (syscall.h is the one list of system call numbers)
+    userprogs/user.ld         the linker script: one RWX segment at address 0, entry main
+    userprogs/bin/NAME        the built ELF files (committed, so no compiler is needed to run)
+    userprogs/bin/MANIFEST.json   what each ELF was built from
+
+A build compiles the library once, then each program, and links each program
+with the whole library (as xv6's Makefile does)::
+
+    CC -m32 -ffreestanding ... -I include -c NAME.c -o NAME.o
+    LD -m elf_i386 -N --build-id=none -T user.ld -o bin/NAME NAME.o ulib_*.o
+
+Three compilers are tried, in order (`find_compiler`): gcc with -m32, clang
+for i386-unknown-none-elf, and the zig toolchain from PyPI's ``ziglang``
+package. They link with GNU ld or ld.lld.
+
+Code is generated for the i686 (no SSE), as gcc -m32 does by default, whatever
+a compiler's own default CPU is.
+
+Builds are reproducible: the same sources and the same compiler give the same
+bytes. The compiler runs inside the source directory on relative paths, and the
+absolute path of that directory is mapped to ``userprogs`` in the DWARF
+information (-fdebug-prefix-map); the linker adds no build id.
+
+The manifest records, for each program, the sha256 of every source it depends
+on (its .c file, every file of ulib/ and include/, user.ld), the compiler and
+flags, and the sha256 of the ELF. `stale_programs` compares it with the
+sources without running a compiler, so a test can catch a source that changed
+without its binary being rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["BuildError", "Compiler", "find_compiler", "gcc_compiler", "clang_compiler",
+           "zig_compiler", "build", "stale_programs", "program_path", "program_names",
+           "source_files", "SRCDIR", "BINDIR", "CFLAGS", "LDFLAGS", "main"]
+
+
+log = logging.getLogger(__name__)
+
+
+def _find_srcdir() -> Path:
+    """The userprogs directory: beside xv6py/ in a source tree, inside it when installed."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "userprogs", here / "userprogs"):
+        if (candidate / "__init__.py").is_file():
+            return candidate
+    return here.parent / "userprogs"
+
+
+SRCDIR = _find_srcdir()
+BINDIR = SRCDIR / "bin"
+MANIFEST = "MANIFEST.json"
+DEBUG_PREFIX = "userprogs"        # what the source directory is called in DWARF
+
+# Flags for every compiler (xv6's, plus what reproducibility and other
+# distributions' defaults need). Compiler-specific ones are in Compiler.cflags.
+CFLAGS = (
+    "-m32", "-ffreestanding", "-fno-pic", "-fno-pie", "-static", "-fno-builtin",
+    "-fno-strict-aliasing", "-O2", "-Wall", "-Werror", "-g", "-fno-omit-frame-pointer",
+    "-fno-stack-protector", "-nostdlib",
+    "-march=i686",                      # no SSE: zig's default CPU would vectorise with it,
+                                        # and x86 xv6 never saves SSE registers on a switch
+    "-fno-asynchronous-unwind-tables",  # DWARF goes to .debug_frame, no .eh_frame to load
+    "-fcf-protection=none",             # no endbr32 / .note.gnu.property (Ubuntu's default)
+    "-ffunction-sections",              # lets user.ld put main first with any compiler
+    "-I", "include",
+)
+# -N: one RWX segment, its file offset not padded to a page (ld -N in xv6).
+LDFLAGS = ("-N", "--build-id=none")
+
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")   # what a program may be called
+
+TIMEOUT = 300    # seconds for one compiler or linker run (zig's first run is slow)
+
+
+class BuildError(Exception):
+    """A compile or link failed; the message holds the command and its output."""
+
+
+@dataclass(frozen=True)
+class Compiler:
+    """How to compile and link for i386 with one toolchain.
+
+    cc and ld are command prefixes (a program and its first arguments); cflags
+    and ldflags are added to the common CFLAGS and LDFLAGS.
+    """
+    name: str                                   # "gcc", "clang" or "zig"
+    cc: tuple[str, ...]
+    ld: tuple[str, ...]
+    cflags: tuple[str, ...] = ()
+    ldflags: tuple[str, ...] = ()
+    version: str = field(default="", compare=False)
+
+    def describe(self) -> str:
+        """One line for the manifest and for messages, e.g. 'gcc (Debian 12.2.0-14) 12.2.0'."""
+        return self.version or self.name
+
+    def compile_command(self, src: str, obj: Path, srcdir: Path) -> list[str]:
+        """The command that compiles src (relative to srcdir, the working directory) to obj."""
+        prefix_map = [f"-fdebug-prefix-map={d}={DEBUG_PREFIX}" for d in _spellings(srcdir)]
+        return [*self.cc, *CFLAGS, *self.cflags, *prefix_map, "-c", src, "-o", str(obj)]
+
+    def link_command(self, objs: list[Path], out: Path, script: Path) -> list[str]:
+        """The command that links objs (program first) into the ELF file out."""
+        return [*self.ld, *LDFLAGS, *self.ldflags, "-T", str(script), "-o", str(out),
+                *map(str, objs)]
+
+
+def _spellings(srcdir: Path) -> list[str]:
+    """The ways the compiler may spell srcdir's absolute path (as given, symlinks resolved)."""
+    return list(dict.fromkeys([str(srcdir.absolute()), str(srcdir.resolve())]))
+
+
+def _run(cmd: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run a tool with a fixed locale; raise BuildError with its output if it fails."""
+    env = dict(os.environ, LC_ALL="C")
+    if cwd is not None:
+        env["PWD"] = str(cwd)       # gcc takes DW_AT_comp_dir from $PWD when it is right
+    try:
+        r = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
+                           timeout=TIMEOUT)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise BuildError(f"{' '.join(cmd)}: {e}") from None
+    if r.returncode != 0:
+        raise BuildError(f"{' '.join(cmd)}\n{r.stdout}{r.stderr}".rstrip())
+    return r
+
+
+# ---------------------------------------------------------------------------
+# Finding a compiler
+
+_PROBE_C = "int x;\nint main(void) { return x; }\n"
+_PROBE_LD = "ENTRY(main)\nSECTIONS { . = 0; .text : { *(.text*) } .bss : { *(.bss*) } }\n"
+
+
+def _probe(compiler: Compiler) -> bool:
+    """True if compiler really compiles and links a 32-bit x86 ELF with our flags."""
+    with tempfile.TemporaryDirectory(prefix="xv6py-probe-") as tmp:
+        d = Path(tmp)
+        (d / "include").mkdir()
+        (d / "probe.c").write_text(_PROBE_C)
+        (d / "probe.ld").write_text(_PROBE_LD)
+        try:
+            _run(compiler.compile_command("probe.c", d / "probe.o", d), cwd=d)
+            _run(compiler.link_command([d / "probe.o"], d / "probe", d / "probe.ld"), cwd=d)
+            head = (d / "probe").read_bytes()[:20]
+        except (BuildError, OSError) as e:
+            log.debug("%s does not work: %s", compiler.name, e)
+            return False
+    # ELF magic, ELFCLASS32, little endian; e_machine (offset 18) EM_386 = 3.
+    return head[:6] == b"\x7fELF\x01\x01" and head[18:20] == b"\x03\x00"
+
+
+def _version(cmd: list[str]) -> str:
+    """First line of `cmd --version`, or '' if it cannot be run."""
+    try:
+        r = subprocess.run([*cmd, "--version"], capture_output=True, text=True, timeout=60,
+                           env=dict(os.environ, LC_ALL="C"))
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    lines = (r.stdout or r.stderr).strip().splitlines()
+    return lines[0].strip() if lines else ""
+
+
+def _gnu_ld(prog: str) -> tuple[str, ...] | None:
+    """The command for GNU ld (or ld.lld) at prog producing i386 ELF, or None."""
+    path = shutil.which(prog)
+    if path is None:
+        return None
+    v = _version([path])
+    if "GNU ld" not in v and "LLD" not in v:
+        return None                 # e.g. Apple's ld, which cannot make ELF files
+    return (path, "-m", "elf_i386")
+
+
+def _ld_flags(ld: tuple[str, ...]) -> tuple[str, ...]:
+    """Extra linker flags: GNU ld >= 2.39 warns about the RWX segment we want on purpose."""
+    try:
+        r = subprocess.run([*ld[:1], "--help"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return ()
+    return ("--no-warn-rwx-segments",) if "--no-warn-rwx-segments" in r.stdout else ()
+
+
+def gcc_compiler() -> Compiler | None:
+    """gcc -m32 (or an i686 cross gcc) with the GNU ld it uses, if it works."""
+    for prog in ("gcc", "i686-linux-gnu-gcc", "i686-elf-gcc", "i386-elf-gcc"):
+        path = shutil.which(prog)
+        if path is None:
+            continue
+        try:
+            ldprog = subprocess.run([path, "-print-prog-name=ld"], capture_output=True,
+                                    text=True, timeout=60).stdout.strip() or "ld"
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        ld = _gnu_ld(ldprog)
+        if ld is None:
+            continue
+        # -march=i686 alone would also tune for the Pentium Pro; keep gcc's usual tuning.
+        c = Compiler("gcc", (path,), ld, cflags=("-mtune=generic",), ldflags=_ld_flags(ld),
+                     version=_version([path]))
+        if _probe(c):
+            return c
+    return None
+
+
+# clang 14's assembler ignores -fdebug-prefix-map for .S files (the line table
+# of usys.S named the absolute source directory); naming the directory does it.
+_CLANG_DEBUG_DIR = (f"-fdebug-compilation-dir={DEBUG_PREFIX}",)
+
+
+def clang_compiler() -> Compiler | None:
+    """clang for i386-unknown-none-elf, linked with ld.lld or GNU ld, if it works."""
+    path = shutil.which("clang")
+    if path is None:
+        return None
+    cc = (path, "--target=i386-unknown-none-elf")
+    for ldprog in ("ld.lld", "ld"):
+        ld = _gnu_ld(ldprog)
+        if ld is None:
+            continue
+        c = Compiler("clang", cc, ld, cflags=_CLANG_DEBUG_DIR, ldflags=_ld_flags(ld),
+                     version=_version([path]))
+        if _probe(c):
+            return c
+    return None
+
+
+def zig_compiler(python: str | None = None) -> Compiler | None:
+    """The zig toolchain of PyPI's ziglang package (`python -m ziglang`), if it works.
+
+    python is the interpreter that has ziglang installed (default: this one).
+    zig's own ld.lld links; GNU ld is the fallback.
+    """
+    python = python or sys.executable
+    zig = (python, "-m", "ziglang")
+    try:
+        r = subprocess.run([python, "-c", "import os, ziglang; print(os.path.dirname("
+                            "ziglang.__file__))"], capture_output=True, text=True, timeout=60)
+        zigversion = subprocess.run([*zig, "version"], capture_output=True, text=True,
+                                    timeout=120).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    zigdir = r.stdout.strip()
+    if r.returncode != 0 or not zigdir or not zigversion:
+        return None
+    clang = _version([*zig, "cc"])
+    cc = (*zig, "cc", "-target", "x86-freestanding-none")
+    # The compiler's own headers (stdarg.h) are named in the line tables; where
+    # the ziglang package is installed must not change the bytes.
+    cflags = (*_CLANG_DEBUG_DIR, f"-fdebug-prefix-map={zigdir}=ziglang")
+    for ld in ((*zig, "ld.lld", "-m", "elf_i386"), _gnu_ld("ld")):
+        if ld is None:
+            continue
+        c = Compiler("zig", cc, ld, cflags=cflags, ldflags=_ld_flags(ld),
+                     version=f"zig {zigversion} ({clang})")
+        if _probe(c):
+            return c
+    return None
+
+
+def find_compiler() -> Compiler | None:
+    """The first toolchain that works: gcc, then clang, then ziglang. None if none does."""
+    for candidate in (gcc_compiler, clang_compiler, zig_compiler):
+        c = candidate()
+        if c is not None:
+            return c
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Sources, the manifest, and where the programs are
+
+def _hash(path: Path) -> str:
+    """sha256 of a source file, with CRLF line ends counted as LF (a checkout on
+    Windows must not look stale)."""
+    return hashlib.sha256(path.read_bytes().replace(b"\r\n", b"\n")).hexdigest()
+
+
+def _library_files(srcdir: Path) -> list[str]:
+    """Every file of ulib/ and include/, and user.ld, relative to srcdir, sorted."""
+    files = [p for d in ("ulib", "include") for p in (srcdir / d).iterdir()
+             if p.is_file() and not p.name.startswith(".") and not p.name.endswith("~")]
+    names = [p.relative_to(srcdir).as_posix() for p in files]
+    return sorted(names) + ["user.ld"]
+
+
+def source_files(name: str, srcdir: Path = SRCDIR) -> list[str]:
+    """The sources program `name` depends on, relative to srcdir."""
+    return [f"{name}.c"] + _library_files(Path(srcdir))
+
+
+def program_names(srcdir: Path = SRCDIR) -> list[str]:
+    """Names of the user programs: one per NAME.c in srcdir (or, with no sources,
+    the programs of the manifest)."""
+    srcdir = Path(srcdir)
+    names = sorted(p.stem for p in srcdir.glob("*.c"))
+    if not names:
+        names = sorted(_load_manifest(srcdir / "bin").get("programs", {}))
+    return names
+
+
+def program_path(name: str, bindir: Path = BINDIR) -> Path | None:
+    """The built ELF file of program `name`, or None if there is none."""
+    if not _NAME.fullmatch(name):
+        return None                 # not a program name: a path, MANIFEST.json, ...
+    p = Path(bindir) / name
+    return p if p.is_file() else None
+
+
+def _load_manifest(bindir: Path) -> dict:
+    try:
+        return json.loads((bindir / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_manifest(bindir: Path, manifest: dict) -> None:
+    tmp = bindir / (MANIFEST + ".tmp")
+    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    os.replace(tmp, bindir / MANIFEST)
+
+
+def stale_programs(srcdir: Path = SRCDIR, bindir: Path = BINDIR) -> list[str]:
+    """Programs whose binary is missing or differs from the manifest, or whose
+    sources or flags changed since it was built. Only hashes files: no compiler."""
+    srcdir, bindir = Path(srcdir), Path(bindir)
+    entries = _load_manifest(bindir).get("programs", {})
+    stale = []
+    for name in program_names(srcdir):
+        entry = entries.get(name)
+        elf = program_path(name, bindir)
+        if entry is None or elf is None or entry.get("cflags") != " ".join(CFLAGS):
+            stale.append(name)
+            continue
+        try:
+            sources = {f: _hash(srcdir / f) for f in source_files(name, srcdir)}
+        except OSError:
+            stale.append(name)
+            continue
+        elf_hash = hashlib.sha256(elf.read_bytes()).hexdigest()
+        if sources != entry.get("sources") or elf_hash != entry.get("elf_sha256"):
+            stale.append(name)
+    return stale
+
+
+# ---------------------------------------------------------------------------
+# Building
+
+def _compile_library(c: Compiler, srcdir: Path, objdir: Path) -> list[Path]:
+    """Compile every .c and .S of ulib/ once; return the objects, in name order."""
+    objs = []
+    for src in sorted((srcdir / "ulib").iterdir()):
+        if src.suffix not in (".c", ".S"):
+            continue
+        obj = objdir / f"ulib_{src.stem}.o"
+        _run(c.compile_command(f"ulib/{src.name}", obj, srcdir), cwd=srcdir)
+        objs.append(obj)
+    return objs
+
+
+def _check_elf(path: Path) -> None:
+    """Raise BuildError unless path is an i386 ELF with exactly one PT_LOAD, at
+    virtual address 0 (what exec needs; a changed user.ld could break it)."""
+    data = path.read_bytes()
+    if data[:6] != b"\x7fELF\x01\x01" or data[18:20] != b"\x03\x00":
+        raise BuildError(f"{path.name}: not a little-endian ELF32 file for i386")
+    phoff, = struct.unpack_from("<I", data, 28)
+    phentsize, phnum = struct.unpack_from("<HH", data, 42)
+    loads = []
+    for i in range(phnum):
+        p_type, _, p_vaddr = struct.unpack_from("<III", data, phoff + i * phentsize)
+        if p_type == 1:             # PT_LOAD
+            loads.append(p_vaddr)
+    if loads != [0]:
+        raise BuildError(f"{path.name}: PT_LOAD segments at {[hex(v) for v in loads]}; "
+                         "want exactly one, at address 0 (check user.ld)")
+
+
+def _build_one(c: Compiler, name: str, srcdir: Path, objdir: Path, libobjs: list[Path],
+               outdir: Path) -> Path:
+    """Compile and link program `name`; move the ELF into outdir; return its path."""
+    obj = objdir / f"{name}.o"
+    if not (srcdir / f"{name}.c").is_file():
+        raise BuildError(f"no source for program {name!r}: {srcdir / (name + '.c')}")
+    _run(c.compile_command(f"{name}.c", obj, srcdir), cwd=srcdir)
+    elf = objdir / name
+    _run(c.link_command([obj, *libobjs], elf, srcdir / "user.ld"), cwd=srcdir)
+    _check_elf(elf)
+    out, tmp = outdir / name, outdir / f".{name}.tmp"
+    shutil.copyfile(elf, tmp)        # mode 0644: an xv6py program, not a host program
+    os.replace(tmp, out)             # readers never see half a file
+    return out
+
+
+def build(names: list[str] | None = None, compiler: Compiler | None = None,
+          srcdir: Path = SRCDIR, outdir: Path = BINDIR) -> list[Path]:
+    """Build the named programs (default: all) into outdir and update its manifest.
+
+    Returns the paths of the ELF files written. Raises BuildError if no
+    compiler works or a compile or link fails (with the tool's message).
+    """
+    srcdir, outdir = Path(srcdir).absolute(), Path(outdir).absolute()
+    if names is None:
+        names = program_names(srcdir)
+    if compiler is None:
+        compiler = find_compiler()
+        if compiler is None:
+            raise BuildError("no C compiler for 32-bit x86 found: install gcc (with -m32 "
+                             "support), clang with ld.lld, or `pip install ziglang`")
+    outdir.mkdir(parents=True, exist_ok=True)
+    manifest = _load_manifest(outdir)
+    entries = manifest.setdefault("programs", {})
+    built = []
+    with tempfile.TemporaryDirectory(prefix="xv6py-build-") as tmp:
+        objdir = Path(tmp)
+        libobjs = _compile_library(compiler, srcdir, objdir)
+        for name in names:
+            out = _build_one(compiler, name, srcdir, objdir, libobjs, outdir)
+            entries[name] = {
+                "compiler": compiler.describe(),
+                "cflags": " ".join(CFLAGS),
+                "sources": {f: _hash(srcdir / f) for f in source_files(name, srcdir)},
+                "elf_sha256": hashlib.sha256(out.read_bytes()).hexdigest(),
+                "size": out.stat().st_size,
+            }
+            built.append(out)
+    for gone in sorted(set(entries) - set(program_names(srcdir))):
+        del entries[gone]            # its source was removed: so goes the binary
+        old = program_path(gone, outdir)
+        if old is not None:
+            old.unlink()
+    _write_manifest(outdir, manifest)
+    return built
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m xv6py.build [NAME...]`: build programs, print what was written."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        compiler = find_compiler()
+        if compiler is None:
+            raise BuildError("no C compiler for 32-bit x86 found: install gcc (with -m32 "
+                             "support), clang with ld.lld, or `pip install ziglang`")
+        print(f"compiler: {compiler.describe()}")
+        for path in build(args or None, compiler):
+            print(f"  {path.name:12} {path.stat().st_size:7} bytes")
+    except BuildError as e:
+        print(f"build failed: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
