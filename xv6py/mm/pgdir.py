@@ -149,7 +149,7 @@ def inituvm(pgdir: PhysAddr, init: bytes) -> None:
 def loaduvm(pgdir: PhysAddr, addr: VirtAddr, readi, ip, offset: int, sz: int) -> int:
     """Load a program segment into pgdir. addr must be page-aligned and the pages
     from addr to addr+sz must already be mapped. `readi(ip, off, n)` reads the file.
-    Returns 0, or -1 if the file is shorter than promised."""
+    Returns 0, or -1 if the file is shorter than promised or offset lies past its end."""
     if addr % PGSIZE:
         panic("loaduvm: addr must be page aligned")
     for i in range(0, sz, PGSIZE):
@@ -159,7 +159,7 @@ def loaduvm(pgdir: PhysAddr, addr: VirtAddr, readi, ip, offset: int, sz: int) ->
         pa = PTE_ADDR(x86.read32(pte))
         n = min(sz - i, PGSIZE)
         data = readi(ip, offset + i, n)
-        if len(data) != n:
+        if data is None or len(data) != n:      # None: offset is past the end of the file
             return -1
         x86.ram[pa:pa + n] = data
     return 0
