@@ -9,7 +9,7 @@ read through readi(); a bad file, like a lack of memory, makes exec fail with
 import struct
 
 from ..dev.console import cprintf
-from ..fs.fs import namei, readi
+from ..fs.fs import T_DEV, namei, readi
 from ..mm.pgdir import allocuvm, clearpteu, copyout, freevm, loaduvm, setupkvm, switchuvm
 from ..mmu import PGSIZE, PGROUNDUP
 from ..param import MAXARG
@@ -52,6 +52,10 @@ def exec(path: str, argv: list[bytes]) -> int:
     ip = namei(path)
     if ip is None:
         cprintf("exec: fail\n")
+        return -1
+    if ip.type == T_DEV:
+        # xv6 reads a device like a file here: exec("console") would wait for a
+        # line of input and swallow it. Nothing on a device can be a program.
         return -1
     pgdir = setupkvm()
     if pgdir is None:
