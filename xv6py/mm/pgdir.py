@@ -174,20 +174,39 @@ def allocuvm(pgdir: PhysAddr, oldsz: int, newsz: int) -> int:
     if newsz < oldsz:
         return oldsz
     a = PGROUNDUP(oldsz)
+    tables = _missing_tables(pgdir, a, newsz)
     while a < newsz:
         mem = kalloc()
         if mem is None:
             cprintf("allocuvm out of memory\n")
-            deallocuvm(pgdir, newsz, oldsz)
+            _undo_allocuvm(pgdir, oldsz, newsz, tables)
             return 0
         x86.ram[mem:mem + PGSIZE] = ZERO_PAGE
         if mappages(pgdir, a, PGSIZE, mem, PTE_W | PTE_U) < 0:
             cprintf("allocuvm out of memory (2)\n")
-            deallocuvm(pgdir, newsz, oldsz)
             kfree(mem)
+            _undo_allocuvm(pgdir, oldsz, newsz, tables)
             return 0
         a += PGSIZE
     return newsz
+
+
+def _missing_tables(pgdir: PhysAddr, start: int, end: int) -> list[int]:
+    """Indexes of the page directory entries for [start, end) that have no page table."""
+    if start >= end:
+        return []
+    return [i for i in range(PDX(start), PDX(end - 1) + 1) if not x86.read32(pgdir + 4 * i) & PTE_P]
+
+
+def _undo_allocuvm(pgdir: PhysAddr, oldsz: int, newsz: int, tables: list[int]) -> None:
+    """Free what a failed allocuvm took: the pages, and the page tables it created
+    (xv6 leaves those until freevm; a failed sbrk should change nothing)."""
+    deallocuvm(pgdir, newsz, oldsz)
+    for i in tables:
+        pde = x86.read32(pgdir + 4 * i)
+        if pde & PTE_P:
+            kfree(PTE_ADDR(pde))
+            x86.write32(pgdir + 4 * i, 0)
 
 
 def deallocuvm(pgdir: PhysAddr, oldsz: int, newsz: int) -> int:
