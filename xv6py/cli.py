@@ -19,7 +19,15 @@ __all__ = ["main"]
 
 
 def _int(text: str) -> int:
-    return int(text.replace("_", "").replace(",", ""), 0)
+    """An integer written as 100000, 100_000, 100,000, 0x186a0 or 1e5."""
+    text = text.replace("_", "").replace(",", "")
+    try:
+        return int(text, 0)
+    except ValueError:
+        value = float(text)
+        if not value.is_integer():
+            raise
+        return int(value)
 
 
 def _parser() -> argparse.ArgumentParser:
