@@ -1,0 +1,154 @@
+"""Make system calls from Python on behalf of a process, for tests and graders.
+
+    h = Syscaller(Machine())
+    p = h.spawn("hello")                  # a process that exec'd /hello but has not run
+    seg = h.call(p, "shm_create", 8192)
+    h.call(p, "shm_attach", seg, 0x10000000)
+    child = h.fork(p)
+    h.call(child, "exit")
+
+Each call goes through the kernel's real path: the arguments are written on the
+process's user stack as a C call would leave them, %eax holds the number, and
+trap() runs as for `int $64` -- so argument fetching through the page table,
+the killed checks and exit's unwinding are all exercised. No user instruction
+runs; the process's registers other than %eax and %esp are left as they were.
+
+A call that would block (wait with live children, read of an empty pipe)
+returns None and leaves the process asleep in the call.
+"""
+
+import struct
+
+from ..mm.pgdir import copyin, copyout, switchkvm, switchuvm
+from ..proc import proc as P
+from ..proc.initcode import initcode
+from ..syscalls.syscall import SYSCALL_NAMES
+from ..traps import T_SYSCALL
+
+__all__ = ["Syscaller"]
+
+_NUMBERS = {name: num for num, name in SYSCALL_NAMES.items()}
+SCRATCH = 512      # bytes below %esp used for a call's arguments and strings
+
+
+class Syscaller:
+    """Drives system calls of the processes of one machine."""
+
+    def __init__(self, machine):
+        self.m = machine
+        machine.activate()
+        from .. import trap
+        self._trap = trap.trap
+
+    def spawn(self, prog: str = "hello", args=()) -> "P.Proc":
+        """A new process that has exec'd prog (through sys_exec) and waits to run.
+        It is a child of the machine's root process, which is created on first use,
+        never runs, and plays init: orphans go to it."""
+        self.m.activate()
+        root = P.ptable.initproc
+        if root is None:
+            root = P.userinit(initcode([b"init"]))
+        p = self.fork(root)
+        if self.call(p, "exec", "/" + prog, [prog, *args]) != 0:
+            raise RuntimeError(f"exec {prog} failed")
+        return p
+
+    def fork(self, p) -> "P.Proc":
+        """fork() as p; returns the child (or raises if fork failed)."""
+        self.m.activate()
+        esp = _esp(p)
+        pid = self.call(p, "fork")
+        if pid is None or pid < 0:
+            raise RuntimeError("fork failed")
+        child = next(q for q in P.ptable.proc if q.pid == pid)
+        child.tf.esp = esp          # its registers were copied in the middle of the call
+        return child
+
+    def call(self, p, name: str, *args):
+        """Make system call `name` as process p with int, str/bytes (passed as a
+        pointer to a copy) or list-of-str (an argv array) arguments. Returns the
+        result as a signed int, or None if the process is now asleep in the call
+        or has exited."""
+        self.m.activate()
+        if p.state is not P.RUNNABLE or p.context is not None:
+            raise RuntimeError(f"pid {p.pid} is {p.state.value}: it cannot make a call")
+        c = P.mycpu()
+        c.proc = p
+        switchuvm(p)
+        p.state = P.RUNNING
+        esp, pgdir = p.tf.esp, p.pgdir
+        try:
+            p.tf.esp = self._push_args(p, esp, args)
+            p.tf.eax = _NUMBERS[name]
+            p.tf.trapno = T_SYSCALL
+            self._trap(p.tf)
+            if p.state is P.RUNNING:
+                p.state = P.RUNNABLE
+            if p.state is not P.RUNNABLE or p.context is not None:
+                return None                    # asleep in the call, or exited
+            result = p.tf.eax
+            return result - (1 << 32) if result & 0x80000000 else result
+        finally:
+            if p.state is P.RUNNABLE and p.pgdir == pgdir:   # (exec gave it a new stack)
+                p.tf.esp = esp
+            switchkvm()
+            P.x86.unload()
+            c.proc = None
+
+    def reap(self) -> None:
+        """Free every zombie, as a parent's wait() would."""
+        self.m.activate()
+        for p in P.ptable.proc:
+            if p.state is P.ZOMBIE:
+                P.reap(p)
+
+    def _push_args(self, p, esp: int, args) -> int:
+        """Lay out a call frame below esp: strings and arrays first, then the return
+        address and the argument words. Returns the new %esp."""
+        base = (esp - SCRATCH) & ~3
+        heap = base + 4 * (1 + len(args))
+        words = [0xFFFFFFFF]                       # where `call` leaves the return address
+        for a in args:
+            if isinstance(a, int):
+                words.append(a & 0xFFFFFFFF)
+            elif isinstance(a, (str, bytes)):
+                words.append(heap)
+                heap = self._put(p, heap, _bytes(a) + b"\0")
+            else:                                  # an argv array
+                strs = []
+                for s in a:
+                    strs.append(heap)
+                    heap = self._put(p, heap, _bytes(s) + b"\0")
+                heap = (heap + 3) & ~3
+                words.append(heap)
+                heap = self._put(p, heap, struct.pack(f"<{len(strs) + 1}I", *strs, 0))
+        if heap > esp:
+            raise ValueError("arguments too long for the scratch area")
+        self._put(p, base, struct.pack(f"<{len(words)}I", *words))
+        return base
+
+    @staticmethod
+    def _put(p, va: int, data: bytes) -> int:
+        if copyout(p.pgdir, va, data) < 0:
+            raise RuntimeError(f"cannot write arguments at {va:#x}")
+        return va + len(data)
+
+    # ---- looking at a process's memory, as the MMU would -------------------------------
+
+    def peek(self, p, va: int, n: int) -> bytes | None:
+        """n bytes at user address va of p, or None if not all user-accessible."""
+        self.m.activate()
+        return copyin(p.pgdir, va, n)
+
+    def poke(self, p, va: int, data: bytes) -> bool:
+        """Store bytes at user address va of p, as a user store would."""
+        self.m.activate()
+        return copyout(p.pgdir, va, data) == 0
+
+
+def _esp(p) -> int:
+    return p.tf.esp
+
+
+def _bytes(s) -> bytes:
+    return s.encode() if isinstance(s, str) else bytes(s)
