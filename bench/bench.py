@@ -13,6 +13,9 @@
    (the default quantum). Baselines: the same loop on bare unicorn, free-running
    (no preemption possible) and bounded by instruction count (unicorn's count
    hook, which xv6py's deterministic preemption uses).
+5. shared memory: shm_attach + shm_detach, and shm_create + shm_destroy of a
+   one-page segment, each a round trip from a loop in a user program. Baseline:
+   the getpid round trip (the cost of any system call).
 
 Reference figures for real xv6 under QEMU on this kind of machine (from the
 machine issue): boot to shell 1.33 s, getpid 4.5 us, fork+exit+wait 1.30 ms.
@@ -38,10 +41,10 @@ def best(fn, reps: int) -> float:
     return min(fn() for _ in range(reps))
 
 
-def per_iteration(m: Machine, prog: str, n: int, reps: int) -> float:
-    """Seconds per loop iteration of prog N, with the empty run (N=0) subtracted."""
+def per_iteration(m: Machine, prog: str, n: int, reps: int, *pre: str) -> float:
+    """Seconds per loop iteration of `prog PRE... N`, with the empty run (N=0) subtracted."""
     def once(k):
-        return m.run(prog, [str(k)]).wall
+        return m.run(prog, [*pre, str(k)]).wall
     return (best(lambda: once(n), reps) - best(lambda: once(0), reps)) / n
 
 
@@ -142,6 +145,8 @@ def main() -> None:
     loop = best(lambda: (lambda r: r.instructions / r.wall)(m.run("regloop", [str(n)])), reps)
     free = best(lambda: bare_loop_rate(n, 0), reps)
     counted = best(lambda: bare_loop_rate(n, m_quantum()), reps)
+    attach = per_iteration(m, "shmbench", 20_000 // scale, reps, "attach")
+    create = per_iteration(m, "shmbench", 20_000 // scale, reps, "create")
 
     rows = [
         ("start: Machine() to first user instruction", f"{start * 1e3:.1f} ms",
@@ -152,6 +157,9 @@ def main() -> None:
         ("register loop, preemption on", f"{loop / 1e6:.1f} M/s",
          f"bare unicorn: free {free / 1e6:.0f} M/s, count-bounded {counted / 1e6:.1f} M/s",
          TARGET["loop"], ""),
+        ("shm_attach + shm_detach", f"{attach * 1e6:.1f} us", f"getpid {getpid * 1e6:.2f} us", "", ""),
+        ("shm_create + shm_destroy (1 page)", f"{create * 1e6:.1f} us", f"getpid {getpid * 1e6:.2f} us",
+         "", ""),
     ]
     width = max(len(r[0]) for r in rows)
     print(f"{'figure':<{width}}  {'xv6py':>10}  {'target':>11}  {'xv6 on QEMU':>22}  baseline (same run)")
