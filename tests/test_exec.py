@@ -26,7 +26,6 @@ from xv6py.machine import Machine
 
 PGSIZE = 4096
 KERNBASE = 0x80000000
-MAXARG = 32
 KERNEND = 0x100000          # physical memory below this is not for kalloc
 
 HELLO = b"hand-made\n"
