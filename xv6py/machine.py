@@ -257,3 +257,16 @@ class Machine:
         """The shared-memory segment table (see syscalls/shm.py)."""
         self.activate()
         return shm.shm_segments()
+
+    def read_user(self, pid: int, va: int, n: int) -> bytes | None:
+        """n bytes at virtual address va of process pid, read through its page table
+        as the MMU would (None if any page is not present and user-accessible)."""
+        self.activate()
+        p = next((p for p in proc.ptable.proc if p.pid == pid and p.state is not proc.UNUSED), None)
+        return pgdir.copyin(p.pgdir, va, n) if p is not None else None
+
+    def disassemble(self, pid: int, va: int, count: int = 8) -> list[str]:
+        """count instructions of process pid from virtual address va, one line each."""
+        from .cpu.disasm import disassemble
+        code = self.read_user(pid, va, 15 * count) or self.read_user(pid, va, 1) or b""
+        return [str(i) for i in disassemble(code, va, count)]
