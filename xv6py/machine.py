@@ -180,14 +180,16 @@ class Machine:
         clock.limit = clock.now + budget if budget is not None else None
         c.halted = None
         t0 = time.perf_counter()
-        init = proc.userinit(page)
-        target = init.pid + 1                  # init's first child runs the program
+        init_pid = proc.userinit(page).pid
+        target = init_pid + 1                  # init's first child runs the program
         self._schedule()
         wall = time.perf_counter() - t0
         status, message = c.halted
+        started = proc.ptable.nextpid > target        # init forked the program's process
         if status != "panic":
             self._teardown()
-        status, reason = self._outcome(status, message, c.exits.get(target))
+        status, reason = self._outcome(status, message, c.exits.get(target), started,
+                                       c.exits.get(init_pid))
         return RunResult(
             program=name, output=bytes(console.cons.out[start[5]:]).decode("utf-8", "replace"),
             status=status, reason=reason, pid=target,
@@ -228,16 +230,20 @@ class Machine:
         proc.mycpu().proc = None
 
     @staticmethod
-    def _outcome(status: str, message: str, exit_line: str | None) -> tuple[str, str]:
+    def _outcome(status: str, message: str, exit_line: str | None, started: bool,
+                 init_exit: str | None) -> tuple[str, str]:
         """The run's status and reason, from why the machine halted and how the
         program (init's first child) ended."""
-        if status == "exited":
-            if exit_line is None:
-                return "not started", "init could not start the program"
-            if exit_line == "exit":
-                return "exit", "exited"
+        if status != "exited":
+            return status, message
+        if exit_line == "exit":
+            return "exit", "exited"
+        if exit_line is not None:
             return "killed", exit_line
-        return status, message
+        if not started:
+            return "not started", "init could not start the program"
+        # init ended first (something killed it): the program was torn down with it.
+        return "killed", f"init exited ({init_exit}) while the program ran; torn down"
 
     # ---- looking inside -------------------------------------------------------------------
 
