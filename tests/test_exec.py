@@ -21,6 +21,7 @@ from elftools.elf.elffile import ELFFile
 
 from elfgen import (PT_GNU_STACK, PT_NOTE, PT_NULL, SYS_exit, SYS_write, Elf, Segment,
                     program, syscall, write_exit)
+from helpers import run
 from xv6py.build import program_path
 from xv6py.machine import Machine
 
@@ -31,14 +32,6 @@ KERNEND = 0x100000          # physical memory below this is not for kalloc
 HELLO = b"hand-made\n"
 CODE = write_exit(HELLO)    # write(1, "hand-made\n", 10); exit()
 GOOD = program(CODE)
-
-
-def run(m: Machine, prog, args=(), **kw):
-    """Run and check what must hold after any run: no panic, no frame lost."""
-    r = m.run(prog, list(args), **kw)
-    assert r.status != "panic", r.reason
-    assert r.free_frames_after == r.free_frames_before, r.summary()
-    return r
 
 
 def refused(name: str) -> str:

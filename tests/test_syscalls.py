@@ -12,6 +12,7 @@ After every run the kernel must not have panicked and every frame must be back.
 import pytest
 
 from elfgen import program, syscall
+from helpers import run
 from xv6py.machine import Machine
 from xv6py.syscalls.syscall import (SYS_exit, SYS_fork, SYS_getpid, SYS_kill, SYS_pipe, SYS_read,
                                     SYS_sleep, SYS_write)
@@ -19,14 +20,6 @@ from xv6py.syscalls.syscall import (SYS_exit, SYS_fork, SYS_getpid, SYS_kill, SY
 PGSIZE = 4096
 KERNEND = 0x100000          # physical memory below this is not for kalloc
 NPROC = 64
-
-
-def run(m: Machine, prog, args=(), **kw):
-    """Run and check what must hold after any run: no panic, no frame lost."""
-    r = m.run(prog, list(args), **kw)
-    assert r.status != "panic", r.reason
-    assert r.free_frames_after == r.free_frames_before, r.summary()
-    return r
 
 
 # ---- badargs -------------------------------------------------------------------------------
