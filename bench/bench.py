@@ -26,7 +26,6 @@ import argparse
 import ctypes
 import mmap
 import statistics
-import struct
 import subprocess
 import sys
 import time
@@ -70,7 +69,8 @@ def first_instruction_time() -> float:
 
 
 def cold_start() -> float:
-    code = "import time; t=time.perf_counter(); from xv6py.machine import Machine; Machine(); print(time.perf_counter()-t)"
+    code = ("import time; t=time.perf_counter(); from xv6py.machine import Machine; Machine(); "
+            "print(time.perf_counter()-t)")
     return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                 check=True).stdout)
 

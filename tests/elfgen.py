@@ -89,7 +89,7 @@ class Elf:
         for seg in self.segments:
             offsets.append(table_end + len(body))
             body += seg.data
-        phdrs = b"".join(self._phdr(seg, off) for seg, off in zip(self.segments, offsets))
+        phdrs = b"".join(self._phdr(seg, off) for seg, off in zip(self.segments, offsets, strict=True))
         header = EHDR.pack(self.magic, self.elfclass, ELFDATA2LSB, EV_CURRENT, 0, bytes(8),
                            self.type, self.machine, EV_CURRENT, self.entry, phoff, 0, 0,
                            EHDR_SIZE, self.phentsize,

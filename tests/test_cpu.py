@@ -6,13 +6,24 @@ system calls served inside the slice; x87 and SSE state kept per process."""
 import struct
 
 import pytest
+from unicorn import x86_const as x86c
 
 from xv6py.cpu.x86 import CR4_TSD, X86
 from xv6py.memlayout import KERNBASE
-from xv6py.mmu import (CR0_MP, CR0_PE, CR0_PG, CR0_WP, CR4_OSFXSR, CR4_OSXMMEXCPT, CR4_PSE,
-                       PTE_P, PTE_PS, PTE_U, PTE_W)
+from xv6py.mmu import (
+    CR0_MP,
+    CR0_PE,
+    CR0_PG,
+    CR0_WP,
+    CR4_OSFXSR,
+    CR4_OSXMMEXCPT,
+    CR4_PSE,
+    PTE_P,
+    PTE_PS,
+    PTE_U,
+    PTE_W,
+)
 from xv6py.traps import T_DIVIDE, T_GPFLT, T_ILLOP, T_PGFLT, T_SYSCALL
-from unicorn import x86_const as x86c
 
 MB = 1 << 20
 PGDIR, PGTAB, USER = 0x10000, 0x11000, 0x200000

@@ -17,11 +17,21 @@ import random
 import re
 
 import pytest
+from elfgen import (
+    PT_GNU_STACK,
+    PT_NOTE,
+    PT_NULL,
+    Elf,
+    Segment,
+    SYS_exit,
+    SYS_write,
+    program,
+    syscall,
+    write_exit,
+)
 from elftools.elf.elffile import ELFFile
-
-from elfgen import (PT_GNU_STACK, PT_NOTE, PT_NULL, SYS_exit, SYS_write, Elf, Segment,
-                    program, syscall, write_exit)
 from helpers import run
+
 from xv6py.build import program_path
 from xv6py.machine import Machine
 

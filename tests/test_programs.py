@@ -89,7 +89,7 @@ def test_faults_each_kind_killed_with_xv6s_line(machine):
     assert "did not fault" not in r.output
     lines = r.output.splitlines()
     assert len(lines) == 2 * len(FAULT_LINES)
-    for pid, (announce, kill) in enumerate(zip(lines[::2], lines[1::2]), start=3):
+    for pid, (announce, kill) in enumerate(zip(lines[::2], lines[1::2], strict=True), start=3):
         kind = announce.removeprefix("faults: ")
         assert re.fullmatch(f"pid {pid} faults: {FAULT_LINES[kind]}--kill proc", kill), kill
     assert r.faults == len(FAULT_LINES)

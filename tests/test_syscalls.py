@@ -10,12 +10,20 @@ After every run the kernel must not have panicked and every frame must be back.
 """
 
 import pytest
-
 from elfgen import program, syscall
 from helpers import run
+
 from xv6py.machine import Machine
-from xv6py.syscalls.syscall import (SYS_exit, SYS_fork, SYS_getpid, SYS_kill, SYS_pipe, SYS_read,
-                                    SYS_sleep, SYS_write)
+from xv6py.syscalls.syscall import (
+    SYS_exit,
+    SYS_fork,
+    SYS_getpid,
+    SYS_kill,
+    SYS_pipe,
+    SYS_read,
+    SYS_sleep,
+    SYS_write,
+)
 
 PGSIZE = 4096
 KERNEND = 0x100000          # physical memory below this is not for kalloc

@@ -26,7 +26,7 @@ from pathlib import Path
 from . import timer, trap
 from .build import program_names, program_path
 from .cpu.uc import CPUError
-from .cpu.x86 import X86, CR4_TSD
+from .cpu.x86 import CR4_TSD, X86
 from .dev import console
 from .fs import file, fs
 from .memlayout import KERNEND, PHYSTOP

@@ -25,7 +25,8 @@ above KERNBASE faults as "present but not user" (error code 5), as on xv6.
 
 from typing import NewType
 
-__all__ = ["PhysAddr", "VirtAddr", "KERNBASE", "PHYSTOP", "KERNEND", "GDT_PA", "IRET_PA", "KSTACK_TOP", "P2V", "V2P"]
+__all__ = ["PhysAddr", "VirtAddr", "KERNBASE", "PHYSTOP", "KERNEND", "GDT_PA", "IRET_PA",
+           "KSTACK_TOP", "P2V", "V2P"]
 
 PhysAddr = NewType("PhysAddr", int)   # an address in emulated physical memory
 VirtAddr = NewType("VirtAddr", int)   # an address in a process's (or the kernel's) address space

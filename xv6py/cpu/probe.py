@@ -19,7 +19,7 @@ import ctypes
 import struct
 from dataclasses import dataclass
 
-from .uc import INTR_CALLBACK, CPUError, check, uclib, ucc, x86c
+from .uc import INTR_CALLBACK, CPUError, check, ucc, uclib, x86c
 
 __all__ = ["Offsets", "probe"]
 
@@ -96,7 +96,7 @@ class _Probe:
         soft = _int32s(_require(self.at_trap, "an int instruction"))
         fault = faults[0]
         n = len(before)
-        err = {i for i in range(n) if all(f[i] == s & ~3 for f, s in zip(faults, _SELECTORS))}
+        err = {i for i in range(n) if all(f[i] == s & ~3 for f, s in zip(faults, _SELECTORS, strict=True))}
         is_int = {i for i in range(n) if fault[i] == 0 and soft[i] == 1}
         old = {i for i in range(n) if before[i] == -1 and fault[i] == 13}
         return (4 * _only(err, "error_code"), 4 * _only(is_int, "exception_is_int"),

@@ -27,12 +27,24 @@ import mmap
 import struct
 
 from ..memlayout import GDT_PA, IRET_PA, KSTACK_TOP, P2V
-from ..mmu import (CR0_MP, CR0_PE, DPL_USER, FL_IF, NSEGS, PTE_ADDR, PTE_P, PTE_PS,
-                   SEG_KCODE, SEG_KDATA, SEG_UCODE, SEG_UDATA, PDX, PTX)
+from ..mmu import (
+    DPL_USER,
+    FL_IF,
+    NSEGS,
+    PDX,
+    PTE_ADDR,
+    PTE_P,
+    PTE_PS,
+    PTX,
+    SEG_KCODE,
+    SEG_KDATA,
+    SEG_UCODE,
+    SEG_UDATA,
+)
 from ..traps import T_GPFLT, T_ILLOP, T_PGFLT
 from .probe import Offsets, probe
 from .trapframe import TrapFrame
-from .uc import INTR_CALLBACK, CPUError, Uc, check, uclib, ucc, x86c
+from .uc import INTR_CALLBACK, CPUError, Uc, check, ucc, uclib, x86c
 
 __all__ = ["X86", "SEG", "CPUError"]
 

@@ -6,9 +6,9 @@ full one puts the process to sleep (see sleep() in proc/proc.py): callers write
 """
 
 from ..dev.console import consoleread, consolewrite
+from ..panic import panic
 from ..param import CONSOLE, NFILE
 from ..spinlock import Spinlock, acquire, release
-from ..panic import panic
 from . import fs
 from .fs import readi, stati, writei
 from .pipe import pipeclose, piperead, pipewrite

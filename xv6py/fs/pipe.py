@@ -28,7 +28,7 @@ class Pipe:
 
 def pipealloc():
     """Two files, reading and writing end of a new pipe, or None if no file is free."""
-    from .file import FD_PIPE, filealloc, fileclose    # file.py imports this module
+    from .file import FD_PIPE, filealloc, fileclose  # file.py imports this module
     f0 = filealloc()
     f1 = filealloc() if f0 is not None else None
     if f1 is None:

@@ -22,10 +22,23 @@ copied into each new directory: it has no page tables of its own to share or fre
 
 import struct
 
-from ..memlayout import KERNBASE, PHYSTOP, PhysAddr, VirtAddr
-from ..mmu import (NPDENTRIES, PGSIZE, PGSIZE_4M, PTE_ADDR, PTE_FLAGS, PTE_P, PTE_PS, PTE_U,
-                   PTE_W, PDX, PTX, PGADDR, PGROUNDDOWN, PGROUNDUP)
 from ..dev.console import cprintf
+from ..memlayout import KERNBASE, PHYSTOP, PhysAddr, VirtAddr
+from ..mmu import (
+    PDX,
+    PGADDR,
+    PGROUNDDOWN,
+    PGROUNDUP,
+    PGSIZE,
+    PGSIZE_4M,
+    PTE_ADDR,
+    PTE_FLAGS,
+    PTE_P,
+    PTE_PS,
+    PTE_U,
+    PTE_W,
+    PTX,
+)
 from ..panic import panic
 from .kalloc import kalloc, kfree
 

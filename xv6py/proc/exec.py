@@ -11,7 +11,7 @@ import struct
 from ..dev.console import cprintf
 from ..fs.fs import T_DEV, namei, readi
 from ..mm.pgdir import allocuvm, clearpteu, copyout, freevm, loaduvm, setupkvm, switchuvm
-from ..mmu import PGSIZE, PGROUNDUP
+from ..mmu import PGROUNDUP, PGSIZE
 from ..param import MAXARG
 from .proc import myproc
 
@@ -66,7 +66,7 @@ def exec(path: str, argv: list[bytes]) -> int:
         freevm(pgdir)
         return -1
     # Commit to the user image.
-    from ..syscalls.shm import shm_detach_all   # segments do not survive exec
+    from ..syscalls.shm import shm_detach_all  # segments do not survive exec
     shm_detach_all(curproc, curproc.pgdir)
     curproc.name = path.rsplit("/", 1)[-1][:15]   # 16 bytes with the NUL, like xv6
     oldpgdir = curproc.pgdir

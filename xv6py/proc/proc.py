@@ -24,8 +24,7 @@ from enum import Enum
 from types import GeneratorType
 
 from ..memlayout import PhysAddr
-from ..mm.pgdir import (allocuvm, deallocuvm, freevm, inituvm, setupkvm, switchkvm, switchuvm,
-                        copyuvm)
+from ..mm.pgdir import allocuvm, copyuvm, deallocuvm, freevm, inituvm, setupkvm, switchkvm, switchuvm
 from ..mmu import PGSIZE
 from ..panic import panic
 from ..param import NOFILE, NPROC
@@ -167,7 +166,7 @@ def growproc(n: int) -> int:
     curproc = myproc()
     sz = curproc.sz
     if n > 0:
-        from ..syscalls.shm import shm_overlaps      # segments above sz must not be grown into
+        from ..syscalls.shm import shm_overlaps  # segments above sz must not be grown into
         if shm_overlaps(curproc, sz, sz + n):
             return -1
         sz = allocuvm(curproc.pgdir, sz, sz + n)

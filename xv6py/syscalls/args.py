@@ -14,7 +14,7 @@ import struct
 
 from ..memlayout import KERNBASE
 from ..mm.pgdir import copyin, uva2ka, walkpgdir
-from ..mmu import PGSIZE, PGROUNDDOWN, PTE_P, PTE_U, PTE_W
+from ..mmu import PGROUNDDOWN, PGSIZE, PTE_P, PTE_U, PTE_W
 from ..param import NOFILE
 from ..proc.proc import myproc
 

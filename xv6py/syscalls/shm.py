@@ -16,7 +16,7 @@ Every bad argument makes a call return -1 and change nothing.
 from ..memlayout import KERNBASE, PhysAddr
 from ..mm.kalloc import kalloc, kfree
 from ..mm.pgdir import mappages, walkpgdir
-from ..mmu import PDX, PGSIZE, PGROUNDUP, PTE_ADDR, PTE_P, PTE_U, PTE_W
+from ..mmu import PDX, PGROUNDUP, PGSIZE, PTE_ADDR, PTE_P, PTE_U, PTE_W
 from ..panic import panic
 from ..param import SHM_MAX, SHM_N
 from ..proc.proc import myproc
@@ -73,12 +73,11 @@ def sys_shm_create() -> int:
         return -1
     npages = PGROUNDUP(size) // PGSIZE
     acquire(shmtable.lock)
-    for id, seg in enumerate(shmtable.seg):
-        if seg.npages == 0:
-            break
-    else:
+    id = next((i for i, seg in enumerate(shmtable.seg) if seg.npages == 0), None)
+    if id is None:
         release(shmtable.lock)
         return -1
+    seg = shmtable.seg[id]
     frames = []
     for _ in range(npages):
         pa = kalloc()

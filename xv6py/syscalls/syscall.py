@@ -46,7 +46,7 @@ SYS_shm_attach = 23
 SYS_shm_detach = 24
 SYS_shm_destroy = 25
 
-from . import shm, sysfile, sysproc   # noqa: E402 -- they import argint & co. from above
+from . import shm, sysfile, sysproc  # noqa: E402 -- they import argint & co. from above
 
 # The table: number -> (function, name, argument kinds for traces: i int, p pointer, s string).
 syscalls = {

@@ -3,7 +3,7 @@ the file layer. Until xv6py has a writable file system, "/" is read-only:
 calls that would create or remove names check their arguments and return -1.
 """
 
-from ..fs.file import FD_INODE, fileclose, filedup, filealloc, fileread, filestat, filewrite
+from ..fs.file import FD_INODE, filealloc, fileclose, filedup, fileread, filestat, filewrite
 from ..fs.fs import T_DIR, T_FILE, namei
 from ..fs.pipe import pipealloc
 from ..mm.pgdir import copyin, copyout
