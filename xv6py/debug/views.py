@@ -1,0 +1,864 @@
+"""Page-table views: what the MMU sees in a machine's memory, as data, then as text.
+
+Data (plain frozen dataclasses, computed from the page tables in emulated RAM):
+
+    walk(pgdir, va, access, user) -> Walk         one translation, level by level
+    mappings(pgdir, sz, shm)      -> [Range]      the user half, coalesced and labelled
+    pagedir(pgdir, sz, shm)       -> PageDir      the same, under each page directory entry
+    snapshot(machine)             -> Snapshot     every live process's mappings + free frames
+    ptdiff(old, new)              -> [Change]     mappings added, removed or changed
+    kalloc_diff(old, new)         -> KallocDiff   frames allocated and freed
+    frames(machine)               -> [Frame]      which processes map which frame
+    shm_view(machine)             -> [ShmView]    segments, counts, who maps them where
+    explain_fault(pgdir, cr2, err, eip) -> str    a page fault's error code and walk
+
+Text: render_walk, render_pt, render_ptdiff, render_kalloc, render_frames and
+render_shm turn that data into `rich` renderables (tables and lines). Print
+them on a rich Console (colours on a terminal only), or turn them into plain
+text with text(). The functions taking a Machine (pt, walk_va, snapshot,
+frames, shm_view, owners) install its kernel state first.
+
+The functions taking a page directory read the RAM of the machine whose state
+is installed (the one last activated): a page directory is a physical address,
+and only means something in the memory it lives in.
+
+Labels come from the page table itself plus p.sz and p.shm: exec leaves
+text/data from 0, then one page that is present but not PTE_U (the guard),
+then the stack page; sbrk's heap lies above the stack up to sz; shm segments
+are attached wherever the program asked, usually above sz.
+"""
+
+import io
+import struct
+from dataclasses import dataclass
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from ..memlayout import KERNBASE
+from ..mm import kalloc as _kalloc
+from ..mm import pgdir as _vm
+from ..mmu import (
+    NPDENTRIES,
+    PDX,
+    PDXSHIFT,
+    PGADDR,
+    PGSIZE,
+    PGSIZE_4M,
+    PTE_A,
+    PTE_ADDR,
+    PTE_D,
+    PTE_P,
+    PTE_PS,
+    PTE_U,
+    PTE_W,
+    PTX,
+)
+
+__all__ = [
+    "Step", "Walk", "Range", "Pde", "KernelHalf", "PageDir", "ProcMaps", "Snapshot", "Change",
+    "KallocDiff", "Frame", "ShmAttach", "ShmView",
+    "flagstr", "walk", "mappings", "pagedir", "snapshot", "ptdiff", "kalloc_diff", "frames",
+    "owners", "shm_view", "decode_err", "explain_fault", "live_procs", "find_proc", "pt", "walk_va",
+    "render_walk", "render_pt", "render_ptdiff", "render_kalloc", "render_frames", "render_shm",
+    "text", "COMMANDS", "command",
+]
+
+# The bits that say what a mapping allows. The MMU sets A and D as it goes: they
+# are shown in a walk, but left out of ranges, or every access would split one.
+PERM = PTE_P | PTE_W | PTE_U
+ACCESSES = ("read", "write", "fetch")
+USER_HALF = PDX(KERNBASE)          # PDEs below this index map user space
+
+
+# ---- reading entries ------------------------------------------------------------------------
+
+def _ram():
+    return _vm.x86.ram
+
+
+def _entries(pa: int) -> tuple[int, ...] | None:
+    """The 1024 entries of the page directory or page table at pa, or None if pa
+    does not lie in physical memory (a corrupt entry points anywhere)."""
+    ram = _ram()
+    if pa % PGSIZE or not 0 <= pa <= len(ram) - PGSIZE:
+        return None
+    return struct.unpack_from("<1024I", ram, pa)
+
+
+def flagstr(entry: int, every: bool = False) -> str:
+    """The permission flags of an entry as `P W U`, a dash for each clear one
+    (`P - U`). With every=True also A, D and PS, named when set, e.g. `P W U A D`."""
+    out = [name if entry & bit else "-" for bit, name in ((PTE_P, "P"), (PTE_W, "W"), (PTE_U, "U"))]
+    if every:
+        out += [name for bit, name in ((PTE_A, "A"), (PTE_D, "D"), (PTE_PS, "PS")) if entry & bit]
+    return " ".join(out)
+
+
+# ---- one translation ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Step:
+    """One level of a walk: the entry the MMU read."""
+
+    level: str          # "PDE" or "PTE"
+    index: int          # PDX(va) or PTX(va)
+    table: int          # physical address of the page directory or page table
+    addr: int           # physical address of the entry: table + 4 * index
+    value: int          # the entry's contents
+
+
+@dataclass(frozen=True)
+class Walk:
+    """A translation of va in the page directory at pgdir, as the MMU does it for
+    an access of kind `access` ("read", "write", "fetch") in user or kernel mode.
+    Either pa is set (the access is allowed) or fault says why it is not, and
+    failed names the level ("PDE" or "PTE") whose entry refused it."""
+
+    pgdir: int
+    va: int
+    access: str
+    user: bool
+    steps: tuple[Step, ...]
+    pa: int | None = None
+    frame: int | None = None        # the 4 KiB frame, or the 4 MiB page, holding pa
+    large: bool = False             # mapped by a 4 MiB page (PDE with PTE_PS)
+    fault: str | None = None
+    failed: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.pa is not None
+
+    @property
+    def present(self) -> bool:
+        """Did the walk find a present mapping (whatever the rights)?"""
+        return self.failed is None or "not present" not in (self.fault or "")
+
+
+def walk(pgdir: int, va: int, access: str = "read", user: bool = True) -> Walk:
+    """Translate va through the page directory at physical address pgdir, checking
+    what the MMU checks: first that both levels are present, then the rights of
+    both (PTE_U for a user access, PTE_W for a write; the kernel runs with CR0.WP,
+    so its writes need PTE_W too). A fetch needs what a read needs: a 32-bit page
+    table has no execute bit. A 4 MiB page (PTE_PS in the PDE) ends the walk at
+    the first level. Raises ValueError for a va outside 32 bits or an unknown access."""
+    if not 0 <= va <= 0xFFFFFFFF or access not in ACCESSES:
+        raise ValueError(f"walk: bad va {va:#x} or access {access!r}")
+    pde = Step("PDE", PDX(va), pgdir, pgdir + 4 * PDX(va), _vm.x86.read32(pgdir + 4 * PDX(va)))
+    base = Walk(pgdir, va, access, user, (pde,))
+    if not pde.value & PTE_P:
+        return _fail(base, "PDE", "PDE not present: no page table covers "
+                     f"{va & ~(PGSIZE_4M - 1):#010x}-{(va | (PGSIZE_4M - 1)):#010x}")
+    if pde.value & PTE_PS:
+        frame = pde.value & ~(PGSIZE_4M - 1) & 0xFFFFFFFF
+        return _finish(base, [pde], frame, frame | (va & (PGSIZE_4M - 1)), large=True)
+    table = PTE_ADDR(pde.value)
+    if _entries(table) is None:
+        return _fail(base, "PDE", f"PDE points at {table:#010x}, outside physical memory")
+    pte = Step("PTE", PTX(va), table, table + 4 * PTX(va), _vm.x86.read32(table + 4 * PTX(va)))
+    base = Walk(pgdir, va, access, user, (pde, pte))
+    if not pte.value & PTE_P:
+        return _fail(base, "PTE", "PTE not present: page not mapped")
+    frame = PTE_ADDR(pte.value)
+    return _finish(base, [pde, pte], frame, frame | (va & (PGSIZE - 1)))
+
+
+def _finish(w: Walk, steps: list[Step], frame: int, pa: int, large: bool = False) -> Walk:
+    """Check the rights of every level of a present mapping; the first level that
+    refuses the access is the one named."""
+    for step in steps:
+        why = _refusal(step, w.access, w.user)
+        if why is not None:
+            return _fail(w, step.level, why)
+    return Walk(w.pgdir, w.va, w.access, w.user, w.steps, pa, frame, large)
+
+
+def _refusal(step: Step, access: str, user: bool) -> str | None:
+    """Why this present entry refuses the access, or None."""
+    e = step.value
+    if user and not e & PTE_U:
+        return "PTE_U clear: user access to a supervisor page"
+    if access == "write" and not e & PTE_W:
+        return "PTE_W clear: write to a read-only page"
+    return None
+
+
+def _fail(w: Walk, level: str, why: str) -> Walk:
+    return Walk(w.pgdir, w.va, w.access, w.user, w.steps, fault=why, failed=level)
+
+
+# ---- the user half: pages, labels, ranges --------------------------------------------------
+
+@dataclass(frozen=True)
+class Range:
+    """Consecutive pages [start, end) with the same rights and label, and the frame
+    behind each page (in page order). flags holds only P, W and U."""
+
+    start: int
+    end: int
+    frames: tuple[int, ...]
+    flags: int
+    label: str
+
+    @property
+    def npages(self) -> int:
+        return (self.end - self.start) // PGSIZE
+
+
+def _user_pages(pgdir: int) -> list[tuple[int, int, int]]:
+    """(va, frame, flags) of every present page of the user half, in va order.
+    Page tables that lie outside physical memory are skipped."""
+    pages = []
+    for d, pde in enumerate(_entries(pgdir)[:USER_HALF]):
+        if not pde & PTE_P or pde & PTE_PS:
+            continue
+        table = _entries(PTE_ADDR(pde))
+        if table is None:
+            continue
+        pages += [(PGADDR(d, t, 0), PTE_ADDR(pte), pte & PERM)
+                  for t, pte in enumerate(table) if pte & PTE_P]
+    return pages
+
+
+def _labeller(pages, sz: int | None, shm):
+    """A function va -> label for the pages of one address space.
+
+    shm: (id, addr, npages) of each attached segment. The guard is the highest
+    present page without PTE_U below sz (exec's _setup_stack clears PTE_U on the
+    lower of the two pages it adds); the stack is the page above it; text/data
+    lies below it, the heap above the stack up to sz. Without a guard (initcode)
+    everything below sz is text/data; a page above sz that no segment explains
+    is "beyond sz" (a mapping the kernel does not account for)."""
+    top = KERNBASE if sz is None else sz
+    guards = [va for va, _, fl in pages if va < top and not fl & PTE_U]
+    guard = guards[-1] if guards else None
+    segs = [(addr, addr + n * PGSIZE, f"shm {id}") for id, addr, n in (shm or ())]
+
+    def label(va: int) -> str:
+        for lo, hi, name in segs:
+            if lo <= va < hi:
+                return name
+        if va >= top:
+            return "beyond sz"
+        if guard is None or va < guard:
+            return "text/data"
+        return "guard" if va == guard else "stack" if va == guard + PGSIZE else "heap"
+    return label
+
+
+def _coalesce(pages, label) -> list[Range]:
+    """Merge (va, frame, flags) pages, in va order, into ranges of consecutive pages
+    with the same flags and label."""
+    ranges: list[Range] = []
+    for va, frame, fl in pages:
+        name = label(va)
+        last = ranges[-1] if ranges else None
+        if last is not None and last.end == va and last.flags == fl and last.label == name:
+            ranges[-1] = Range(last.start, va + PGSIZE, last.frames + (frame,), fl, name)
+        else:
+            ranges.append(Range(va, va + PGSIZE, (frame,), fl, name))
+    return ranges
+
+
+def mappings(pgdir: int, sz: int | None = None, shm=None) -> list[Range]:
+    """The present pages of the user half of the page directory at pgdir, coalesced
+    into labelled ranges in va order. sz: the process size (p.sz), if known; shm:
+    (id, addr, npages) of each segment it has attached (p.shm plus each segment's
+    size), if known. Both only improve the labels."""
+    pages = _user_pages(pgdir)
+    return _coalesce(pages, _labeller(pages, sz, shm))
+
+
+@dataclass(frozen=True)
+class Pde:
+    """A present entry of the user half of a page directory, with the ranges its
+    page table maps (empty for a 4 MiB page or a table outside memory)."""
+
+    index: int
+    addr: int
+    value: int
+    ranges: tuple[Range, ...]
+
+
+@dataclass(frozen=True)
+class KernelHalf:
+    """A summary of the PDEs from KERNBASE up."""
+
+    present: int        # present entries
+    large: int          # of which 4 MiB pages
+    user: int           # of which reachable from user mode (PTE_U): should be 0
+    end: int            # end of the highest mapped 4 MiB (KERNBASE if none)
+
+
+@dataclass(frozen=True)
+class PageDir:
+    """A page directory: where it is, its present user-half entries, the kernel half."""
+
+    pgdir: int
+    pdes: tuple[Pde, ...]
+    kernel: KernelHalf
+    pid: int | None = None
+    name: str = ""
+    sz: int | None = None
+
+
+def pagedir(pgdir: int, sz: int | None = None, shm=None, pid=None, name: str = "") -> PageDir:
+    """The page directory at pgdir as a PageDir: the user-half PDEs, each with its
+    ranges (labelled as by mappings()), and the kernel half summarised."""
+    pdes = _entries(pgdir)
+    ranges = mappings(pgdir, sz, shm)
+    user = tuple(
+        Pde(d, pgdir + 4 * d, e, tuple(_clip(ranges, d)))
+        for d, e in enumerate(pdes[:USER_HALF]) if e & PTE_P)
+    kern = [e for e in pdes[USER_HALF:] if e & PTE_P]
+    last = max((d for d in range(USER_HALF, NPDENTRIES) if pdes[d] & PTE_P), default=None)
+    half = KernelHalf(len(kern), sum(1 for e in kern if e & PTE_PS), sum(1 for e in kern if e & PTE_U),
+                      KERNBASE if last is None else (last + 1) << PDXSHIFT)
+    return PageDir(pgdir, user, half, pid, name, sz)
+
+
+def _clip(ranges: list[Range], d: int):
+    """The parts of ranges that lie in the 4 MiB of page directory entry d."""
+    lo, hi = d << PDXSHIFT, (d + 1) << PDXSHIFT
+    for r in ranges:
+        a, b = max(r.start, lo), min(r.end, hi)
+        if a < b:
+            first = (a - r.start) // PGSIZE
+            yield Range(a, b, r.frames[first:first + (b - a) // PGSIZE], r.flags, r.label)
+
+
+# ---- processes of a machine -----------------------------------------------------------------
+
+def live_procs(machine) -> list:
+    """The processes of machine that have an address space (zombies included:
+    theirs lives until the parent's wait), in pid order."""
+    from ..proc import proc
+    machine.activate()
+    return sorted((p for p in proc.ptable.proc if p.state is not proc.UNUSED and p.pgdir is not None),
+                  key=lambda p: p.pid)
+
+
+def find_proc(machine, pid: int | None = None):
+    """The live process with this pid; with pid None, the one on the CPU, else the
+    newest. Raises ValueError if there is no such process."""
+    from ..proc import proc
+    procs = live_procs(machine)
+    if pid is None:
+        cur = proc.mycpu().proc
+        if cur is not None and cur.pgdir is not None:
+            return cur
+        if procs:
+            return procs[-1]
+    for p in procs:
+        if p.pid == pid:
+            return p
+    raise ValueError(f"no process with pid {pid}" if pid is not None else "no live process")
+
+
+def _shm_of(p) -> list[tuple[int, int, int]]:
+    """(id, addr, npages) of each segment p has attached."""
+    from ..syscalls import shm
+    return [(id, addr, shm.shmtable.seg[id].npages) for id, addr in p.shm]
+
+
+def pt(machine, pid: int | None = None) -> PageDir:
+    """The page directory of process pid (default: see find_proc)."""
+    p = find_proc(machine, pid)
+    return pagedir(p.pgdir, p.sz, _shm_of(p), p.pid, p.name)
+
+
+def walk_va(machine, va: int, pid: int | None = None, access: str = "read", user: bool = True) -> Walk:
+    """walk() of va in the page directory of process pid (default: see find_proc)."""
+    return walk(find_proc(machine, pid).pgdir, va, access, user)
+
+
+# ---- changes between two stops -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ProcMaps:
+    """One process's mappings at a snapshot."""
+
+    pid: int
+    name: str
+    state: str
+    sz: int
+    pgdir: int
+    ranges: tuple[Range, ...]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every live process's mappings and the allocator's free map, at one moment.
+    free[i] is 1 when frame base + i*PGSIZE is free (kalloc's own map, copied)."""
+
+    procs: dict[int, ProcMaps]
+    free: bytes
+    base: int
+
+
+def snapshot(machine) -> Snapshot:
+    """The mappings of every live process of machine and its free frames, now."""
+    procs = {p.pid: ProcMaps(p.pid, p.name, p.state.value, p.sz, p.pgdir,
+                             tuple(mappings(p.pgdir, p.sz, _shm_of(p))))
+             for p in live_procs(machine)}
+    return Snapshot(procs, bytes(_kalloc.kmem.free), _kalloc.kmem.start)
+
+
+@dataclass(frozen=True)
+class Change:
+    """Pages of one process mapped differently in two snapshots. kind is "added"
+    (only new is set), "removed" (only old) or "changed" (both: same pages,
+    other frames or rights)."""
+
+    pid: int
+    kind: str
+    old: Range | None
+    new: Range | None
+
+
+def _pages(ranges) -> dict[int, tuple[int, int, str]]:
+    """va -> (frame, flags, label) of every page of ranges."""
+    return {r.start + i * PGSIZE: (f, r.flags, r.label) for r in ranges for i, f in enumerate(r.frames)}
+
+
+def _ranges_of(pages: dict, vas) -> list[Range]:
+    """The pages at vas (in va order), coalesced."""
+    return _coalesce([(va, pages[va][0], pages[va][1]) for va in vas], lambda va: pages[va][2])
+
+
+def ptdiff(old: Snapshot, new: Snapshot) -> list[Change]:
+    """Mappings added, removed or changed from old to new, per process in pid
+    order, coalesced into ranges. A process that appeared has all its ranges
+    added; one that went away, all removed. A page whose label alone changed
+    (p.sz moved) is not a change of the page table and is not listed."""
+    out: list[Change] = []
+    for pid in sorted(old.procs.keys() | new.procs.keys()):
+        a = _pages(old.procs[pid].ranges) if pid in old.procs else {}
+        b = _pages(new.procs[pid].ranges) if pid in new.procs else {}
+        out += [Change(pid, "added", None, r) for r in _ranges_of(b, sorted(b.keys() - a.keys()))]
+        out += [Change(pid, "removed", r, None) for r in _ranges_of(a, sorted(a.keys() - b.keys()))]
+        moved = sorted(va for va in a.keys() & b.keys() if a[va][:2] != b[va][:2])
+        out += _changed(pid, a, b, moved)
+    return out
+
+
+def _changed(pid: int, a: dict, b: dict, vas: list[int]) -> list[Change]:
+    """Pair the old and new ranges of pages present in both snapshots: the pages
+    are grouped so that each group is one range before and one range after."""
+    keyed = {va: (a[va][1], b[va][1], b[va][2]) for va in vas}
+    groups = _coalesce([(va, 0, 0) for va in vas], lambda va: keyed[va])
+    return [Change(pid, "changed", _ranges_of(a, range(g.start, g.end, PGSIZE))[0],
+                   _ranges_of(b, range(g.start, g.end, PGSIZE))[0]) for g in groups]
+
+
+@dataclass(frozen=True)
+class KallocDiff:
+    """Frames the allocator handed out and took back between two snapshots."""
+
+    allocated: tuple[int, ...]
+    freed: tuple[int, ...]
+    free_before: int
+    free_after: int
+
+
+def kalloc_diff(old: Snapshot, new: Snapshot) -> KallocDiff:
+    """Frames allocated (free in old, not in new) and freed (the reverse), in
+    address order. A frame allocated and freed again in between is in neither."""
+    if old.free == new.free:
+        n = old.free.count(1)
+        return KallocDiff((), (), n, n)
+    pairs = [(i, x) for i, (x, y) in enumerate(zip(old.free, new.free, strict=True)) if x != y]
+    alloc = tuple(new.base + i * PGSIZE for i, x in pairs if x)
+    freed = tuple(new.base + i * PGSIZE for i, x in pairs if not x)
+    return KallocDiff(alloc, freed, old.free.count(1), new.free.count(1))
+
+
+# ---- frames and segments --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Frame:
+    """A frame that user pages map: who maps it ((pid, va, flags) each) and the
+    shm segment it belongs to, if any."""
+
+    pa: int
+    maps: tuple[tuple[int, int, int], ...]
+    shm: int | None = None
+
+    @property
+    def shared(self) -> bool:
+        """Mapped by more than one page (of one or several processes)?"""
+        return len(self.maps) > 1
+
+
+def frames(machine) -> list[Frame]:
+    """Every frame mapped in the user half of a live process, and every frame of a
+    shm segment (attached or not), in address order."""
+    from ..syscalls import shm
+    maps: dict[int, list] = {}
+    for p in live_procs(machine):
+        for r in mappings(p.pgdir, p.sz, _shm_of(p)):
+            for i, f in enumerate(r.frames):
+                maps.setdefault(f, []).append((p.pid, r.start + i * PGSIZE, r.flags))
+    seg_of = {f: id for id, s in enumerate(shm.shmtable.seg) for f in s.frames}
+    return [Frame(f, tuple(maps.get(f, ())), seg_of.get(f)) for f in sorted(maps.keys() | seg_of.keys())]
+
+
+def owners(machine) -> dict[int, str]:
+    """What each frame in use by a process or a segment holds, in words: a page
+    directory, a page table, a user page (with its label), a segment's page."""
+    from ..syscalls import shm
+    out: dict[int, str] = {}
+    for id, s in enumerate(shm.shmtable.seg):
+        out.update({f: f"shm {id} page {i}" for i, f in enumerate(s.frames)})
+    for p in live_procs(machine):
+        out[p.pgdir] = f"pid {p.pid} page directory"
+        for d in pagedir(p.pgdir, p.sz, _shm_of(p)).pdes:
+            if not d.value & PTE_PS:
+                out[PTE_ADDR(d.value)] = f"pid {p.pid} page table {_span(d.index << PDXSHIFT, PGSIZE_4M)}"
+            for r in d.ranges:
+                out.update({f: out.get(f, f"pid {p.pid} {r.start + i * PGSIZE:#010x} {r.label}")
+                            for i, f in enumerate(r.frames)})
+    return out
+
+
+@dataclass(frozen=True)
+class ShmAttach:
+    """One attachment of a segment: whether p's page table really maps the
+    segment's frames, user-writable, at addr."""
+
+    pid: int
+    name: str
+    addr: int
+    mapped: bool
+
+
+@dataclass(frozen=True)
+class ShmView:
+    id: int
+    npages: int
+    frames: tuple[int, ...]
+    refcount: int
+    attached: tuple[ShmAttach, ...]
+
+
+def shm_view(machine) -> list[ShmView]:
+    """The used slots of the segment table, with each attachment checked against
+    the attaching process's page table."""
+    procs = {p.pid: p for p in live_procs(machine)}
+    out = []
+    for s in machine.shm_segments():
+        att = tuple(ShmAttach(pid, procs[pid].name, addr, _maps_at(procs[pid].pgdir, addr, s["frames"]))
+                    for pid, addr in s["attached"] if pid in procs)
+        out.append(ShmView(s["id"], s["pages"], tuple(s["frames"]), s["refcount"], att))
+    return out
+
+
+def _maps_at(pgdir: int, addr: int, seg_frames) -> bool:
+    """Does pgdir map seg_frames, user-writable, at consecutive pages from addr?"""
+    for i, f in enumerate(seg_frames):
+        w = walk(pgdir, addr + i * PGSIZE, "write")
+        if not w.ok or w.frame != f:
+            return False
+    return True
+
+
+# ---- the fault explainer --------------------------------------------------------------------
+
+# The page-fault error code the CPU pushes (Intel SDM vol. 3, "Page-Fault Error Code").
+FEC_P = 0x01     # 0: the page was not present; 1: a protection violation
+FEC_W = 0x02     # the access was a write
+FEC_U = 0x04     # the access came from user mode
+FEC_RSVD = 0x08  # a reserved bit was set in an entry
+FEC_I = 0x10     # an instruction fetch (reported only with NX enabled)
+
+
+def decode_err(err: int) -> str:
+    """The page-fault error code in words, e.g. 'protection violation, read, user mode'."""
+    words = ["protection violation" if err & FEC_P else "page not present",
+             "write" if err & FEC_W else "read", "user mode" if err & FEC_U else "kernel mode"]
+    if err & FEC_RSVD:
+        words.append("reserved bit set")
+    if err & FEC_I:
+        words.append("instruction fetch")
+    return ", ".join(words)
+
+
+def explain_fault(pgdir: int, cr2: int, err: int, eip: int, sz: int | None = None, shm=None) -> str:
+    """Explain a page fault of a process whose page directory is at pgdir (call it
+    before exit frees it): the error code decoded, the walk of cr2 for the access
+    the code describes (a fetch when eip == cr2), which part of the address space
+    cr2 is in, and a note when the page table now disagrees with the fault."""
+    access = "fetch" if err & FEC_I or eip == cr2 else "write" if err & FEC_W else "read"
+    w = walk(pgdir, cr2, access, bool(err & FEC_U))
+    lines = [f"page fault: err {err} = {decode_err(err)}; addr {cr2:#010x}, eip {eip:#010x}"]
+    where = next((r for r in mappings(pgdir, sz, shm) if r.start <= cr2 < r.end), None)
+    if where is not None:
+        lines.append(f"{cr2:#010x} is in {where.label} {_span(where.start, where.end - where.start)}"
+                     + _HINTS.get(where.label, ""))
+    elif cr2 >= KERNBASE:
+        lines.append(f"{cr2:#010x} is in the kernel half (from KERNBASE {KERNBASE:#x} up)")
+    lines.append(text(render_walk(w)).rstrip("\n"))
+    note = _disagreement(w, err)
+    if note:
+        lines.append(note)
+    return "\n".join(lines)
+
+
+_HINTS = {
+    "guard": "\n  (the page exec leaves without PTE_U below the stack: the stack overflowed, "
+             "or a pointer ran below it)",
+    "beyond sz": "\n  (mapped above the process size, where the kernel accounts for nothing)",
+}
+
+
+def _disagreement(w: Walk, err: int) -> str | None:
+    """A note when the page table does not explain the fault (a stale TLB entry:
+    a PTE changed without a CR3 reload or TLB flush)."""
+    if w.ok:
+        return ("note: the page table allows this access now; the CPU used an older "
+                "translation (a PTE changed without reloading CR3?)")
+    if bool(err & FEC_P) != w.present:
+        return ("note: the error code says the page was " + ("present" if err & FEC_P else "not present")
+                + "; the page table now says otherwise (a PTE changed without reloading CR3?)")
+    return None
+
+
+# ---- text -----------------------------------------------------------------------------------
+
+def text(renderable: RenderableType, width: int = 100) -> str:
+    """A renderable as plain text: no colours, no terminal codes, width columns."""
+    buf = io.StringIO()
+    Console(file=buf, width=width, color_system=None, force_terminal=False, force_jupyter=False,
+            highlight=False, emoji=False, markup=False).print(renderable)
+    return buf.getvalue()
+
+
+def _span(start: int, size: int) -> str:
+    return f"{start:#010x}-{start + size - 1:#010x}"
+
+
+def _frames_text(fs, most: int = 3) -> str:
+    """A frame list, runs of consecutive frames (up or down) written first..last:
+    '0x0dff7000..0x0dff5000 (3)'; after `most` runs, '+ N more'."""
+    runs: list[list[int]] = []
+    for f in fs:
+        r = runs[-1] if runs else None
+        if r and (len(r) == 1 and abs(f - r[-1]) == PGSIZE or len(r) > 1 and f - r[-1] == r[1] - r[0]):
+            r.append(f)
+        else:
+            runs.append([f])
+    parts = [f"{r[0]:#010x}" if len(r) == 1 else f"{r[0]:#010x}..{r[-1]:#010x} ({len(r)})"
+             for r in runs[:most]]
+    rest = sum(len(r) for r in runs[most:])
+    return ", ".join(parts) + (f", + {rest} more" if rest else "")
+
+
+_LABEL_STYLE = {"guard": "bold red", "stack": "green", "heap": "yellow", "text/data": "cyan",
+                "beyond sz": "bold magenta"}
+
+
+def _label(name: str) -> Text:
+    return Text(name, style=_LABEL_STYLE.get(name, "bold blue" if name.startswith("shm") else ""))
+
+
+def render_walk(w: Walk) -> RenderableType:
+    """A walk, one line per level: which index, which entry at which address, its
+    value and every flag; then the frame and physical address, or the failure."""
+    va = w.va
+    lines = [Text(f"walk {va:#010x} ({'user' if w.user else 'kernel'} {w.access}) "
+                  f"in page directory {w.pgdir:#010x}"),
+             Text(f"  va {va:#010x} = PDX {PDX(va)} | PTX {PTX(va)} | offset {va & 0xFFF:#05x}")]
+    for s in w.steps:
+        base = "pgdir" if s.level == "PDE" else "table"
+        lines.append(Text(f"  {s.level}[{s.index}] at {base} {s.table:#010x} + 4*{s.index} = {s.addr:#010x}"
+                          f" holds {s.value:#010x}"))
+        lines.append(Text(f"       {_bits(s)}"))
+    if w.ok:
+        size = "4 MiB page" if w.large else "frame"
+        lines.append(Text(f"  -> {size} {w.frame:#010x} + {w.pa - w.frame:#x} = pa {w.pa:#010x}",
+                          style="green"))
+    else:
+        lines.append(Text(f"  fault at the {w.failed}: {w.fault}", style="bold red"))
+    return Group(*lines)
+
+
+def _bits(s: Step) -> str:
+    """Every flag of an entry, and where it points."""
+    e = s.value
+    if not e & PTE_P:
+        return "P=0 (not present)"
+    names = [("P", PTE_P), ("W", PTE_W), ("U", PTE_U), ("A", PTE_A), ("D", PTE_D)]
+    if s.level == "PDE":
+        names.append(("PS", PTE_PS))
+    bits = " ".join(f"{n}={int(bool(e & b))}" for n, b in names)
+    if s.level == "PDE" and e & PTE_PS:
+        return f"{bits} -> 4 MiB page {e & ~(PGSIZE_4M - 1) & 0xFFFFFFFF:#010x}"
+    return f"{bits} -> {'page table' if s.level == 'PDE' else 'frame'} {PTE_ADDR(e):#010x}"
+
+
+def _range_row(r: Range) -> list:
+    return [_span(r.start, r.end - r.start), str(r.npages), flagstr(r.flags), _label(r.label),
+            _frames_text(r.frames)]
+
+
+def render_pt(pd: PageDir) -> RenderableType:
+    """A page directory: one row per present user PDE, its mapped ranges under it,
+    then the kernel half in one line."""
+    who = f"pid {pd.pid} {pd.name} " if pd.pid is not None else ""
+    size = f", sz {pd.sz:#x}" if pd.sz is not None else ""
+    t = Table(title=f"{who}page directory {pd.pgdir:#010x}{size}", title_justify="left",
+              box=None, show_edge=False, pad_edge=False)
+    for col in ("entry / range", "pages", "flags", "label", "page table / frames"):
+        t.add_column(col, no_wrap=col != "page table / frames")
+    for d in pd.pdes:
+        t.add_row(Text(f"PDE {d.index} at {d.addr:#010x}: {_span(d.index << PDXSHIFT, PGSIZE_4M)}",
+                       style="bold"), "", flagstr(d.value), "",
+                  f"page table {PTE_ADDR(d.value):#010x}" if not d.value & PTE_PS else "4 MiB page")
+        for r in d.ranges:
+            row = _range_row(r)
+            t.add_row("  " + row[0], *row[1:])
+    if not pd.pdes:
+        t.add_row("(no user mappings)", "", "", "", "")
+    return Group(t, Text(_kernel_line(pd.kernel)))
+
+
+def _kernel_line(k: KernelHalf) -> str:
+    who = "supervisor only" if k.user == 0 else f"{k.user} entries WITH PTE_U"
+    small = k.present - k.large
+    return (f"{KERNBASE:#010x}-0xffffffff: kernel, {k.large} x 4 MiB pages"
+            + (f" and {small} page tables" if small else "")
+            + f" mapping {KERNBASE:#010x}-{k.end - 1:#010x}, {who}")
+
+
+def render_ptdiff(changes: list[Change]) -> RenderableType:
+    """What ptdiff() found: one row per added, removed or changed range."""
+    if not changes:
+        return Text("no mapping changed")
+    t = Table(box=None, show_edge=False, pad_edge=False)
+    for col in ("pid", "", "range", "pages", "flags", "label", "frames"):
+        t.add_column(col)
+    style = {"added": "green", "removed": "red", "changed": "yellow"}
+    for c in changes:
+        r = c.new or c.old
+        flags = flagstr(r.flags) if c.kind != "changed" else f"{flagstr(c.old.flags)} -> {flagstr(r.flags)}"
+        fr = _frames_text(r.frames) if c.kind != "changed" or c.old.frames == r.frames else \
+            f"{_frames_text(c.old.frames)} -> {_frames_text(r.frames)}"
+        t.add_row(str(c.pid), Text(c.kind, style=style[c.kind]), _span(r.start, r.end - r.start),
+                  str(r.npages), flags, _label(r.label), fr)
+    return t
+
+
+def render_kalloc(d: KallocDiff, owner: dict[int, str] | None = None, most: int = 20) -> RenderableType:
+    """Free-frame count, frames allocated (with what holds them now, from owners())
+    and frames freed since the earlier snapshot. At most `most` allocated frames
+    are listed one per line."""
+    head = Text(f"free frames: {d.free_after} (was {d.free_before}); "
+                f"{len(d.allocated)} allocated, {len(d.freed)} freed since the last stop")
+    parts: list[RenderableType] = [head]
+    if d.allocated:
+        t = Table(box=None, show_edge=False, pad_edge=False, show_header=False)
+        for f in d.allocated[:most]:
+            t.add_row(Text("  allocated", style="green"), f"{f:#010x}", (owner or {}).get(f, ""))
+        parts.append(t)
+        if len(d.allocated) > most:
+            parts.append(Text(f"  ... and {len(d.allocated) - most} more: {_frames_text(d.allocated, 8)}"))
+    if d.freed:
+        parts.append(Text(f"  freed: {_frames_text(d.freed, 8)}", style="red"))
+    return Group(*parts)
+
+
+def render_frames(fs: list[Frame], shared_only: bool = False) -> RenderableType:
+    """Which processes map which frame; shared frames are marked (and styled)."""
+    t = Table(box=None, show_edge=False, pad_edge=False)
+    for col in ("frame", "", "mapped by (pid: va flags)", "segment"):
+        t.add_column(col)
+    for f in fs:
+        if shared_only and not f.shared:
+            continue
+        who = ", ".join(f"{pid}: {va:#010x} {flagstr(fl)}" for pid, va, fl in f.maps) or "(not mapped)"
+        t.add_row(f"{f.pa:#010x}", Text("shared", style="bold magenta") if f.shared else "",
+                  who, f"shm {f.shm}" if f.shm is not None else "", style="bold" if f.shared else None)
+    return t
+
+
+def render_shm(segs: list[ShmView]) -> RenderableType:
+    """The segment table: pages, frames, reference count, and each attachment,
+    marked when the count or the page table disagrees with the attachments."""
+    if not segs:
+        return Text("no shm segments")
+    t = Table(box=None, show_edge=False, pad_edge=False)
+    for col in ("id", "pages", "refs", "frames", "attached (pid name @ addr)"):
+        t.add_column(col)
+    for s in segs:
+        att = [f"{a.pid} {a.name} @ {a.addr:#010x}" + ("" if a.mapped else " NOT MAPPED THERE")
+               for a in s.attached]
+        refs = str(s.refcount) if s.refcount == len(s.attached) else \
+            f"{s.refcount} (but {len(s.attached)} attached)"
+        t.add_row(str(s.id), str(s.npages), refs, _frames_text(s.frames), "\n".join(att) or "(none)")
+    return t
+
+
+# ---- commands, for the REPL and the CLI -----------------------------------------------------
+
+def _arg_int(word: str, what: str) -> int:
+    try:
+        return int(word, 0)
+    except ValueError:
+        raise ValueError(f"{what}: not a number: {word!r}") from None
+
+
+def _cmd_pt(machine, args, since):
+    return render_pt(pt(machine, _arg_int(args[0], "pid") if args else None))
+
+
+def _cmd_walk(machine, args, since):
+    if not args:
+        raise ValueError("usage: " + COMMANDS["walk"][1])
+    access = next((a for a in args[1:] if a in ACCESSES), "read")
+    pids = [a for a in args[1:] if a not in ACCESSES]
+    pid = _arg_int(pids[0], "pid") if pids else None
+    return render_walk(walk_va(machine, _arg_int(args[0], "va"), pid, access))
+
+
+def _cmd_ptdiff(machine, args, since):
+    if since is None:
+        return Text("no earlier stop to compare with")
+    return render_ptdiff(ptdiff(since, snapshot(machine)))
+
+
+def _cmd_kalloc(machine, args, since):
+    now = snapshot(machine)
+    if since is None:
+        return Text(f"free frames: {now.free.count(1)}")
+    return render_kalloc(kalloc_diff(since, now), owners(machine))
+
+
+def _cmd_frames(machine, args, since):
+    return render_frames(frames(machine), shared_only="shared" in args)
+
+
+def _cmd_shm(machine, args, since):
+    return render_shm(shm_view(machine))
+
+
+# name -> (handler(machine, args, since), usage). `since` is the Snapshot taken at
+# the previous stop (None before the first), for ptdiff and kalloc.
+COMMANDS = {
+    "pt": (_cmd_pt, "pt [PID]: the page directory and the mapped ranges of a process"),
+    "walk": (_cmd_walk, "walk VA [PID] [read|write|fetch]: translate VA level by level"),
+    "ptdiff": (_cmd_ptdiff, "ptdiff: mappings added, removed or changed since the last stop"),
+    "frames": (_cmd_frames, "frames [shared]: which processes map which frame"),
+    "shm": (_cmd_shm, "shm: the segment table, reference counts, who maps each segment where"),
+    "kalloc": (_cmd_kalloc, "kalloc: free frames; frames allocated and freed since the last stop"),
+}
+
+
+def command(machine, line: str, since: Snapshot | None = None) -> RenderableType:
+    """Run one view command (a line such as "walk 0x2010 3 write", see COMMANDS)
+    on machine. Raises ValueError for an unknown command or bad arguments."""
+    words = line.split()
+    if not words or words[0] not in COMMANDS:
+        raise ValueError("commands: " + "; ".join(usage for _, usage in COMMANDS.values()))
+    return COMMANDS[words[0]][0](machine, words[1:], since)
