@@ -122,7 +122,7 @@ def test_mappings_label_exec_layout_heap_and_segment(h):
     assert h.call(p, "sbrk", 3 * PGSIZE) >= 0
     seg = h.call(p, "shm_create", 2 * PGSIZE)
     h.call(p, "shm_attach", seg, 0x10000000)
-    got = [(r.start, r.end, r.label, r.flags) for r in views.mappings(p.pgdir, p.sz, views._shm_of(p))]
+    got = [(r.start, r.end, r.label, r.flags) for r in views.mappings(p.pgdir, p.sz, views.shm_of(p))]
     assert got == [(image, guard, "text/data", PWU), (guard, guard + PGSIZE, "guard", PTE_P | PTE_W),
                    (guard + PGSIZE, guard + 2 * PGSIZE, "stack", PWU),
                    (guard + 2 * PGSIZE, p.sz, "heap", PWU),
@@ -155,7 +155,7 @@ def test_pt_splits_ranges_at_page_directory_entries(h):
     p = h.spawn()
     seg = h.call(p, "shm_create", 2 * PGSIZE)
     assert h.call(p, "shm_attach", seg, 0x3FF000) == 0
-    (whole,) = [r for r in views.mappings(p.pgdir, p.sz, views._shm_of(p)) if r.label == "shm 0"]
+    (whole,) = [r for r in views.mappings(p.pgdir, p.sz, views.shm_of(p)) if r.label == "shm 0"]
     assert (whole.start, whole.end) == (0x3FF000, 0x401000)
     pd = views.pt(h.m, p.pid)
     assert [d.index for d in pd.pdes] == [0, 1]
@@ -189,7 +189,9 @@ def test_frame_lists_are_written_as_runs():
         "0x00001000, 0x00003000, 0x00005000, + 7 more"
 
 
-def test_colours_only_on_a_terminal(h):
+def test_colours_only_on_a_terminal(h, monkeypatch):
+    for var in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
+        monkeypatch.delenv(var, raising=False)
     pd = views.pt(h.m, h.spawn().pid)
     buf = io.StringIO()
     Console(file=buf, force_terminal=True, color_system="standard").print(views.render_pt(pd))

@@ -60,7 +60,7 @@ __all__ = [
     "Step", "Walk", "Range", "Pde", "KernelHalf", "PageDir", "ProcMaps", "Snapshot", "Change",
     "KallocDiff", "Frame", "ShmAttach", "ShmView",
     "flagstr", "walk", "mappings", "pagedir", "snapshot", "ptdiff", "kalloc_diff", "frames",
-    "owners", "shm_view", "decode_err", "explain_fault", "live_procs", "find_proc", "pt", "walk_va",
+    "owners", "shm_of", "shm_view", "decode_err", "explain_fault", "live_procs", "find_proc", "pt", "walk_va",
     "render_walk", "render_pt", "render_ptdiff", "render_kalloc", "render_frames", "render_shm",
     "text", "COMMANDS", "command",
 ]
@@ -357,7 +357,7 @@ def find_proc(machine, pid: int | None = None):
     raise ValueError(f"no process with pid {pid}" if pid is not None else "no live process")
 
 
-def _shm_of(p) -> list[tuple[int, int, int]]:
+def shm_of(p) -> list[tuple[int, int, int]]:
     """(id, addr, npages) of each segment p has attached."""
     from ..syscalls import shm
     return [(id, addr, shm.shmtable.seg[id].npages) for id, addr in p.shm]
@@ -366,7 +366,7 @@ def _shm_of(p) -> list[tuple[int, int, int]]:
 def pt(machine, pid: int | None = None) -> PageDir:
     """The page directory of process pid (default: see find_proc)."""
     p = find_proc(machine, pid)
-    return pagedir(p.pgdir, p.sz, _shm_of(p), p.pid, p.name)
+    return pagedir(p.pgdir, p.sz, shm_of(p), p.pid, p.name)
 
 
 def walk_va(machine, va: int, pid: int | None = None, access: str = "read", user: bool = True) -> Walk:
@@ -401,7 +401,7 @@ class Snapshot:
 def snapshot(machine) -> Snapshot:
     """The mappings of every live process of machine and its free frames, now."""
     procs = {p.pid: ProcMaps(p.pid, p.name, p.state.value, p.sz, p.pgdir,
-                             tuple(mappings(p.pgdir, p.sz, _shm_of(p))))
+                             tuple(mappings(p.pgdir, p.sz, shm_of(p))))
              for p in live_procs(machine)}
     return Snapshot(procs, bytes(_kalloc.kmem.free), _kalloc.kmem.start)
 
@@ -498,7 +498,7 @@ def frames(machine) -> list[Frame]:
     from ..syscalls import shm
     maps: dict[int, list] = {}
     for p in live_procs(machine):
-        for r in mappings(p.pgdir, p.sz, _shm_of(p)):
+        for r in mappings(p.pgdir, p.sz, shm_of(p)):
             for i, f in enumerate(r.frames):
                 maps.setdefault(f, []).append((p.pid, r.start + i * PGSIZE, r.flags))
     seg_of = {f: id for id, s in enumerate(shm.shmtable.seg) for f in s.frames}
@@ -514,7 +514,7 @@ def owners(machine) -> dict[int, str]:
         out.update({f: f"shm {id} page {i}" for i, f in enumerate(s.frames)})
     for p in live_procs(machine):
         out[p.pgdir] = f"pid {p.pid} page directory"
-        for d in pagedir(p.pgdir, p.sz, _shm_of(p)).pdes:
+        for d in pagedir(p.pgdir, p.sz, shm_of(p)).pdes:
             if not d.value & PTE_PS:
                 out[PTE_ADDR(d.value)] = f"pid {p.pid} page table {_span(d.index << PDXSHIFT, PGSIZE_4M)}"
             for r in d.ranges:
