@@ -381,3 +381,21 @@ def test_commands(h):
     for bad in ("", "nosuch", "walk", "walk zz", "pt 999"):
         with pytest.raises(ValueError):
             views.command(h.m, bad, since)
+
+
+def test_views_read_the_machine_they_are_given(h):
+    """Another machine booted since (and so installed) does not leak into the views."""
+    p = h.spawn()
+    seg = h.call(p, "shm_create", PGSIZE)
+    h.call(p, "shm_attach", seg, 0x10000000)
+    expected = views.text(views.render_pt(views.pt(h.m, p.pid)))
+    owned = views.owners(h.m)
+    Syscaller(Machine()).spawn("shmtest")
+    assert views.owners(h.m) == owned
+    assert views.text(views.render_pt(views.pt(h.m, p.pid))) == expected
+
+
+def test_a_page_directory_outside_memory_is_refused(h):
+    with pytest.raises(ValueError):
+        views.walk(PHYSTOP, 0)
+    assert views.mappings(PHYSTOP + PGSIZE) == []

@@ -143,9 +143,10 @@ def walk(pgdir: int, va: int, access: str = "read", user: bool = True) -> Walk:
     both (PTE_U for a user access, PTE_W for a write; the kernel runs with CR0.WP,
     so its writes need PTE_W too). A fetch needs what a read needs: a 32-bit page
     table has no execute bit. A 4 MiB page (PTE_PS in the PDE) ends the walk at
-    the first level. Raises ValueError for a va outside 32 bits or an unknown access."""
-    if not 0 <= va <= 0xFFFFFFFF or access not in ACCESSES:
-        raise ValueError(f"walk: bad va {va:#x} or access {access!r}")
+    the first level. Raises ValueError for a va outside 32 bits, an unknown access,
+    or a pgdir that is not a page in physical memory."""
+    if not 0 <= va <= 0xFFFFFFFF or access not in ACCESSES or _entries(pgdir) is None:
+        raise ValueError(f"walk: bad va {va:#x}, access {access!r} or page directory {pgdir:#x}")
     pde = Step("PDE", PDX(va), pgdir, pgdir + 4 * PDX(va), _vm.x86.read32(pgdir + 4 * PDX(va)))
     base = Walk(pgdir, va, access, user, (pde,))
     if not pde.value & PTE_P:
@@ -210,8 +211,8 @@ class Range:
 def _user_pages(pgdir: int) -> list[tuple[int, int, int]]:
     """(va, frame, flags) of every present page of the user half, in va order.
     Page tables that lie outside physical memory are skipped."""
-    pages = []
-    for d, pde in enumerate(_entries(pgdir)[:USER_HALF]):
+    pages: list[tuple[int, int, int]] = []
+    for d, pde in enumerate((_entries(pgdir) or ())[:USER_HALF]):
         if not pde & PTE_P or pde & PTE_PS:
             continue
         table = _entries(PTE_ADDR(pde))
@@ -447,7 +448,7 @@ def ptdiff(old: Snapshot, new: Snapshot) -> list[Change]:
 def _changed(pid: int, a: dict, b: dict, vas: list[int]) -> list[Change]:
     """Pair the old and new ranges of pages present in both snapshots: the pages
     are grouped so that each group is one range before and one range after."""
-    keyed = {va: (a[va][1], b[va][1], b[va][2]) for va in vas}
+    keyed = {va: (a[va][1:], b[va][1:]) for va in vas}
     groups = _coalesce([(va, 0, 0) for va in vas], lambda va: keyed[va])
     return [Change(pid, "changed", _ranges_of(a, range(g.start, g.end, PGSIZE))[0],
                    _ranges_of(b, range(g.start, g.end, PGSIZE))[0]) for g in groups]
@@ -509,10 +510,11 @@ def owners(machine) -> dict[int, str]:
     """What each frame in use by a process or a segment holds, in words: a page
     directory, a page table, a user page (with its label), a segment's page."""
     from ..syscalls import shm
+    procs = live_procs(machine)
     out: dict[int, str] = {}
     for id, s in enumerate(shm.shmtable.seg):
         out.update({f: f"shm {id} page {i}" for i, f in enumerate(s.frames)})
-    for p in live_procs(machine):
+    for p in procs:
         out[p.pgdir] = f"pid {p.pid} page directory"
         for d in pagedir(p.pgdir, p.sz, shm_of(p)).pdes:
             if not d.value & PTE_PS:
