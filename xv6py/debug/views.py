@@ -126,15 +126,11 @@ class Walk:
     large: bool = False             # mapped by a 4 MiB page (PDE with PTE_PS)
     fault: str | None = None
     failed: str | None = None
+    present: bool = True            # False when an entry on the way has P clear
 
     @property
     def ok(self) -> bool:
         return self.pa is not None
-
-    @property
-    def present(self) -> bool:
-        """Did the walk find a present mapping (whatever the rights)?"""
-        return self.failed is None or "not present" not in (self.fault or "")
 
 
 def walk(pgdir: int, va: int, access: str = "read", user: bool = True) -> Walk:
@@ -151,7 +147,7 @@ def walk(pgdir: int, va: int, access: str = "read", user: bool = True) -> Walk:
     base = Walk(pgdir, va, access, user, (pde,))
     if not pde.value & PTE_P:
         return _fail(base, "PDE", "PDE not present: no page table covers "
-                     f"{va & ~(PGSIZE_4M - 1):#010x}-{(va | (PGSIZE_4M - 1)):#010x}")
+                     f"{va & ~(PGSIZE_4M - 1):#010x}-{(va | (PGSIZE_4M - 1)):#010x}", present=False)
     if pde.value & PTE_PS:
         frame = pde.value & ~(PGSIZE_4M - 1) & 0xFFFFFFFF
         return _finish(base, [pde], frame, frame | (va & (PGSIZE_4M - 1)), large=True)
@@ -161,7 +157,7 @@ def walk(pgdir: int, va: int, access: str = "read", user: bool = True) -> Walk:
     pte = Step("PTE", PTX(va), table, table + 4 * PTX(va), _vm.x86.read32(table + 4 * PTX(va)))
     base = Walk(pgdir, va, access, user, (pde, pte))
     if not pte.value & PTE_P:
-        return _fail(base, "PTE", "PTE not present: page not mapped")
+        return _fail(base, "PTE", "PTE not present: page not mapped", present=False)
     frame = PTE_ADDR(pte.value)
     return _finish(base, [pde, pte], frame, frame | (va & (PGSIZE - 1)))
 
@@ -186,8 +182,8 @@ def _refusal(step: Step, access: str, user: bool) -> str | None:
     return None
 
 
-def _fail(w: Walk, level: str, why: str) -> Walk:
-    return Walk(w.pgdir, w.va, w.access, w.user, w.steps, fault=why, failed=level)
+def _fail(w: Walk, level: str, why: str, present: bool = True) -> Walk:
+    return Walk(w.pgdir, w.va, w.access, w.user, w.steps, fault=why, failed=level, present=present)
 
 
 # ---- the user half: pages, labels, ranges --------------------------------------------------
