@@ -183,10 +183,10 @@ def test_render_pt_plain_text(h):
 
 def test_frame_lists_are_written_as_runs():
     down = [0x5000, 0x4000, 0x3000]
-    assert views._frames_text(down) == "0x00005000..0x00003000 (3)"
-    assert views._frames_text([0x9000] + down + [0x7000, 0x8000]) == \
+    assert views.frames_text(down) == "0x00005000..0x00003000 (3)"
+    assert views.frames_text([0x9000] + down + [0x7000, 0x8000]) == \
         "0x00009000, 0x00005000..0x00003000 (3), 0x00007000..0x00008000 (2)"
-    assert views._frames_text([0x1000 * i for i in range(1, 20, 2)]) == \
+    assert views.frames_text([0x1000 * i for i in range(1, 20, 2)]) == \
         "0x00001000, 0x00003000, 0x00005000, + 7 more"
 
 

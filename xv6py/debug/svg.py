@@ -228,7 +228,7 @@ def _tint(label: str) -> str:
 def _frames(fs) -> str:
     """Frames in about 33 characters: the run notation of the text views, or how many
     and the span of addresses they lie in."""
-    s = views._frames_text(fs, most=2)
+    s = views.frames_text(fs, most=2)
     if len(s) <= 33 and "more" not in s:
         return s
     return f"{len(fs)} frames in {min(fs):#010x}-{max(fs):#010x}"

@@ -62,7 +62,7 @@ __all__ = [
     "flagstr", "walk", "mappings", "pagedir", "snapshot", "ptdiff", "kalloc_diff", "frames",
     "owners", "shm_of", "shm_view", "decode_err", "explain_fault", "live_procs", "find_proc", "pt", "walk_va",
     "render_walk", "render_pt", "render_ptdiff", "render_kalloc", "render_frames", "render_shm",
-    "text", "COMMANDS", "command",
+    "text", "frames_text", "COMMANDS", "command",
 ]
 
 # The bits that say what a mapping allows. The MMU sets A and D as it goes: they
@@ -637,7 +637,7 @@ def _span(start: int, size: int) -> str:
     return f"{start:#010x}-{start + size - 1:#010x}"
 
 
-def _frames_text(fs, most: int = 3) -> str:
+def frames_text(fs, most: int = 3) -> str:
     """A frame list, runs of consecutive frames (up or down) written first..last:
     '0x0dff7000..0x0dff5000 (3)'; after `most` runs, '+ N more'."""
     runs: list[list[int]] = []
@@ -698,7 +698,7 @@ def _bits(s: Step) -> str:
 
 def _range_row(r: Range) -> list:
     return [_span(r.start, r.end - r.start), str(r.npages), flagstr(r.flags), _label(r.label),
-            _frames_text(r.frames)]
+            frames_text(r.frames)]
 
 
 def render_pt(pd: PageDir) -> RenderableType:
@@ -741,8 +741,8 @@ def render_ptdiff(changes: list[Change]) -> RenderableType:
     for c in changes:
         r = c.new or c.old
         flags = flagstr(r.flags) if c.kind != "changed" else f"{flagstr(c.old.flags)} -> {flagstr(r.flags)}"
-        fr = _frames_text(r.frames) if c.kind != "changed" or c.old.frames == r.frames else \
-            f"{_frames_text(c.old.frames)} -> {_frames_text(r.frames)}"
+        fr = frames_text(r.frames) if c.kind != "changed" or c.old.frames == r.frames else \
+            f"{frames_text(c.old.frames)} -> {frames_text(r.frames)}"
         t.add_row(str(c.pid), Text(c.kind, style=style[c.kind]), _span(r.start, r.end - r.start),
                   str(r.npages), flags, _label(r.label), fr)
     return t
@@ -761,9 +761,9 @@ def render_kalloc(d: KallocDiff, owner: dict[int, str] | None = None, most: int 
             t.add_row(Text("  allocated", style="green"), f"{f:#010x}", (owner or {}).get(f, ""))
         parts.append(t)
         if len(d.allocated) > most:
-            parts.append(Text(f"  ... and {len(d.allocated) - most} more: {_frames_text(d.allocated, 8)}"))
+            parts.append(Text(f"  ... and {len(d.allocated) - most} more: {frames_text(d.allocated, 8)}"))
     if d.freed:
-        parts.append(Text(f"  freed: {_frames_text(d.freed, 8)}", style="red"))
+        parts.append(Text(f"  freed: {frames_text(d.freed, 8)}", style="red"))
     return Group(*parts)
 
 
@@ -794,7 +794,7 @@ def render_shm(segs: list[ShmView]) -> RenderableType:
                for a in s.attached]
         refs = str(s.refcount) if s.refcount == len(s.attached) else \
             f"{s.refcount} (but {len(s.attached)} attached)"
-        t.add_row(str(s.id), str(s.npages), refs, _frames_text(s.frames), "\n".join(att) or "(none)")
+        t.add_row(str(s.id), str(s.npages), refs, frames_text(s.frames), "\n".join(att) or "(none)")
     return t
 
 
