@@ -38,7 +38,7 @@ from .proc import proc
 from .proc.initcode import initcode
 from .syscalls import args, shm, syscall
 
-__all__ = ["Machine", "RunResult", "boot"]
+__all__ = ["Machine", "RunResult", "Run", "boot"]
 
 # Every kernel global a machine owns: (module, names). The hardware is `x86` everywhere.
 _KERNEL_STATE = [
@@ -49,10 +49,10 @@ _KERNEL_STATE = [
     (file, ("ftable",)),
     (proc, ("x86", "ptable", "cpu")),
     (timer, ("clock", "ticks")),
-    (trap, ("x86",)),
+    (trap, ("x86", "debugger")),
     (args, ("x86",)),
     (shm, ("x86", "shmtable")),
-    (syscall, ("tracing",)),
+    (syscall, ("tracer", "sleeping")),
 ]
 
 _active: "Machine | None" = None    # the machine whose state is installed
@@ -115,6 +115,21 @@ def boot(m: "Machine", phystop: int, stdin, echo, quantum: int, seed: int | None
         if path is not None:
             fs.addfile(name, path)
     shm.shminit()                           # shared memory
+    trap.debugger = None                    # none attached
+    syscall.sleeping = {}
+
+
+@dataclass(eq=False)
+class Run:
+    """A run in progress (Machine.start): what finish() needs to report on it."""
+
+    program: str                # its name in "/"
+    counters: tuple             # syscalls, faults, switches, instructions, ticks, output at start
+    free_before: int            # free frames at start
+    init_pid: int = 0
+    pid: int = 0                # the program's process: init's first child
+    t0: float = 0.0
+    schedule: object = None     # the generator that runs the machine (Machine._schedule)
 
 
 class Machine:
@@ -168,6 +183,15 @@ class Machine:
     def run(self, prog: str | Path, args=(), *, max_instructions: int | None = None) -> RunResult:
         """Run a program (a name in "/", or the path of an ELF file on the host) with
         arguments, to the end. Raises ValueError if there is no such program."""
+        run = self.start(prog, args, max_instructions=max_instructions)
+        for _ in run.schedule:
+            pass                    # no debugger: the machine never pauses
+        return self.finish(run)
+
+    def start(self, prog: str | Path, args=(), *, max_instructions: int | None = None) -> "Run":
+        """Start a run: create init, which will run the program, and return the Run
+        whose `schedule` generator runs the machine (a debugger drives it step by
+        step; see xv6py/debug/). Then call finish(run)."""
         import time
         self.activate()
         name = self._resolve(prog)
@@ -175,27 +199,35 @@ class Machine:
         page = initcode(argv)
         budget = max_instructions if max_instructions is not None else self.max_instructions
         c, clock = proc.mycpu(), timer.clock
-        start = (c.nsyscall, c.nfault, c.nswitch, clock.insns, timer.ticks, len(console.cons.out))
-        before = kalloc.kfreecount()
+        run = Run(name, (c.nsyscall, c.nfault, c.nswitch, clock.insns, timer.ticks,
+                         len(console.cons.out)), kalloc.kfreecount())
         clock.limit = clock.now + budget if budget is not None else None
         c.halted = None
-        t0 = time.perf_counter()
-        init_pid = proc.userinit(page).pid
-        target = init_pid + 1                  # init's first child runs the program
-        self._schedule()
-        wall = time.perf_counter() - t0
+        run.t0 = time.perf_counter()
+        run.init_pid = proc.userinit(page).pid
+        run.pid = run.init_pid + 1             # init's first child runs the program
+        run.schedule = self._schedule()
+        return run
+
+    def finish(self, run: "Run") -> RunResult:
+        """End a run whose machine has halted: tear down what is left, and report."""
+        import time
+        self.activate()
+        wall = time.perf_counter() - run.t0
+        c, clock = proc.mycpu(), timer.clock
         status, message = c.halted
-        started = proc.ptable.nextpid > target        # init forked the program's process
+        started = proc.ptable.nextpid > run.pid      # init forked the program's process
         if status != "panic":
             self._teardown()
-        status, reason = self._outcome(status, message, c.exits.get(target), started,
-                                       c.exits.get(init_pid))
+        status, reason = self._outcome(status, message, c.exits.get(run.pid), started,
+                                       c.exits.get(run.init_pid))
+        start = run.counters
         return RunResult(
-            program=name, output=bytes(console.cons.out[start[5]:]).decode("utf-8", "replace"),
-            status=status, reason=reason, pid=target,
+            program=run.program, output=bytes(console.cons.out[start[5]:]).decode("utf-8", "replace"),
+            status=status, reason=reason, pid=run.pid,
             instructions=clock.insns - start[3], syscalls=c.nsyscall - start[0],
             faults=c.nfault - start[1], ticks=timer.ticks - start[4], switches=c.nswitch - start[2],
-            free_frames_before=before, free_frames_after=kalloc.kfreecount(), wall=wall)
+            free_frames_before=run.free_before, free_frames_after=kalloc.kfreecount(), wall=wall)
 
     def _resolve(self, prog: str | Path) -> str:
         """The name in "/" of the program to run, adding a host file if prog is a path."""
@@ -210,11 +242,12 @@ class Machine:
             raise ValueError(f"no program named {prog!r} (built programs: {', '.join(program_names())})")
         return str(prog).lstrip("/")
 
-    def _schedule(self) -> None:
-        """Run the scheduler until the machine halts; a kernel failure is a panic."""
+    def _schedule(self):
+        """Run the scheduler until the machine halts; a kernel failure is a panic.
+        A generator: it yields wherever an attached debugger pauses the machine."""
         c = proc.mycpu()
         try:
-            proc.scheduler()
+            yield from proc.scheduler()
         except KernelPanic as e:
             c.halted = ("panic", f"panic: {e}")
         except (CPUError, Exception) as e:          # a bug in the kernel: stop, keep the evidence

@@ -16,6 +16,7 @@ from .traps import IRQ_TIMER, T_IRQ0, T_SYSCALL
 __all__ = ["tvinit", "trap", "run_user", "idle"]
 
 x86 = None                 # the hardware (installed by the Machine)
+debugger = None            # an attached debugger (xv6py/debug/), which may pause the machine
 
 
 def tvinit() -> None:
@@ -55,18 +56,28 @@ def trap(tf) -> None:
         pass        # p is a zombie now; the scheduler will not run it again
 
 
-def run_user(p) -> None:
+def run_user(p):
     """Run p in user mode until the next timer interrupt, a trap that stops the CPU
-    (a fault, or a system call that blocks or exits), or the end of the budget."""
+    (a fault, or a system call that blocks or exits), or the end of the budget.
+
+    A generator (see scheduler()): an attached debugger may shorten the slice (a
+    step) and pause the machine after it, before a fault is handled. Time and
+    the timer advance only by the instructions that ran, so a paused and resumed
+    run interleaves exactly as an uninterrupted one."""
     clock = timer.clock
     n = clock.slice()
     if n <= 0:
         _halt("budget", "instruction budget exhausted")
         return
+    if debugger is not None:
+        yield from debugger.before_run(p)
+        n = debugger.slice(p, n)
     done = x86.run(n)
     clock.now += done
     clock.insns += done
     p.insns += done
+    if debugger is not None:
+        yield from debugger.after_run(p, done)
     if x86.fault is not None:
         trap(p.tf)
     if clock.now >= clock.next_timer:

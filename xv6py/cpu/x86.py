@@ -108,6 +108,7 @@ class X86:
         self.failure: BaseException | None = None  # a Python exception raised in a hook
         self._stale_code: list[int] = []         # frames whose translated code must be dropped
         self._stopped_at: int | None = None      # instructions started when a stop was asked for
+        self._breakpoints: dict[int, tuple] = {}  # va -> (hook handle, callback): see add_breakpoint
         self._install_hooks()
 
     # ---- hardware interface of the kernel (x86.h) -------------------------------------------
@@ -280,6 +281,35 @@ class X86:
         switches away at this point). Harmless outside a time slice."""
         self._stopped_at = self._counter.value
         uclib.uc_emu_stop(self.h)
+
+    # ---- breakpoints (for the debugger) ---------------------------------------------------
+
+    def add_breakpoint(self, va: int, should_stop) -> None:
+        """Before the instruction at virtual address va runs -- in whatever process --
+        call should_stop(va); if it answers true, end the time slice there, with the
+        instruction not run and not counted. One breakpoint per address."""
+        if va in self._breakpoints:
+            raise ValueError(f"a breakpoint is already set at {va:#x}")
+
+        def hit(uc, address, size, user_data):
+            try:
+                if should_stop(address):
+                    # unicorn has counted the instruction, though it will not run it.
+                    self._stopped_at = self._counter.value - 1
+                    uclib.uc_emu_stop(self.h)
+            except BaseException as e:          # noqa: BLE001 -- handed to run(), which re-raises
+                self.failure = e
+                self.stop()
+
+        handle = self.uc.hook_add(ucc.UC_HOOK_CODE, hit, None, va, va)
+        self._breakpoints[va] = (handle, hit)
+        # Code translated before the hook existed would run past it: translate again.
+        self.uc.ctl_flush_tb()
+
+    def remove_breakpoint(self, va: int) -> None:
+        handle, _ = self._breakpoints.pop(va)
+        self.uc.hook_del(handle)
+        self.uc.ctl_flush_tb()
 
     # ---- translated code ------------------------------------------------------------------
 

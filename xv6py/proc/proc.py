@@ -280,10 +280,15 @@ def wait():
         yield from sleep(curproc, ptable.lock)
 
 
-def scheduler() -> None:
+def scheduler():
     """The CPU's scheduler (xv6's scheduler()). Loops over the process table in
     order, running each RUNNABLE process until it gives up the CPU. Unlike xv6's,
-    it returns, once the machine halts."""
+    it returns, once the machine halts.
+
+    It is a generator for the sake of a debugger: while one is attached, the
+    machine pauses inside a time slice (a breakpoint, the end of a step) by
+    yielding up through swtch() and run_user(), and goes on where it was when
+    resumed. A plain run never pauses: `for _ in scheduler(): pass`."""
     from ..trap import idle, run_user
     c = mycpu()
     while c.halted is None:
@@ -297,7 +302,7 @@ def scheduler() -> None:
             switchuvm(p)
             p.state = RUNNING
             c.nswitch += 1
-            swtch(p, run_user)
+            yield from swtch(p, run_user)
             switchkvm()
             x86.unload()
             # Process is done running for now.
@@ -308,7 +313,7 @@ def scheduler() -> None:
             idle()
 
 
-def swtch(p: Proc, run_user) -> None:
+def swtch(p: Proc, run_user):
     """Run p until it gives up the CPU: first the rest of a system call it was
     blocked in, if any, then user code, until it sleeps, yields or exits.
     (In xv6 this is swtch() into p's kernel context and back.)"""
@@ -318,7 +323,7 @@ def swtch(p: Proc, run_user) -> None:
         if p.context is not None:
             resume(p)
         else:
-            run_user(p)
+            yield from run_user(p)
 
 
 def sched() -> None:

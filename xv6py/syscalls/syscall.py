@@ -11,13 +11,14 @@ the rest when the process is scheduled again.
 """
 
 import logging
+from dataclasses import dataclass
 from types import GeneratorType
 
 from ..dev.console import cprintf
 from ..proc.proc import mycpu, myproc
 from .args import argint, fetchstr
 
-__all__ = ["SYSCALL_NAMES", "syscalls", "syscall", "resume", "set_tracing"]
+__all__ = ["SYSCALL_NAMES", "syscalls", "syscall", "resume", "set_tracing", "set_tracer", "Traced"]
 
 # System call numbers
 SYS_fork = 1
@@ -80,12 +81,41 @@ syscalls = {
 SYSCALL_NAMES = {num: name for num, (_, name, _) in syscalls.items()}
 
 log = logging.getLogger("xv6py.syscalls")
-tracing = False          # print each call and its result (set_tracing)
+tracer = None            # while tracing: called with a Traced record after each system call
+sleeping: dict = {}      # pid -> the traced call it sleeps in (to name it when it returns)
+
+
+@dataclass(slots=True)
+class Traced:
+    """One system call as the tracer sees it."""
+
+    pid: int
+    name: str                   # the process's name
+    call: str                   # the call and its arguments: "write(1, 0x2f8c, 12)"
+    result: int | None          # what it returned; None while it sleeps, or if it exited
+    note: str = ""              # "sleeps", "exited" or "woke up"
+
+    def __str__(self) -> str:
+        head = f"pid {self.pid} {self.name}: {self.call}"
+        if self.result is None:
+            return f"{head}: {self.note}"
+        return f"{head} = {self.result}" + (f" ({self.note})" if self.note else "")
+
+
+def log_call(t: Traced) -> None:
+    """The default tracer: one line per call on the "xv6py.syscalls" logger."""
+    log.info("%s", t)
 
 
 def set_tracing(on: bool) -> None:
-    global tracing
-    tracing = on
+    """Trace every system call to the logger (or stop tracing)."""
+    set_tracer(log_call if on else None)
+
+
+def set_tracer(fn) -> None:
+    """Call fn(Traced) after every system call (None: stop tracing)."""
+    global tracer
+    tracer = fn
 
 
 def syscall() -> None:
@@ -99,7 +129,7 @@ def syscall() -> None:
         curproc.tf.eax = -1
         return
     mycpu().nsyscall += 1
-    if tracing:
+    if tracer is not None:
         return _traced(curproc, entry)
     ret = entry[0]()
     if type(ret) is GeneratorType:
@@ -129,8 +159,8 @@ def resume(p) -> None:
     if p.context is not None:
         return
     p.tf.eax = ret
-    if tracing:
-        log.info("pid %d %s: ... = %d (woke up)", p.pid, p.name, ret)
+    if tracer is not None:
+        tracer(Traced(p.pid, p.name, sleeping.pop(p.pid, "..."), ret, "woke up"))
     if p.killed:
         try:
             exit("killed")
@@ -139,23 +169,25 @@ def resume(p) -> None:
 
 
 def _traced(p, entry) -> None:
-    """syscall() with a trace line: the call with its arguments (read before it
+    """syscall() with a trace record: the call with its arguments (read before it
     runs: exec replaces the memory they are in), then its result."""
     from ..proc.proc import Exited
-    desc = f"pid {p.pid} {p.name}: {entry[1]}({', '.join(_describe(entry[2]))})"
+    call = f"{entry[1]}({', '.join(_describe(entry[2]))})"
+    pid, name = p.pid, p.name
     try:
         ret = entry[0]()
         if type(ret) is GeneratorType:
             p.context = ret
             ret = _run_blocking(p)
     except Exited:
-        log.info("%s: exited", desc)
+        tracer(Traced(pid, name, call, None, "exited"))
         raise
     if p.context is not None:
-        log.info("%s: sleeps", desc)
+        sleeping[pid] = call
+        tracer(Traced(pid, name, call, None, "sleeps"))
         return
     p.tf.eax = ret
-    log.info("%s = %d", desc, ret)
+    tracer(Traced(pid, p.name, call, ret))
 
 
 def _describe(kinds: str) -> list[str]:
