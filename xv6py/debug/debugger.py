@@ -22,7 +22,7 @@ them; stepping applies to the process in focus, the one that stopped last.
 Other processes run on normally while it is stepped.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import trap
@@ -87,8 +87,8 @@ class _Resume:
 
     steps: int | None = None    # instructions the focus process may run (None: no limit)
     syscall: bool = False       # stop after the focus process's next system call
+    others_exit: bool = True    # stop when a process other than the focus exits
     pending: Stop | None = None  # a pause decided, to be yielded at the next chance
-    exits: set = field(default_factory=set)  # program pids whose exit was reported
 
 
 class Debugger:
@@ -130,7 +130,7 @@ class Debugger:
         """Run n instructions of the focus process (others run as scheduled)."""
         if n < 1:
             raise ValueError("stepi needs a count of at least 1")
-        return self._resume(_Resume(steps=n))
+        return self._resume(_Resume(steps=n, others_exit=False))
 
     def until_syscall(self) -> Stop:
         """Continue until the focus process's next system call has returned (or
@@ -155,7 +155,7 @@ class Debugger:
         if len(frames) < 2:
             raise ValueError('"finish" not meaningful in the outermost frame')
         self._temp_break(frames[1].pc, p.pid, above_esp=p.tf.esp)
-        return self.cont()
+        return self._resume(_Resume(others_exit=False))
 
     def finish_run(self):
         """Remove every breakpoint, run to the end, detach; the RunResult."""
@@ -226,6 +226,9 @@ class Debugger:
             mark = "=> " if insn.address == eip else "   "
             sym = self.symbols.describe(insn.address)
             text = f"{insn.mnemonic} {insn.operands}".rstrip()
+            if insn.mnemonic.startswith(("call", "j")) and insn.operands.startswith("0x"):
+                target = self.symbols.describe(int(insn.operands, 16))
+                text += f" {target}" if target else ""
             lines.append(f"{mark}{insn.address:#010x} {sym:<16} {insn.raw.hex(' '):<21} {text}")
         return lines
 
@@ -404,7 +407,7 @@ class Debugger:
         for p in P.ptable.proc:
             if p.state is P.ZOMBIE and p.name == self.program and p.pid not in self._exited:
                 self._exited.add(p.pid)
-                if self._r.pending is None:
+                if self._r.pending is None and (self._r.others_exit or p.pid == self.focus):
                     self._r.pending = Stop("exited", p.pid, 0, f"process {p.pid} ({p.name}) "
                                            f"exited: {p.status or 'exit'}")
                 if self.focus == p.pid:
@@ -431,12 +434,13 @@ class Debugger:
                 stop = self._return_from_call(p)
                 if stop.reason != "breakpoint" or stop.breakpoint is not None:
                     return stop
-                continue
-            if line is None or line.address != p.tf.eip:
-                continue                                # not at the start of a line
+                p = self._focus_proc()
+                line = self.symbols.line_at(p.tf.eip)
+            if line is None or not self.symbols.starts_line(p.tf.eip):
+                continue                                # not at the start of a statement
             if called or p.tf.esp > start_esp or start is None or \
                     (line.file, line.line) != (start.file, start.line):
-                stop.detail = self.where()
+                stop.reason, stop.breakpoint, stop.detail = "step", None, self.where()
                 return stop
 
     def _return_from_call(self, p) -> Stop:
@@ -447,7 +451,7 @@ class Debugger:
             return Stop("step", p.pid, p.tf.eip, self.where())
         ret = int.from_bytes(raw, "little")
         self._temp_break(ret, p.pid, above_esp=p.tf.esp)
-        return self.cont()
+        return self._resume(_Resume(others_exit=False))
 
     def _frame(self, level: int, pc: int) -> Frame:
         hit = self.symbols.lookup(pc)

@@ -35,6 +35,7 @@ class Line:
     address: int
     file: str                   # the source file's name, without directories
     line: int
+    stmt: bool = True           # a statement starts here (where stepping stops)
 
 
 class Symbols:
@@ -44,6 +45,8 @@ class Symbols:
     def __init__(self, functions: list[Function], lines: list[Line], cfi: list):
         self.functions = sorted(functions, key=lambda f: f.start)
         self._starts = [f.start for f in self.functions]
+        # Sorted by address; rows at one address keep their order (the last one
+        # is the line the instruction there belongs to).
         self.lines = sorted(lines, key=lambda ln: ln.address)
         self._line_addrs = [ln.address for ln in self.lines]
         self.cfi = sorted(cfi, key=lambda row: row[0])     # (pc, cfa_reg, cfa_off, {reg: off})
@@ -95,22 +98,25 @@ class Symbols:
         return self.lines[i]
 
     def addresses_of(self, file: str, line: int) -> list[int]:
-        """Addresses where the code of file:line starts, lowest first."""
+        """Addresses where statements of file:line start, lowest first."""
         base = Path(file).name
-        return sorted({ln.address for ln in self.lines if ln.line == line and ln.file == base})
+        return sorted({ln.address for ln in self.lines
+                       if ln.line == line and ln.file == base and ln.stmt})
 
     def after_prologue(self, f: Function) -> int:
-        """Where a breakpoint on function f goes: its first line row at an address
-        past the entry whose line differs from the opening line (the body starts
-        there, after the frame is set up), or the entry itself."""
-        rows = [ln for ln in self.lines if f.start <= ln.address < f.end]
-        if not rows:
-            return f.start
-        first = rows[0].line
-        for ln in rows:
-            if ln.address > f.start and ln.line != first:
-                return ln.address
-        return f.start
+        """Where a breakpoint on function f goes: the first line row past its entry
+        (the body starts there, once the frame is set up), or the entry itself."""
+        later = [ln.address for ln in self.lines if f.start < ln.address < f.end]
+        return min(later) if later else f.start
+
+    def starts_line(self, addr: int) -> bool:
+        """Does a statement start at addr (a place where stepping by line stops)?"""
+        i = bisect.bisect_left(self._line_addrs, addr)
+        while i < len(self.lines) and self.lines[i].address == addr:
+            if self.lines[i].stmt:
+                return True
+            i += 1
+        return False
 
     def resolve(self, where: str) -> int | None:
         """A breakpoint location: `*0x1c3` or `0x1c3` (an address), `file.c:LINE`,
@@ -145,16 +151,27 @@ class Symbols:
 
 
 def _functions(elf) -> list[Function]:
+    """Function symbols. Labels of assembly code (the system call stubs of
+    usys.S) have no type and no size: they count as functions that reach to the
+    next symbol."""
     symtab = elf.get_section_by_name(".symtab")
     if symtab is None:
         return []
-    return [Function(s.name, s["st_value"], s["st_value"] + max(s["st_size"], 1))
-            for s in symtab.iter_symbols()
-            if s["st_info"]["type"] == "STT_FUNC" and s.name]
+    text = [i for i, sec in enumerate(elf.iter_sections()) if sec["sh_flags"] & 0x4]  # SHF_EXECINSTR
+    syms = sorted({(s["st_value"], s["st_size"], s.name) for s in symtab.iter_symbols()
+                   if s.name and s["st_shndx"] in text
+                   and s["st_info"]["type"] in ("STT_FUNC", "STT_NOTYPE")})
+    functions = []
+    for i, (start, size, name) in enumerate(syms):
+        if size == 0:
+            later = [a for a, _, _ in syms[i + 1:] if a > start]
+            size = (later[0] - start) if later else 1
+        functions.append(Function(name, start, start + size))
+    return functions
 
 
 def _lines(dwarf) -> list[Line]:
-    """Every is_stmt row of every line program (the rows a debugger stops at)."""
+    """Every row of every line program, marked when a statement starts there."""
     lines = []
     for cu in dwarf.iter_CUs():
         program = dwarf.line_program_for_CU(cu)
@@ -165,11 +182,11 @@ def _lines(dwarf) -> list[Line]:
         base = 0 if program.header.version >= 5 else 1
         for entry in program.get_entries():
             st = entry.state
-            if st is None or st.end_sequence or not st.is_stmt:
+            if st is None or st.end_sequence:
                 continue
             index = st.file - base
             if 0 <= index < len(names):
-                lines.append(Line(st.address, names[index], st.line))
+                lines.append(Line(st.address, names[index], st.line, bool(st.is_stmt)))
     return lines
 
 
