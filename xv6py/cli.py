@@ -1,6 +1,8 @@
 """The `xv6py` command.
 
     xv6py run PROG [ARGS...]     run a program on a fresh machine
+    xv6py debug PROG [ARGS...]   step through it: gdb's commands plus page-table views
+    xv6py pt --svg FILE PROG     draw its page tables at a breakpoint
     xv6py build [NAMES...]       compile the user programs in userprogs/
     xv6py programs               list the built programs
 
@@ -12,7 +14,6 @@ standard error. The exit status is 0 when the program exited by itself.
 """
 
 import argparse
-import logging
 import sys
 
 __all__ = ["main"]
@@ -44,10 +45,34 @@ def _parser() -> argparse.ArgumentParser:
                      help="vary each tick's length with this seed (other interleavings)")
     run.add_argument("--max-instructions", type=_int, default=None,
                      help="stop the run after this much virtual time, in instructions")
-    run.add_argument("--trace", default="", help="comma-separated: syscalls")
+    run.add_argument("--trace", default="",
+                     help="comma-separated, to stderr: syscalls (each call and result), faults "
+                          "(why a fault killed a process), pt (page-table changes after each call)")
+    run.add_argument("--gdb", type=int, default=None, metavar="PORT",
+                     help="wait for gdb on 127.0.0.1:PORT (target remote :PORT)")
     run.add_argument("--stdin", default=None,
                      help="file to read console input from (default: this terminal's stdin)")
     run.add_argument("-q", "--quiet", action="store_true", help="no summary line")
+
+    debug = sub.add_parser("debug", help="step through a program (gdb's commands, page-table views)",
+                           description="Debug PROG: break, continue, stepi, step, next, finish, "
+                           "info registers, x, disassemble, bt, and pt, walk, ptdiff, frames, shm, "
+                           "kalloc, svg. Commands come from the terminal, or from standard input "
+                           "or --script when it is not one.")
+    debug.add_argument("prog", help="a built program's name, or the path of an i386 ELF file")
+    debug.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the program")
+    _machine_options(debug)
+    debug.add_argument("--script", default=None, help="read the commands from this file")
+
+    pt = sub.add_parser("pt", help="draw a program's page tables (SVG)",
+                        description="Run PROG until LOCATION (default: the first exit of one of its "
+                        "processes) and draw the page tables of the live processes.")
+    pt.add_argument("--svg", required=True, metavar="FILE", help="the SVG file to write")
+    pt.add_argument("--at", default="exit", metavar="LOCATION",
+                    help="a function, FILE.c:LINE or *ADDRESS to stop at (default: exit)")
+    pt.add_argument("prog", help="a built program's name, or the path of an i386 ELF file")
+    pt.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the program")
+    _machine_options(pt)
 
     build = sub.add_parser("build", help="compile the user programs")
     build.add_argument("names", nargs="*", help="programs to build (default: all)")
@@ -57,26 +82,76 @@ def _parser() -> argparse.ArgumentParser:
     return ap
 
 
-def _run(ns) -> int:
+def _machine_options(p) -> None:
+    p.add_argument("--quantum", type=_int, default=None, help="user instructions per timer tick")
+    p.add_argument("--seed", type=_int, default=None, help="vary each tick's length with this seed")
+    p.add_argument("--max-instructions", type=_int, default=None, help="budget of virtual time")
+    p.add_argument("--stdin", default=None, help="file the program reads as console input")
+
+
+def _machine(ns, **kw):
     from .machine import Machine
     from .param import QUANTUM
-    traces = {t for t in ns.trace.split(",") if t}
-    unknown = traces - {"syscalls"}
-    if unknown:
-        print(f"xv6py: unknown trace {', '.join(sorted(unknown))} (known: syscalls)", file=sys.stderr)
+    stdin = open(ns.stdin, "rb") if ns.stdin else b""
+    return Machine(quantum=ns.quantum or QUANTUM, seed=ns.seed, max_instructions=ns.max_instructions,
+                   stdin=stdin, **kw)
+
+
+def _debug(ns) -> int:
+    from .debug import repl
+    script = open(ns.script) if ns.script else None
+    try:
+        return repl.main(_machine(ns), ns.prog, ns.args, script)
+    except ValueError as e:
+        print(f"xv6py: {e}", file=sys.stderr)
         return 2
-    if "syscalls" in traces:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("[syscall] %(message)s"))
-        log = logging.getLogger("xv6py.syscalls")
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
+
+
+def _pt(ns) -> int:
+    from .debug.debugger import Debugger
+    from .debug.svg import draw
+    try:
+        d = Debugger(_machine(ns), ns.prog, ns.args)
+        d.break_at(ns.at)
+    except ValueError as e:
+        print(f"xv6py: {e}", file=sys.stderr)
+        return 2
+    stop = d.cont()
+    while stop.reason not in ("breakpoint", "halted"):
+        stop = d.cont()
+    if stop.halted:
+        print(f"xv6py: the run ended before reaching {ns.at}", file=sys.stderr)
+        return 1
+    draw(d.m, ns.svg)
+    print(f"wrote {ns.svg}: the page tables at {d.where()} (pid {stop.pid})", file=sys.stderr)
+    d.finish_run()
+    return 0
+
+
+def _run(ns) -> int:
+    from .debug.trace import KINDS, Trace
+    from .machine import Machine
+    from .param import QUANTUM
+    traces = [t for t in ns.trace.split(",") if t]
+    unknown = set(traces) - set(KINDS)
+    if unknown:
+        print(f"xv6py: unknown trace {', '.join(sorted(unknown))} (known: {', '.join(KINDS)})",
+              file=sys.stderr)
+        return 2
     stdin = open(ns.stdin, "rb") if ns.stdin else sys.stdin.buffer
     m = Machine(quantum=ns.quantum or QUANTUM, seed=ns.seed, max_instructions=ns.max_instructions,
-                stdin=stdin, echo=sys.stdout.buffer, trace="syscalls" in traces)
+                stdin=stdin, echo=sys.stdout.buffer)
+    if traces:
+        Trace(m, traces, lambda line: print(line, file=sys.stderr, flush=True))
     try:
-        result = m.run(ns.prog, ns.args)
-    except ValueError as e:
+        if ns.gdb is not None:
+            from .debug.gdbstub import serve
+            result = serve(m, ns.prog, ns.args, ns.gdb, ready=lambda port: print(
+                f"[xv6py] waiting for gdb on 127.0.0.1:{port} (target remote :{port})",
+                file=sys.stderr, flush=True))
+        else:
+            result = m.run(ns.prog, ns.args)
+    except (ValueError, OSError) as e:
         print(f"xv6py: {e}", file=sys.stderr)
         return 2
     if not ns.quiet:
@@ -110,7 +185,8 @@ def _programs(ns) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     ns = _parser().parse_args(argv)
-    return {"run": _run, "build": _build, "programs": _programs}[ns.command](ns)
+    commands = {"run": _run, "debug": _debug, "pt": _pt, "build": _build, "programs": _programs}
+    return commands[ns.command](ns)
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ _KERNEL_STATE = [
     (file, ("ftable",)),
     (proc, ("x86", "ptable", "cpu")),
     (timer, ("clock", "ticks")),
-    (trap, ("x86", "debugger")),
+    (trap, ("x86", "debugger", "faulttracer")),
     (args, ("x86",)),
     (shm, ("x86", "shmtable")),
     (syscall, ("tracer", "sleeping")),
@@ -116,6 +116,7 @@ def boot(m: "Machine", phystop: int, stdin, echo, quantum: int, seed: int | None
             fs.addfile(name, path)
     shm.shminit()                           # shared memory
     trap.debugger = None                    # none attached
+    trap.faulttracer = None
     syscall.sleeping = {}
 
 

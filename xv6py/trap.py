@@ -17,6 +17,7 @@ __all__ = ["tvinit", "trap", "run_user", "idle"]
 
 x86 = None                 # the hardware (installed by the Machine)
 debugger = None            # an attached debugger (xv6py/debug/), which may pause the machine
+faulttracer = None         # while tracing faults: called as faulttracer(p, tf) after the kill line
 
 
 def tvinit() -> None:
@@ -43,6 +44,8 @@ def trap(tf) -> None:
             line = ("pid %d %s: trap %d err %d on cpu %d eip 0x%x addr 0x%x--kill proc"
                     % (p.pid, p.name, tf.trapno, tf.err, 0, tf.eip, tf.cr2))
             cprintf(line + "\n")
+            if faulttracer is not None:
+                faulttracer(p, tf)      # explain it, while the page table is still there
             mycpu().nfault += 1
             p.killed = True
             p.status = line

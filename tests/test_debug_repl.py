@@ -1,0 +1,127 @@
+"""The REPL (`xv6py debug`), trace mode (`xv6py run --trace`), and the picture
+command (`xv6py pt --svg`), driven as a user drives them."""
+
+import io
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from xv6py.cli import main as cli
+from xv6py.debug import repl
+from xv6py.debug.trace import Trace
+from xv6py.machine import Machine
+
+
+def transcript(capsys, prog, commands, args=()) -> str:
+    status = repl.main(Machine(), prog, list(args), script=io.StringIO("\n".join(commands) + "\n"))
+    out = capsys.readouterr().out
+    return out, status
+
+
+def test_a_script_of_gdb_commands(capsys):
+    out, status = transcript(capsys, "shmtest", [
+        "break shmtest.c:68", "continue", "info registers", "x/2xw $esp", "x/s 0xf6c", "bt",
+        "walk 0x10000000", "shm", "next", "info breakpoints", "quit"])
+    assert status == 0
+    assert "Breakpoint 1 at 0x100: file shmtest.c, line 68." in out
+    assert "Breakpoint 1, main () at shmtest.c:68" in out
+    assert re.search(r"^eip\s+0x00000100\s+256$", out, re.M)
+    assert "'parent: created segment %d of %d bytes\\n'" in out
+    assert "#0  0x00000100 in main () at shmtest.c:68" in out
+    assert "PDX 64 | PTX 0" in out and "-> frame" in out          # the walk, level by level
+    assert "2 shmtest @ 0x10000000" in out                         # the shm table
+    assert "main () at shmtest.c:71" in out                        # next
+    assert "hit 1 time(s)" in out
+    assert "[the machine halted] shmtest: exit" in out
+    assert "\x1b[" not in out                                      # no colour codes when piped
+
+
+def test_ptdiff_and_kalloc_between_two_stops(capsys):
+    out, _ = transcript(capsys, "shmtest", [
+        "break shmtest.c:66", "break shmtest.c:68", "continue", "continue", "ptdiff", "kalloc", "quit"])
+    after = out.split("(xv6py) ptdiff", 1)[1]
+    table = after.split("(xv6py) kalloc", 1)[0]
+    assert re.search(r"^2\s+added\s+0x10000000-0x10001fff\s+2\s+P W U\s+shm 0", table, re.M)
+    assert "removed" not in table
+    assert "(xv6py) kalloc" in out
+
+
+def test_bad_commands_are_reported_and_the_session_goes_on(capsys):
+    out, status = transcript(capsys, "hello", [
+        "bogus", "break nowhere", "x/4xw 0x90000000", "delete 7", "stepi 0", "info", "continue",
+        "continue", "continue", "stepi"])
+    assert 'unknown command "bogus"' in out
+    assert "error: no symbol or line 'nowhere' in hello" in out
+    assert "error: cannot access memory at 0x90000000" in out
+    assert "error: no breakpoint number 7" in out
+    assert "error: stepi needs a count of at least 1" in out
+    assert "process 2 (hello) exited: exit" in out
+    assert "[the machine halted] hello: exit" in out
+    assert "the run has ended; nothing to continue" in out
+    assert status == 0
+
+
+def test_a_fault_in_the_debugger_shows_the_walk(capsys):
+    out, status = transcript(capsys, "faults", ["continue", "continue", "bt", "quit"], ["kernel-read"])
+    assert "trap 14" in out and "PTE_U clear: user access to a supervisor page" in out
+    assert status == 0      # faults itself exits; its child was the one killed
+
+
+def test_trace_syscalls_faults_and_pt():
+    lines = []
+    m = Machine()
+    Trace(m, ["syscalls", "faults", "pt"], lines.append)
+    r = m.run("faults", ["guard"])
+    assert r.status == "exit"
+    text = "\n".join(lines)
+    assert "[syscall] pid 2 faults: exec('faults', 0x" in text
+    assert "[syscall] pid 1 init: wait(): sleeps" in text
+    assert re.search(r"^\[pt\] 3\s+added\s+0x00002000-0x00002fff\s+1\s+P W -\s+guard", text, re.M)
+    assert "[fault] page fault: err 7 = protection violation, write, user mode" in text
+    assert "[fault]   fault at the PTE: PTE_U clear: user access to a supervisor page" in text
+    assert r.output == Machine().run("faults", ["guard"]).output     # tracing changes nothing
+    with pytest.raises(ValueError):
+        Trace(Machine(), ["colours"], lines.append)
+
+
+def test_trace_of_shm_attach_shows_exactly_the_new_range():
+    lines = []
+    m = Machine()
+    Trace(m, ["pt"], lines.append)
+    m.run("shmtest")
+    i = next(i for i, line in enumerate(lines) if "shm 0" in line and "added" in line)
+    assert re.search(r"added\s+0x10000000-0x10001fff\s+2\s+P W U\s+shm 0", lines[i]) or \
+        re.search(r"added\s+0x20000000-0x20001fff\s+2\s+P W U\s+shm 0", lines[i])
+
+
+def test_cli_run_with_trace(capfd):
+    assert cli(["run", "--trace", "syscalls,faults", "faults", "div0"]) == 0
+    err = capfd.readouterr().err
+    assert "[syscall] pid 3 faults: write(1, 0x" in err
+    assert "[fault] divide error" in err
+    assert cli(["run", "--trace", "nope", "hello"]) == 2
+
+
+def test_cli_pt_svg(tmp_path, capfd):
+    out = tmp_path / "pt.svg"
+    assert cli(["pt", "--svg", str(out), "--at", "shmtest.c:70", "shmtest"]) == 0
+    root = ET.parse(out).getroot()
+    assert root.tag.endswith("svg")
+    procs = [g for g in root.iter() if g.get("class") == "proc"]
+    assert {g.get("data-pid") for g in procs} >= {"2", "3"}
+    assert any(p.get("class") == "share" for p in root.iter() if p.tag.endswith("path"))
+    assert "wrote" in capfd.readouterr().err
+    assert cli(["pt", "--svg", str(out), "--at", "nowhere", "shmtest"]) == 2
+
+
+def test_xv6py_debug_reads_commands_from_stdin():
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    p = subprocess.run([sys.executable, "-m", "xv6py", "debug", "hello"], input="break main\ncontinue\n"
+                       "bt\nquit\n", capture_output=True, text=True, timeout=120, env=env)
+    assert p.returncode == 0, p.stderr
+    assert "Breakpoint 1, main () at hello.c:" in p.stdout
+    assert "#0" in p.stdout and "in main () at hello.c:" in p.stdout
