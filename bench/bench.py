@@ -16,6 +16,9 @@
 5. shared memory: shm_attach + shm_detach, and shm_create + shm_destroy of a
    one-page segment, each a round trip from a loop in a user program. Baseline:
    the getpid round trip (the cost of any system call).
+6. the debugger: Debugger.stepi() per instruction (target <= 50 us), and the
+   register loop run to its end with the debugger attached and a breakpoint set
+   that is never hit. Baseline: the same loop without the debugger.
 
 Reference figures for real xv6 under QEMU on this kind of machine (from the
 machine issue): boot to shell 1.33 s, getpid 4.5 us, fork+exit+wait 1.30 ms.
@@ -33,7 +36,8 @@ import time
 from xv6py.machine import Machine
 
 REFERENCE = {"start": "1.33 s (boot to shell)", "getpid": "4.5 us", "fork": "1.30 ms"}
-TARGET = {"start": "<= 50 ms", "getpid": "<= 3 us", "fork": "<= 0.65 ms", "loop": ">= 150 M/s"}
+TARGET = {"start": "<= 50 ms", "getpid": "<= 3 us", "fork": "<= 0.65 ms", "loop": ">= 150 M/s",
+          "stepi": "<= 50 us"}
 
 
 def best(fn, reps: int) -> float:
@@ -147,6 +151,8 @@ def main() -> None:
     counted = best(lambda: bare_loop_rate(n, m_quantum()), reps)
     attach = per_iteration(m, "shmbench", 20_000 // scale, reps, "attach")
     create = per_iteration(m, "shmbench", 20_000 // scale, reps, "create")
+    stepi = best(lambda: stepi_cost(20_000 // scale), reps)
+    attached = best(lambda: attached_loop_rate(n), reps)
 
     rows = [
         ("start: Machine() to first user instruction", f"{start * 1e3:.1f} ms",
@@ -160,6 +166,9 @@ def main() -> None:
         ("shm_attach + shm_detach", f"{attach * 1e6:.1f} us", f"getpid {getpid * 1e6:.2f} us", "", ""),
         ("shm_create + shm_destroy (1 page)", f"{create * 1e6:.1f} us", f"getpid {getpid * 1e6:.2f} us",
          "", ""),
+        ("debugger stepi (API), per instruction", f"{stepi * 1e6:.1f} us", "", TARGET["stepi"], ""),
+        ("register loop, debugger attached", f"{attached / 1e6:.1f} M/s",
+         f"without the debugger {loop / 1e6:.1f} M/s", "", ""),
     ]
     width = max(len(r[0]) for r in rows)
     print(f"{'figure':<{width}}  {'xv6py':>10}  {'target':>11}  {'xv6 on QEMU':>22}  baseline (same run)")
@@ -167,6 +176,30 @@ def main() -> None:
         print(f"{name:<{width}}  {value:>10}  {target:>11}  {ref:>22}  {base}")
     print(f"(regloop {n:,} iterations: {r.instructions:,} instructions, {r.ticks} ticks, "
           f"status {r.status}; quantum {m_quantum():,})")
+
+
+def stepi_cost(n: int) -> float:
+    """Seconds per Debugger.stepi() in the register loop."""
+    from xv6py.debug.debugger import Debugger
+    d = Debugger(Machine(), "regloop", [str(n)])
+    d.break_at("main")
+    d.cont()
+    t = time.perf_counter()
+    for _ in range(n):
+        d.stepi()
+    return (time.perf_counter() - t) / n
+
+
+def attached_loop_rate(n: int) -> float:
+    """Instructions per second of regloop run to the end under the debugger, with
+    a breakpoint (on exit) that the loop never reaches."""
+    from xv6py.debug.debugger import Debugger
+    d = Debugger(Machine(), "regloop", [str(n)])
+    d.break_at("exit")
+    t = time.perf_counter()
+    d.cont()
+    wall = time.perf_counter() - t
+    return d.m.processes()[1]["insns"] / wall
 
 
 def m_quantum() -> int:
