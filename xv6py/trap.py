@@ -70,7 +70,7 @@ def run_user(p):
     clock = timer.clock
     n = clock.slice()
     if n <= 0:
-        _halt("budget", "instruction budget exhausted")
+        _halt("budget", "instruction budget exhausted: " + "; ".join(_proc.procdump()))
         return
     if debugger is not None:
         yield from debugger.before_run(p)
@@ -100,7 +100,7 @@ def idle() -> None:
         return
     if clock.limit is not None and clock.next_timer > clock.limit:
         clock.now = clock.limit
-        _halt("budget", "instruction budget exhausted")
+        _halt("budget", "instruction budget exhausted: " + "; ".join(_proc.procdump()))
         return
     clock.now = clock.next_timer
     timerintr()

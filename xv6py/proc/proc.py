@@ -392,8 +392,8 @@ def kill(pid: int) -> int:
 
 
 def procdump() -> list[str]:
-    """A listing of the processes, one line each: pid, state, name, what it sleeps
-    on (xv6 prints this on ^P)."""
+    """A listing of the processes, one line each: pid, state, name, and what it
+    sleeps on or where its user code is (xv6 prints this on ^P)."""
     lines = []
     for p in ptable.proc:
         if p.state is UNUSED:
@@ -401,6 +401,8 @@ def procdump() -> list[str]:
         line = f"{p.pid} {p.state.value} {p.name}"
         if p.state is SLEEPING:
             line += f" on {p.chan!r}" if not isinstance(p.chan, Proc) else f" on wait({p.chan.pid})"
+        elif p.state in (RUNNABLE, RUNNING) and p.tf is not None:
+            line += f" eip {p.tf.eip:#x}"
         lines.append(line)
     return lines
 
