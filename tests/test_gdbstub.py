@@ -145,6 +145,18 @@ def test_gdb_session_on_shmtest_changes_nothing_the_program_computes():
 
 
 @needs_gdb
+def test_gdb_software_watchpoint_sees_the_store_and_changes_nothing():
+    ref = plain("shmtest")
+    with stub("shmtest") as box:
+        out = gdb("shmtest", box["port"], "set can-use-hw-watchpoints 0", "break shmtest.c:70",
+                  "continue", "watch *(int *)0x10000004", "continue", "delete", "continue")
+    # flag[1], the parent's answer: 0 until it stores 1 on line 72
+    assert re.search(r"Watchpoint 2: \*\(int \*\)0x10000004\s+Old value = 0\s+New value = 1", out), out
+    assert "exited normally" in out
+    same_run(box["result"], ref)
+
+
+@needs_gdb
 def test_gdb_fault_stop_explains_the_walk_then_the_kernel_kills():
     ref = plain("faults", ("read-unmapped",))
     with stub("faults", ("read-unmapped",)) as box:
@@ -284,6 +296,24 @@ def test_z0_then_continue_stops_at_it():
         assert output == ref.output                      # forwarded once, in two stops
         assert summary == ref.summary() + "\n"
     same_run(box["result"], ref)
+
+
+def test_threads_are_the_processes_each_with_its_page_table():
+    line70 = line_address("shmtest", "shmtest.c:70")
+    forty_two = (42).to_bytes(4, "little").hex().encode()
+    with client("shmtest") as (c, _):
+        c.ask(b"Z0,%x,1" % line70)
+        assert c.ask(b"c") == b"T05thread:2;"
+        assert c.ask(b"qfThreadInfo") == b"m2,3"         # the parent, and its forked child
+        assert c.ask(b"T3") == b"OK" and c.ask(b"T9") == b"E01"
+        assert bytes.fromhex(c.ask(b"qThreadExtraInfo,3").decode()).startswith(b"shmtest, ")
+        assert c.ask(b"m10000000,4") == forty_two        # the parent maps the segment here
+        assert c.ask(b"m20000000,4") == b"E01"           # ... and not here
+        assert c.ask(b"Hg3") == b"OK"
+        assert c.ask(b"m20000000,4") == forty_two        # the child: the other way round
+        assert c.ask(b"m10000000,4") == b"E01"
+        assert c.ask(b"Hg9") == b"E01"
+        c.ask(b"D")
 
 
 def test_stepi_moves_one_instruction_of_the_thread_named():

@@ -54,8 +54,8 @@ breakpoint where it resumes). Break on a line of main instead.
 
 Not done: ^C cannot interrupt a `continue` (the stub is busy running the
 machine until it pauses; a budget, `--max-instructions`, ends a runaway
-program); no watchpoints (gdb then single-steps to watch, which works but is
-slow); no non-stop mode.
+program); no hardware watchpoints: tell gdb `set can-use-hw-watchpoints 0`
+and it watches by single-stepping (slow, but exact); no non-stop mode.
 """
 
 import ipaddress
@@ -200,6 +200,7 @@ class GdbStub:
         self.m = dbg.m
         self.stop = dbg.last            # the stop gdb was last told about
         self.thread: int | None = None  # Hg: whose registers and memory (None: the focus)
+        self.step_thread: int | None = None     # Hc: whom `s` steps (None: the focus)
         self.acks = True                # False once the client asked for no-ack mode
         self.swbreak = False            # the client understands `swbreak` in stop replies
         self.done = False               # the client detached or killed: run to the end
@@ -220,7 +221,7 @@ class GdbStub:
                 return NAMED[name](self, text)
             if text[0] in SINGLE:
                 return SINGLE[text[0]](self, text)
-        except ValueError:
+        except (ValueError, IndexError):
             return [ERROR]          # a malformed packet, or no such process
         return [""]
 
@@ -243,7 +244,9 @@ class GdbStub:
             return [ERROR]
         if text[1] == "g":
             self.thread = tid
-        return ["OK"]               # Hc: the thread to step is named by vCont
+        else:
+            self.step_thread = tid
+        return ["OK"]
 
     def _alive(self, text: str) -> list:
         return ["OK" if _thread_id(text[1:]) in self.threads() else ERROR]
@@ -347,14 +350,14 @@ class GdbStub:
         return self.resume(step=False)          # `C sig`: the kernel delivers no signals
 
     def _step(self, text: str) -> list:
-        return self.resume(step=True, pid=self.thread)
+        return self.resume(step=True, pid=self.step_thread)
 
     def _vcont(self, text: str) -> list:
         """vCont;ACTION[:TID]...: a step of the thread an `s` names, else continue."""
         for action in text.split(";")[1:]:
             act, _, tid = action.partition(":")
             if act[:1] in ("s", "S"):
-                return self.resume(step=True, pid=_thread_id(tid) if tid else self.thread)
+                return self.resume(step=True, pid=_thread_id(tid) if tid else self.step_thread)
         if any(action[:1] in ("c", "C") for action in text.split(";")[1:]):
             return self.resume(step=False)
         return [ERROR]
@@ -373,7 +376,7 @@ class GdbStub:
                 stop = dbg.stepi() if step and dbg.focus is not None else dbg.cont()
             self.stop = stop
             self.since, self.at_stop = self.at_stop, views.snapshot(self.m)
-            self.thread = None
+            self.thread = self.step_thread = None
         return self.stop_packets()
 
     def stop_packets(self) -> list:
