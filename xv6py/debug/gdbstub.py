@@ -41,7 +41,7 @@ instruction count are the same as in a plain run, however gdb steps it.
   the signal of the trap) after the explanation of the fault, page-table walk
   included, as console output.
 - `monitor CMD` runs a page-table view (pt, walk, ptdiff, frames, shm, kalloc);
-  `pt` and `walk` look at the selected thread when no pid is given.
+  `pt` and `walk` look at the process that stopped last when given no pid.
 - The program's console output is forwarded to gdb (as `O` packets) at each
   stop, before the stop reply.
 - The end of the run is `W00` (exited by itself) or `X` with a signal (killed,
@@ -239,6 +239,7 @@ class GdbStub:
         return pid
 
     def _set_thread(self, text: str) -> list:
+        """Hg TID / Hc TID: the thread for registers and memory / for `s`."""
         tid = _thread_id(text[2:])
         if tid is not None and tid not in self.threads():
             return [ERROR]
@@ -249,15 +250,18 @@ class GdbStub:
         return ["OK"]
 
     def _alive(self, text: str) -> list:
+        """T TID: is the thread alive?"""
         return ["OK" if _thread_id(text[1:]) in self.threads() else ERROR]
 
     # ---- registers ------------------------------------------------------------------------
 
     def _read_registers(self, text: str) -> list:
+        """g: the sixteen core registers of the selected thread."""
         regs = self.dbg.registers(self._pid())
         return ["".join(_hex_le(regs[name]) for name in REGS)]
 
     def _write_registers(self, text: str) -> list:
+        """G HEX: write them (`x` digits: leave that register)."""
         data = text[1:]
         values = {name: int.from_bytes(bytes.fromhex(data[8 * i:8 * i + 8]), "little")
                   for i, name in enumerate(REGS)
@@ -265,12 +269,14 @@ class GdbStub:
         return [self._put_registers(values)]
 
     def _read_register(self, text: str) -> list:
+        """p N: one register (x87 and SSE ones are unavailable)."""
         n = int(text[1:], 16)
         if n >= len(REGS):
             return ["xxxxxxxx"]         # x87 and SSE: unavailable
         return [_hex_le(self.dbg.registers(self._pid())[REGS[n]])]
 
     def _write_register(self, text: str) -> list:
+        """P N=HEX: write one register."""
         n, _, value = text[1:].partition("=")
         n = int(n, 16)
         if n >= len(REGS) or len(value) != 8:
@@ -295,6 +301,7 @@ class GdbStub:
     # ---- memory ---------------------------------------------------------------------------
 
     def _read_memory(self, text: str) -> list:
+        """m ADDR,LEN: memory of the selected thread, by virtual address."""
         addr, n = (int(x, 16) for x in text[1:].split(","))
         data = self.read(addr, min(n, MAX_READ))
         return [data.hex() if data else ERROR]
@@ -318,6 +325,7 @@ class GdbStub:
         return out
 
     def _write_memory(self, text: str) -> list:
+        """M ADDR,LEN:HEX: write it (code pages too, as a debugger may)."""
         where, _, data = text[1:].partition(":")
         addr, n = (int(x, 16) for x in where.split(","))
         data = bytes.fromhex(data)
@@ -328,6 +336,7 @@ class GdbStub:
     # ---- breakpoints ----------------------------------------------------------------------
 
     def _insert(self, text: str) -> list:
+        """Z0/Z1,ADDR,KIND: a breakpoint (software and hardware ones alike)."""
         kind, addr = _breakpoint_args(text)
         if kind not in (0, 1):
             return [""]                         # watchpoints: gdb watches by stepping
@@ -336,6 +345,7 @@ class GdbStub:
         return ["OK"]
 
     def _remove(self, text: str) -> list:
+        """z0/z1,ADDR,KIND: remove it."""
         kind, addr = _breakpoint_args(text)
         if kind not in (0, 1):
             return [""]
@@ -347,9 +357,11 @@ class GdbStub:
     # ---- running --------------------------------------------------------------------------
 
     def _continue(self, text: str) -> list:
+        """c / C SIG: continue (a signal is not delivered: the kernel has none)."""
         return self.resume(step=False)          # `C sig`: the kernel delivers no signals
 
     def _step(self, text: str) -> list:
+        """s / S SIG: one instruction of the Hc thread."""
         return self.resume(step=True, pid=self.step_thread)
 
     def _vcont(self, text: str) -> list:
@@ -410,31 +422,38 @@ class GdbStub:
         return _console_packets(new)
 
     def _stop_reply(self, text: str) -> list:
+        """?: why the program is stopped."""
         return self.stop_packets()
 
     def _detach(self, text: str) -> list:
+        """D: detach; the program runs to its end."""
         self.done = True
         return ["OK"]
 
     def _kill(self, text: str) -> list:
-        self.done = True                        # the program runs to its end all the same
+        """k / vKill: the program runs to its end all the same (there is no kill from outside)."""
+        self.done = True
         return ["OK"] if text.startswith("vKill") else []
 
     # ---- queries --------------------------------------------------------------------------
 
     def _supported(self, text: str) -> list:
+        """qSupported: our features; note whether gdb understands swbreak."""
         self.swbreak = "swbreak+" in text.split(":", 1)[-1].split(";")
         return [f"PacketSize={PACKET_SIZE:x};QStartNoAckMode+;swbreak+;hwbreak+;vContSupported+"]
 
     def _no_ack(self, text: str) -> list:
+        """QStartNoAckMode: no `+`/`-` after this reply."""
         self.acks = False               # from the next packet on; this OK is still acked
         return ["OK"]
 
     def _current_thread(self, text: str) -> list:
+        """qC: the thread that stopped last."""
         pid = self.dbg.focus
         return [f"QC{pid:x}" if pid else ""]
 
     def _first_threads(self, text: str) -> list:
+        """qfThreadInfo: every thread at once (qsThreadInfo then ends the list)."""
         pids = self.threads()
         return ["m" + ",".join(f"{pid:x}" for pid in pids) if pids else "l"]
 
