@@ -362,6 +362,50 @@ def test_monitor_commands_answer_as_console_output():
         c.ask(b"D")
 
 
+def test_monitor_ptdiff_compares_with_the_stop_before():
+    line66, line68, line77 = (line_address("shmtest", f"shmtest.c:{n}") for n in (66, 68, 77))
+    oracle = Debugger(Machine(), "shmtest")             # the parent: before and after its attach,
+    bp = oracle.break_at(line66)                        # three steps, after its detach
+    oracle.cont()
+    at66 = views.snapshot(oracle.m)
+    oracle.delete(bp.number)
+    bp = oracle.break_at(line68)                        # the spin loop: hit again and again
+    oracle.cont()
+    at68 = views.snapshot(oracle.m)
+    oracle.delete(bp.number)
+    attach = views.text(views.render_ptdiff(views.ptdiff(at66, at68)))
+    for _ in range(3):
+        oracle.stepi()
+    oracle.break_at(line77)
+    while oracle.cont().reason != "breakpoint":         # past the child's exit
+        pass
+    detach = views.text(views.render_ptdiff(views.ptdiff(at68, views.snapshot(oracle.m))))
+    oracle.finish_run()
+    assert re.fullmatch(r"\D*\n2\s+added\s+0x10000000-0x10001fff .*shm 0.*\n", attach), attach
+    assert "removed" in detach
+
+    def ptdiff(c):
+        c.console = b""
+        assert c.ask(b"qRcmd," + b"ptdiff".hex().encode()) == b"OK"
+        return c.console.decode()
+
+    with client("shmtest") as (c, _):
+        assert ptdiff(c).startswith("no earlier stop")
+        for line in (line66, line68):
+            c.ask(b"Z0,%x,1" % line)
+            assert c.ask(b"c") == b"T05thread:2;" and c.register(8) == line
+            c.ask(b"z0,%x,1" % line)
+        assert ptdiff(c) == attach
+        for _ in range(3):
+            c.ask(b"vCont;s:2;c")
+            assert ptdiff(c) == "no mapping changed\n"
+        c.ask(b"Z0,%x,1" % line77)
+        assert c.ask(b"c") == b"T05thread:2;"
+        assert c.register(8) == line77
+        assert ptdiff(c) == detach
+        c.ask(b"D")
+
+
 def test_one_client_only_and_the_run_ends_with_it():
     ref = plain("hello")
     with client("hello") as (c, box):

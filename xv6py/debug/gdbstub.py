@@ -207,6 +207,7 @@ class GdbStub:
         self.bps: dict[tuple[int, int], int] = {}   # (Z type, address) -> breakpoint number
         self.since: views.Snapshot | None = None    # page tables at the stop before this one
         self.at_stop = views.snapshot(self.m)       # ... and at this one
+        self.kernel_at_stop = self._kernel_work()
         self.out_at = dbg.run.counters[5]    # console length when the run started
 
     def handle(self, data: bytes) -> list[bytes | str]:
@@ -387,9 +388,28 @@ class GdbStub:
             while stop.reason == "exited":      # a step interrupted: again, if its process lives
                 stop = dbg.stepi() if step and dbg.focus is not None else dbg.cont()
             self.stop = stop
-            self.since, self.at_stop = self.at_stop, views.snapshot(self.m)
+            self._take_snapshot()
             self.thread = self.step_thread = None
         return self.stop_packets()
+
+    def _take_snapshot(self) -> None:
+        """Keep the page tables at this stop and the last, for ptdiff and kalloc.
+        Only the kernel changes them, and it runs on a system call or a trap: if
+        it did not run since the last stop, the last snapshot still holds (most
+        single steps; a snapshot costs about as much as the rest of a step)."""
+        work = self._kernel_work()
+        if work != self.kernel_at_stop:
+            self.since, self.at_stop, self.kernel_at_stop = self.at_stop, views.snapshot(self.m), work
+        else:
+            self.since = self.at_stop
+
+    def _kernel_work(self) -> tuple[int, int, int]:
+        """System calls served, faults taken and timer ticks, so far."""
+        from .. import timer
+        from ..proc import proc
+        self.m.activate()
+        c = proc.mycpu()
+        return c.nsyscall, c.nfault, timer.ticks
 
     def stop_packets(self) -> list:
         """The console output since the last stop, then the stop reply for
