@@ -145,10 +145,12 @@ def _run(ns) -> int:
         Trace(m, traces, lambda line: print(line, file=sys.stderr, flush=True))
     try:
         if ns.gdb is not None:
+            from .build import program_path
             from .debug.gdbstub import serve
+            elf = ns.prog if "/" in ns.prog else program_path(ns.prog) or ns.prog
             result = serve(m, ns.prog, ns.args, ns.gdb, ready=lambda port: print(
-                f"[xv6py] waiting for gdb on 127.0.0.1:{port} (target remote :{port})",
-                file=sys.stderr, flush=True))
+                f"[xv6py] waiting for gdb on 127.0.0.1:{port}: gdb -ex 'set architecture i386' "
+                f"-ex 'file {elf}' -ex 'target remote 127.0.0.1:{port}'", file=sys.stderr, flush=True))
         else:
             result = m.run(ns.prog, ns.args)
     except (ValueError, OSError) as e:
