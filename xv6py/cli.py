@@ -3,6 +3,7 @@
     xv6py run PROG [ARGS...]     run a program on a fresh machine
     xv6py build [NAMES...]       compile the user programs in userprogs/
     xv6py programs               list the built programs
+    xv6py lab ...                lab workspaces and grading (xv6py/lab/command.py)
 
 PROG is the name of a built program, or the path of an i386 ELF file (a
 program of your own, or an unmodified x86 xv6 user binary). The program's
@@ -54,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--compiler", choices=["gcc", "clang", "zig"], default=None)
 
     sub.add_parser("programs", help="list the built programs")
+
+    from .lab.command import add_parser as add_lab_parser
+    add_lab_parser(sub)
     return ap
 
 
@@ -110,7 +114,8 @@ def _programs(ns) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     ns = _parser().parse_args(argv)
-    return {"run": _run, "build": _build, "programs": _programs}[ns.command](ns)
+    from .lab.command import main as _lab
+    return {"run": _run, "build": _build, "programs": _programs, "lab": _lab}[ns.command](ns)
 
 
 if __name__ == "__main__":
