@@ -205,8 +205,9 @@ def main(argv=None) -> int:
     finder = WorkspaceFinder(modules, {mod: lab.starter(f) for f, mod in lab.files.items()})
     sys.meta_path.insert(0, finder)
     _import_now(finder, ns.test_timeout or lab.test_timeout)
-    args = [str(lab.tests), "-q", "-p", "no:cacheprovider", "--tb=short", "-o", "addopts=",
-            "--rootdir", str(lab.dir)]
+    # Not hypothesis: the grader has no use for it, and it costs a second at start-up.
+    args = [str(lab.tests), "-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "--tb=short",
+            "-o", "addopts=", "--rootdir", str(lab.dir)]
     if not _plugin_registered():
         args += ["-p", "xv6py.testing.plugin"]
     if ns.k:

@@ -44,6 +44,14 @@ def walk(pgdir, va, alloc):
     return kernel(V.walkpgdir, pgdir, va, alloc, what=f"walkpgdir(pgdir, {va:#x}, {int(alloc)})")
 
 
+def dirty_free_frames() -> None:
+    """Make the next frames kalloc hands out junk-filled ones (kfree fills a
+    frame with junk; frames never used since boot are still zero)."""
+    frames = [kalloc.kalloc() for _ in range(16)]
+    for pa in reversed(frames):
+        kalloc.kfree(pa)
+
+
 def new_pgdir() -> int:
     d = V.setupkvm()
     assert d is not None
@@ -86,6 +94,7 @@ def test_walkpgdir_allocates_a_zeroed_page_table(k):
     """With alloc=1, a missing page table is allocated, zeroed, and entered in the
     PDE present, writable and user; a second walk finds the same PTE."""
     d = new_pgdir()
+    dirty_free_frames()
     free = kalloc.kfreecount()
     got = walk(d, FAR + 3 * PGSIZE, True)
     assert isinstance(got, int), f"walkpgdir(pgdir, {FAR + 3 * PGSIZE:#x}, 1) returned {got!r}, " \
