@@ -49,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--stdin", default=None,
                      help="file to read console input from (default: this terminal's stdin)")
     run.add_argument("-q", "--quiet", action="store_true", help="no summary line")
+    run.add_argument("-w", "--workspace", default=None, metavar="DIR",
+                     help="run the kernel with the lab workspace DIR's files (see `xv6py lab init`)")
 
     build = sub.add_parser("build", help="compile the user programs")
     build.add_argument("names", nargs="*", help="programs to build (default: all)")
@@ -62,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(ns) -> int:
+    if ns.workspace is not None:
+        from pathlib import Path
+
+        from .lab.command import use_workspace
+        if not use_workspace(Path(ns.workspace)):      # before the kernel is imported
+            return 2
     from .machine import Machine
     from .param import QUANTUM
     traces = {t for t in ns.trace.split(",") if t}

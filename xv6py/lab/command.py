@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["add_parser", "main"]
+__all__ = ["add_parser", "main", "use_workspace"]
 
 
 def add_parser(sub) -> None:
@@ -43,6 +43,8 @@ def add_parser(sub) -> None:
                        help="seconds of host time per test (default: the lab's)")
     grade.add_argument("--results", default="results.json",
                        help="name of the results file written in each DIR (default results.json)")
+    grade.add_argument("-k", dest="select", default=None, metavar="EXPR",
+                       help="only the tests whose names match EXPR (pytest's -k)")
     grade.add_argument("-v", "--verbose", action="store_true", help="print each failed test's message")
 
     check = cmds.add_parser("selfcheck", help="check the graders against the reference, starter, mutants")
@@ -92,7 +94,7 @@ def _grade(ns) -> int:
                       f"{g.seconds:.1f} s)", highlight=False)
 
     grades = grade_many(ns.dirs, ns.lab, jobs=ns.jobs, timeout=ns.timeout, test_timeout=ns.test_timeout,
-                        results=ns.results, on_done=done)
+                        results=ns.results, select=ns.select, on_done=done)
     if ns.verbose:
         for g in grades:
             for t in g.tests:
@@ -115,3 +117,22 @@ def _selfcheck(ns) -> int:
     console.print(f"{len(checks) - len(bad)}/{len(checks)} as expected in {time.perf_counter() - t0:.1f} s",
                   highlight=False)
     return 1 if bad else 0
+
+
+def use_workspace(workspace: Path) -> bool:
+    """For `xv6py run --workspace DIR`: from now on the kernel has DIR's modules
+    (say so on stderr). False, after printing why, if they cannot be used."""
+    from .spec import LabError, workspace_lab
+    from .substitute import install
+    try:
+        lab = workspace_lab(workspace)
+        finder = install(lab, workspace, limit=lab.test_timeout)
+    except LabError as e:
+        print(f"xv6py: {e}", file=sys.stderr)
+        return False
+    for error in finder.errors.values():
+        print(f"xv6py: {error}", file=sys.stderr)
+    if finder.errors:
+        return False
+    print(f"[xv6py] kernel with {', '.join(lab.files)} from {workspace}", file=sys.stderr)
+    return True

@@ -189,14 +189,15 @@ def _grade(workspace: Path, lab: Lab, events: list[dict], status: str, message: 
 
 def grade_many(workspaces: list[Path], lab: str | None = None, *, jobs: int | None = None,
                timeout: float | None = None, test_timeout: float | None = None,
-               results: str | None = RESULTS, on_done=None) -> list[Grade]:
+               results: str | None = RESULTS, select: str | None = None, on_done=None) -> list[Grade]:
     """Grade several workspaces, `jobs` at a time (default: one per core). Each
     is a process of its own; on_done(grade) is called as each one ends. The
-    grades come back in the order of `workspaces`."""
+    grades come back in the order of `workspaces`. select: only the tests whose
+    names match this pytest -k expression."""
     jobs = jobs or os.cpu_count() or 1
 
     def one(ws: Path) -> Grade:
-        g = grade_one(ws, lab, timeout=timeout, test_timeout=test_timeout, results=results)
+        g = grade_one(ws, lab, timeout=timeout, test_timeout=test_timeout, results=results, select=select)
         if on_done is not None:
             on_done(g)
         return g

@@ -2,11 +2,11 @@
 
     python -I -B -m xv6py.lab.worker --lab shm --workspace DIR --events FILE
 
-Before anything imports the kernel, a finder at the head of sys.meta_path makes
-each kernel module the lab names (xv6py.syscalls.shm, ...) load from the
-workspace's file instead of the reference: every `from ..syscalls.shm import
-shm_fork` in the kernel then gets the student's function. Then the lab's grader
-runs under pytest, in this process.
+Before anything imports the kernel, substitute.install() makes each kernel
+module the lab names (xv6py.syscalls.shm, ...) load from the workspace's file
+instead of the reference: every `from ..syscalls.shm import shm_fork` in the
+kernel then gets the student's function. Then the lab's grader runs under
+pytest, in this process.
 
 What a student's module may do, and what happens:
 - fail to import (syntax error, an exception at import, a missing file): the
@@ -25,19 +25,16 @@ keeps every result written before a crash or a kill:
 """
 
 import argparse
-import importlib
-import importlib.abc
-import importlib.util
 import json
 import signal
 import sys
 import time
-import traceback
 from pathlib import Path
 
 import pytest
 
-from .spec import load_lab, module_path
+from .spec import load_lab
+from .substitute import WorkspaceFinder, install
 
 __all__ = ["main", "GradeTimeout"]
 
@@ -45,43 +42,6 @@ __all__ = ["main", "GradeTimeout"]
 class GradeTimeout(BaseException):
     """A test ran out of host time. A BaseException, so that the kernel's
     `except Exception` (a bug in kernel code is a panic) lets it through."""
-
-
-class WorkspaceFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Loads the lab's kernel modules from the workspace's files."""
-
-    def __init__(self, modules: dict[str, Path], starters: dict[str, str]):
-        self.modules = modules            # module name -> the workspace's file
-        self.starters = starters          # module name -> the lab's starter source
-        self.errors: dict[str, str] = {}  # module name -> why the student's file did not import
-
-    def find_spec(self, fullname, path=None, target=None):
-        if fullname not in self.modules:
-            return None
-        return importlib.util.spec_from_file_location(fullname, self.modules[fullname], loader=self)
-
-    def create_module(self, spec):
-        return None
-
-    def exec_module(self, module) -> None:
-        name, path = module.__name__, self.modules[module.__name__]
-        try:
-            code = compile(path.read_bytes(), str(path), "exec")
-            exec(code, module.__dict__)
-        except BaseException as e:   # noqa: BLE001 -- anything a student's module may raise
-            self.errors[name] = _import_error(path, e)
-            for key in [k for k in module.__dict__ if not k.startswith("__")]:
-                del module.__dict__[key]
-            exec(compile(self.starters[name], f"<starter of {path.name}>", "exec"), module.__dict__)
-
-
-def _import_error(path: Path, e: BaseException) -> str:
-    """The error, with the frames of the student's file only."""
-    if isinstance(e, FileNotFoundError) and e.filename == str(path):
-        return f"{path.name} is missing from the workspace"
-    frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == str(path)]
-    text = "".join(traceback.format_list(frames)) + "".join(traceback.format_exception_only(e))
-    return f"{path.name} did not import:\n{text.rstrip()}"
 
 
 class Recorder:
@@ -147,11 +107,10 @@ def _failure(report) -> str:
     crash = getattr(report.longrepr, "reprcrash", None)
     head = crash.message if crash is not None else ""
     head = head.split("\nassert ", 1)[0].removeprefix("AssertionError: ").removeprefix("Failed: ")
-    if report.when != "call":
-        head = f"(in {report.when}) {head}"
-    if not head or text == head or text.startswith(head):
-        return text
-    return f"{head}\n\n{text}"
+    where = f"(in {report.when}) " if report.when != "call" else ""
+    if not head or text.startswith(head):
+        return where + text
+    return f"{where}{head}\n\n{text}"
 
 
 def _describe(item) -> dict:
@@ -159,25 +118,6 @@ def _describe(item) -> dict:
     points = float(mark.args[0]) if mark and mark.args else 0.0
     doc = (getattr(item, "function", None).__doc__ or "").strip() if hasattr(item, "function") else ""
     return {"name": item.name, "nodeid": item.nodeid, "points": points, "doc": doc}
-
-
-def _import_now(finder: WorkspaceFinder, limit: float) -> None:
-    """Import the workspace's modules now, before pytest starts: pytest's own
-    import hook (assertion rewriting) would otherwise find xv6py's modules first.
-    A module that takes more than `limit` seconds to import did not import."""
-    def alarm(signum, frame):
-        raise GradeTimeout(f"importing it took more than {limit:g} s (a loop at module level?)")
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, limit, 1.0)
-    try:
-        for name in finder.modules:
-            importlib.import_module(name)
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-    for name, path in finder.modules.items():
-        if Path(sys.modules[name].__file__) != path:
-            raise RuntimeError(f"{name} was loaded from {sys.modules[name].__file__}, not {path}")
 
 
 def _plugin_registered() -> bool:
@@ -197,14 +137,8 @@ def main(argv=None) -> int:
     ap.add_argument("--collect-only", action="store_true")
     ns = ap.parse_args(argv)
     lab = load_lab(ns.lab)
-    modules = {} if ns.workspace is None else {
-        mod: (ns.workspace / f).resolve() for f, mod in lab.files.items()
-        if (ns.workspace / f).resolve() != module_path(mod)}
-    if any(m in sys.modules for m in modules):
-        raise RuntimeError("a kernel module was imported before the workspace's could replace it")
-    finder = WorkspaceFinder(modules, {mod: lab.starter(f) for f, mod in lab.files.items()})
-    sys.meta_path.insert(0, finder)
-    _import_now(finder, ns.test_timeout or lab.test_timeout)
+    limit = ns.test_timeout or lab.test_timeout
+    finder = install(lab, ns.workspace, limit, on_error=GradeTimeout)
     # Not hypothesis: the grader has no use for it, and it costs a second at start-up.
     args = [str(lab.tests), "-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "--tb=short",
             "-o", "addopts=", "--rootdir", str(lab.dir)]
@@ -215,7 +149,7 @@ def main(argv=None) -> int:
     if ns.collect_only:
         args.append("--collect-only")
     with open(ns.events, "w") as out:
-        code = pytest.main(args, plugins=[Recorder(out, finder, ns.test_timeout or lab.test_timeout)])
+        code = pytest.main(args, plugins=[Recorder(out, finder, limit)])
     return 0 if code in (0, 1) else int(code)
 
 
