@@ -8,6 +8,7 @@ import shlex
 import subprocess
 import sys
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import pytest
 
@@ -299,3 +300,12 @@ def test_progress_bar_leaves_pytest_output_as_it_was(pytester, verbosity):
 def test_progress_bar_is_off_when_output_is_not_a_terminal(pytester):
     pytester.makepyfile(test_a=GRADED)
     assert "\x1b" not in run(pytester, "--xv6py-progress", "auto").stdout.str()
+
+
+def test_the_readme_grader_example_passes_with_full_points(pytester):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    code = re.search(r"## Grading with pytest.*?```python\n(.*?)```", readme, re.S).group(1)
+    pytester.makepyfile(test_readme=code)
+    result = run(pytester, "--gradescope-json", "r.json")
+    result.assert_outcomes(passed=3)
+    assert json.loads((pytester.path / "r.json").read_text())["score"] == 6
