@@ -95,10 +95,11 @@ def test_points_table_and_gradescope_json(pytester):
     out = result.stdout.str()
     assert "\x1b" not in out
     result.stdout.re_match_lines([r".*=+ xv6py points =+",
-                                  r"\| test_graded.py::test_pass +\| passed +\| +2 / 2 \| visible",
-                                  r"\| test_graded.py::test_fail +\| failed +\| +0 / 3 \| hidden",
-                                  r"\| test_graded.py::test_error +\| error +\| +0 / 1.5 \|",
-                                  r"\| test_graded.py::test_skip +\| skipped +\| +0 / 1 \|",
+                                  r"\| test \(test_graded.py\) +\| result +\| +points \| visibility \|",
+                                  r"\| test_pass +\| passed +\| +2 / 2 \| visible",
+                                  r"\| test_fail +\| failed +\| +0 / 3 \| hidden",
+                                  r"\| test_error +\| error +\| +0 / 1.5 \|",
+                                  r"\| test_skip +\| skipped +\| +0 / 1 \|",
                                   r"\| total +\| +\| +2 / 7.5 \|"])
     assert "test_unpointed" not in out.split("xv6py points")[1]
 
@@ -309,3 +310,13 @@ def test_the_readme_grader_example_passes_with_full_points(pytester):
     result = run(pytester, "--gradescope-json", "r.json")
     result.assert_outcomes(passed=3)
     assert json.loads((pytester.path / "r.json").read_text())["score"] == 6
+
+
+def test_points_table_names_tests_in_full_when_they_come_from_several_files(pytester):
+    pytester.makepyfile(test_one="import pytest\n@pytest.mark.points(1)\ndef test_a():\n    pass\n",
+                        test_two="import pytest\n@pytest.mark.points(2)\ndef test_b():\n    assert 0\n")
+    result = run(pytester)
+    result.stdout.re_match_lines([r"\| test +\| result \| points \|",
+                                  r"\| test_one.py::test_a +\| passed +\| +1 / 1 \|",
+                                  r"\| test_two.py::test_b +\| failed +\| +0 / 2 \|",
+                                  r"\| total +\| +\| +1 / 3 \|"])
