@@ -141,7 +141,9 @@ def xv6_machine(request):
 @pytest.fixture
 def xv6_run(xv6_machine):
     """xv6_run(prog, *args, stdin=None) -> RunResult: run prog on this test's machine.
-    The test fails if the run exhausts its instruction budget or the kernel panics."""
+    stdin (str or bytes) is the console input from this run on; None leaves the
+    console as it is (on a fresh machine: no input, a read returns 0). The test
+    fails if the run exhausts its instruction budget or the kernel panics."""
     from .runs import run_watched, trouble
 
     def run(prog, *args, stdin=None):
