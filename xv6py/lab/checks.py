@@ -1,16 +1,18 @@
 """Helpers for lab graders: a student's mistake becomes a failed test whose
 message says what was being done and what went wrong, never a crash.
 
-    from xv6py.lab.checks import call, crash_message
+    from xv6py.lab.checks import call, kernel, spawn
 
-    id = call(h, p, "shm_create", 4096)            # h: a kcall.Syscaller
+    p = spawn(h)                                    # h: a kcall.Syscaller
+    id = call(h, p, "shm_create", 4096)
     r = call(h, p, "shm_attach", id, 0x1000,
              hint="the range overlaps mapped pages: check before mapping")
+    pte = kernel(walkpgdir, p.pgdir, 0x1000, False, what="walkpgdir crashed the kernel")
 
-A system call made through kcall runs the kernel's trap path directly, outside
-the scheduler that turns a kernel failure into a panic; call() does that job:
-a KernelPanic or any exception out of the student's code fails the test with
-the call, the error and the line of the student's file it came from.
+A system call made through kcall, or a kernel function called from a test, runs
+outside the scheduler that turns a kernel failure into a panic; these helpers do
+that job: a KernelPanic or any exception out of the student's code fails the
+test with what was being done, the error and the line it came from.
 """
 
 import sys
@@ -19,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["call", "crash_message", "show_call", "kernel_code"]
+__all__ = ["kernel", "call", "spawn", "crash_message", "show_call", "kernel_code"]
 
 
 def show_call(name: str, args) -> str:
@@ -56,12 +58,25 @@ def crash_message(e: BaseException) -> str:
     return f"{type(e).__name__}: {e}" + (f" (at {where})" if where else "")
 
 
+def kernel(fn, *args, what: str, hint: str = ""):
+    """fn(*args) -- kernel code, the student's included. If it panics or raises,
+    fail the test with `what`, the error, and the hint (what the grader believes
+    the mistake is)."""
+    try:
+        return fn(*args)
+    except Exception as e:          # noqa: BLE001 -- a panic, or any error in the student's code
+        message = f"{what}: {crash_message(e)}" + (f"\n{hint}" if hint else "")
+    pytest.fail(message, pytrace=False)     # outside the except: no "during handling" chain
+
+
 def call(h, p, name: str, *args, hint: str = ""):
     """h.call(p, name, *args), the result as a signed int (None if p is now asleep
-    or gone). If the kernel panics or raises, fail the test with the call, the
-    error, and the hint (what the grader believes the mistake is)."""
-    try:
-        return h.call(p, name, *args)
-    except Exception as e:          # noqa: BLE001 -- a panic, or any error in the student's code
-        pytest.fail(f"{show_call(name, args)} crashed the kernel: {crash_message(e)}"
-                    + (f"\n{hint}" if hint else ""), pytrace=False)
+    or gone); a crash fails the test with the call and the error."""
+    return kernel(h.call, p, name, *args, what=f"{show_call(name, args)} crashed the kernel", hint=hint)
+
+
+def spawn(h, prog: str = "hello", args=()):
+    """h.spawn(prog, args): a process that exec'd prog and has not run yet. If the
+    kernel cannot make one, fail the test saying so (and why)."""
+    return kernel(h.spawn, prog, args,
+                  what=f"the kernel could not start a process running {prog} (fork, then exec)")

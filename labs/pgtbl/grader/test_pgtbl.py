@@ -12,7 +12,8 @@ import struct
 
 import pytest
 
-from xv6py.lab.checks import crash_message
+from xv6py.lab import checks
+from xv6py.lab.checks import spawn
 from xv6py.memlayout import KERNBASE, KERNEND
 from xv6py.mm import kalloc
 from xv6py.mm import pgdir as V
@@ -24,10 +25,7 @@ FAR = 0x10000000            # a 4 MiB region no process uses: no page table ther
 
 def kernel(fn, *args, what: str = ""):
     """fn(*args) in the kernel; a panic or an exception fails the test clearly."""
-    try:
-        return fn(*args)
-    except Exception as e:          # noqa: BLE001 -- any error in the student's code
-        pytest.fail(f"{what or fn.__name__} crashed the kernel: {crash_message(e)}", pytrace=False)
+    return checks.kernel(fn, *args, what=f"{what or fn.__name__} crashed the kernel")
 
 
 def read32(pa: int) -> int:
@@ -64,7 +62,7 @@ def new_pgdir() -> int:
 def test_walkpgdir_finds_the_pte(h):
     """For every page of a process, walkpgdir(alloc=0) returns the address of
     its PTE: the page table's address from the PDE plus 4 * PTX(va)."""
-    p = h.spawn("hello")
+    p = spawn(h)
     for va in range(0, p.sz, PGSIZE):
         got, want = walk(p.pgdir, va, False), pte_address(p.pgdir, va)
         table = PTE_ADDR(read32(p.pgdir + 4 * PDX(va)))
@@ -79,7 +77,7 @@ def test_walkpgdir_finds_the_pte(h):
 @pytest.mark.points(2)
 def test_walkpgdir_without_alloc_creates_nothing(h):
     """Where there is no page table, walkpgdir(alloc=0) returns None and allocates nothing."""
-    p = h.spawn("hello")
+    p = spawn(h)
     assert walk(p.pgdir, 0, False) == pte_address(p.pgdir, 0), "walkpgdir did not find the PTE of address 0"
     free = kalloc.kfreecount()
     got = walk(p.pgdir, FAR, False)
@@ -114,9 +112,18 @@ def test_walkpgdir_allocates_a_zeroed_page_table(k):
         "a second walk in the same 4 MiB region must use the page table that exists"
 
 
+def small_machine():
+    """A machine with 64 frames: running out of memory is quick to arrange."""
+    from xv6py.machine import Machine
+    m = Machine(phystop=KERNEND + 64 * PGSIZE)
+    m.activate()
+    return m
+
+
 @pytest.mark.points(1)
-def test_walkpgdir_out_of_memory_returns_none(k):
+def test_walkpgdir_out_of_memory_returns_none():
     """No frame for a page table: None, and the PDE stays empty."""
+    small_machine()
     d = new_pgdir()
     assert isinstance(walk(d, FAR, True), int), "walkpgdir(alloc=1) did not make a page table"
     hold = [kalloc.kalloc() for _ in range(kalloc.kfreecount())]
@@ -166,8 +173,9 @@ def test_mappages_refuses_to_remap(k):
 
 
 @pytest.mark.points(1)
-def test_mappages_out_of_memory_returns_minus_one(k):
+def test_mappages_out_of_memory_returns_minus_one():
     """No frame for a page table: -1."""
+    small_machine()
     d = new_pgdir()
     assert kernel(V.mappages, d, FAR, PGSIZE, 0x00200000, PTE_W) == 0, "mappages of one page failed"
     hold = [kalloc.kalloc() for _ in range(kalloc.kfreecount())]
@@ -256,7 +264,7 @@ def compare(got: list[str], want: list[str]) -> None:
 @pytest.mark.points(2)
 def test_vmprint_prints_a_process(h):
     """hello's page directory: one page table; text, guard page (PW-) and stack."""
-    p = h.spawn("hello")
+    p = spawn(h)
     got = vmprint_lines(p)
     assert got, "vmprint printed nothing"
     assert got[0] == f"page directory {p.pgdir:#010x}", \
@@ -268,7 +276,7 @@ def test_vmprint_prints_a_process(h):
 def test_vmprint_shows_every_page_table(h):
     """With a heap and a segment far above it: two page tables, each with its pages;
     the kernel half is not printed."""
-    p = h.spawn("hello")
+    p = spawn(h)
     assert h.call(p, "sbrk", 2 * PGSIZE) >= 0
     seg = h.call(p, "shm_create", 2 * PGSIZE)
     assert h.call(p, "shm_attach", seg, FAR + 0x3000) == 0
@@ -283,7 +291,7 @@ def test_vmprint_shows_every_page_table(h):
 @pytest.mark.points(1)
 def test_vmprint_reaches_the_top_of_user_space(h):
     """A page in the last 4 MiB below KERNBASE (PDE 511), read-only: printed, P-U."""
-    p = h.spawn("hello")
+    p = spawn(h)
     kernel(V.mappages, p.pgdir, KERNBASE - PGSIZE, PGSIZE, KERNEND, PTE_U)
     got = vmprint_lines(p)
     assert any(line.startswith(" pde 511:") for line in got), \

@@ -9,6 +9,8 @@ program's text, a guard page and a stack page, and everything above is free.
 
 import pytest
 
+from xv6py.lab.checks import spawn
+
 
 @pytest.fixture
 def h(xv6_syscaller):
@@ -17,4 +19,4 @@ def h(xv6_syscaller):
 
 @pytest.fixture
 def p(h):
-    return h.spawn("hello")
+    return spawn(h)
