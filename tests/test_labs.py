@@ -255,6 +255,20 @@ def test_code_that_swallows_the_alarm_is_stopped_by_the_workspace_limit(tmp_path
     assert results["score"] == 2 and results["extra_data"]["status"] == "timeout"
 
 
+def test_a_workspace_that_never_gets_to_its_tests_scores_zero_on_each(tmp_path, broken):
+    """An endless loop at import that swallows the alarm: the process is killed
+    before it reports a single test; every test of the lab is listed, with 0."""
+    ws = _variant(tmp_path, "stuck", [("ZERO_PAGE = bytes(PGSIZE)\n",
+                                       "ZERO_PAGE = bytes(PGSIZE)\nwhile True:\n    try:\n"
+                                       "        while True:\n            pass\n"
+                                       "    except BaseException:\n        pass\n")])
+    g = grade_one(ws, timeout=4, test_timeout=1)
+    assert g.status == "timeout" and g.score == 0
+    full = broken["reference"]                                       # the grader's full list
+    assert [t.name for t in g.tests] == [t.name for t in full.tests] and g.max_score == full.max_score
+    assert all(t.output.startswith("not run: the grader was stopped after 4 s") for t in g.tests)
+
+
 # ---- the self-check ----------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -148,7 +148,10 @@ def grade_one(workspace: Path, lab: str | None = None, *, timeout: float | None 
         except subprocess.TimeoutExpired:
             status, message = "timeout", (f"the grader was stopped after {limit:g} s of host time "
                                           "(your code did not finish)")
-        grade = _grade(workspace, spec, _read_events(events), status, message, select)
+        try:
+            grade = _grade(workspace, spec, _read_events(events), status, message, select)
+        except LabError as e:
+            grade = Grade(workspace, spec.name, "error", f"{e} ({status}: {message})")
     grade.seconds = time.perf_counter() - t0
     if results is not None:
         (workspace / results).write_text(json.dumps(grade.results_json(), indent=1) + "\n")
@@ -162,7 +165,7 @@ def _ended(returncode: int, stdout: str, stderr: str) -> tuple[str, str]:
         why = f"the grader's process was killed by signal {-returncode}"
     else:
         why = f"the grader's process failed (exit status {returncode})"
-    tail = "\n".join((stderr or stdout or "").strip().splitlines()[-15:])
+    tail = "\n".join(((stderr or "") + "\n" + (stdout or "")).strip().splitlines()[-20:])
     return "crashed", why + (f":\n{tail}" if tail else "")
 
 
@@ -171,8 +174,8 @@ def _grade(workspace: Path, lab: Lab, events: list[dict], status: str, message: 
     """Put the worker's events together: every test scored, the missing ones 0."""
     import_errors = [e["error"] for e in events if e["event"] == "import_error"]
     collected = next((e["tests"] for e in events if e["event"] == "collected"), None)
-    if collected is None:
-        collected = [] if select else collect(lab)
+    if not collected and not select:
+        collected = collect(lab)        # it died before (or while) collecting: the reference's list
     done = {e["nodeid"]: e for e in events if e["event"] == "result"}
     tests = []
     for t in collected:
