@@ -1,6 +1,6 @@
 """Grade one workspace, in a process of its own (started by grade.py).
 
-    python -I -B -m xv6py.lab.worker --lab shm --workspace DIR --events FILE
+    python -P -B -m xv6py.lab.worker --lab shm --workspace DIR --events FILE
 
 Before anything imports the kernel, substitute.install() makes each kernel
 module the lab names (xv6py.syscalls.shm, ...) load from the workspace's file
@@ -19,7 +19,7 @@ What a student's module may do, and what happens:
 
 Each event goes to FILE as one JSON line, flushed at once, so that the parent
 keeps every result written before a crash or a kill:
-    {"event": "import_error", "file": ..., "error": ...}
+    {"event": "import_error", "module": ..., "error": ...}
     {"event": "collected", "tests": [{"name", "nodeid", "points", "doc"}]}
     {"event": "result", "name", "nodeid", "points", "passed", "output", "seconds"}
 """
