@@ -5,6 +5,7 @@
     xv6py pt --svg FILE PROG     draw its page tables at a breakpoint
     xv6py build [NAMES...]       compile the user programs in userprogs/
     xv6py programs               list the built programs
+    xv6py lab ...                lab workspaces and grading (xv6py/lab/command.py)
 
 PROG is the name of a built program, or the path of an i386 ELF file (a
 program of your own, or an unmodified x86 xv6 user binary). The program's
@@ -53,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--stdin", default=None,
                      help="file to read console input from (default: this terminal's stdin)")
     run.add_argument("-q", "--quiet", action="store_true", help="no summary line")
+    run.add_argument("-w", "--workspace", default=None, metavar="DIR",
+                     help="run the kernel with the lab workspace DIR's files (see `xv6py lab init`)")
 
     debug = sub.add_parser("debug", help="step through a program (gdb's commands, page-table views)",
                            description="Debug PROG: break, continue, stepi, step, next, finish, "
@@ -79,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--compiler", choices=["gcc", "clang", "zig"], default=None)
 
     sub.add_parser("programs", help="list the built programs")
+
+    from .lab.command import add_parser as add_lab_parser
+    add_lab_parser(sub)
     return ap
 
 
@@ -129,6 +135,12 @@ def _pt(ns) -> int:
 
 
 def _run(ns) -> int:
+    if ns.workspace is not None:
+        from pathlib import Path
+
+        from .lab.command import use_workspace
+        if not use_workspace(Path(ns.workspace)):      # before the kernel is imported
+            return 2
     from .debug.trace import KINDS, Trace
     from .machine import Machine
     from .param import QUANTUM
@@ -187,7 +199,9 @@ def _programs(ns) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     ns = _parser().parse_args(argv)
-    commands = {"run": _run, "debug": _debug, "pt": _pt, "build": _build, "programs": _programs}
+    from .lab.command import main as _lab
+    commands = {"run": _run, "debug": _debug, "pt": _pt, "build": _build, "programs": _programs,
+                "lab": _lab}
     return commands[ns.command](ns)
 
 

@@ -18,6 +18,11 @@ as 32-bit little-endian words. A PDE or PTE is named by its physical address
 The kernel half of every page directory (KERNBASE and up) maps all of physical
 memory with 4 MiB pages, supervisor only. It is built once, in kvmalloc(), and
 copied into each new directory: it has no page tables of its own to share or free.
+
+walkpgdir, mappages and vmprint are also the reference of the page-table lab
+(labs/pgtbl/): the code between `# [lab pgtbl] begin` and `# [lab pgtbl] end` is
+what students write, and `xv6py lab init pgtbl DIR` hands them this file with
+each region replaced by its stub (the commented lines after `# [lab pgtbl] stub:`).
 """
 
 import struct
@@ -25,6 +30,7 @@ import struct
 from ..dev.console import cprintf
 from ..memlayout import KERNBASE, PHYSTOP, PhysAddr, VirtAddr
 from ..mmu import (
+    NPTENTRIES,
     PDX,
     PGADDR,
     PGROUNDDOWN,
@@ -44,7 +50,7 @@ from .kalloc import kalloc, kfree
 
 __all__ = ["walkpgdir", "mappages", "setupkvm", "kvmalloc", "switchkvm", "switchuvm",
            "inituvm", "loaduvm", "allocuvm", "deallocuvm", "freevm", "clearpteu",
-           "copyuvm", "uva2ka", "copyout", "copyin", "kmap"]
+           "copyuvm", "uva2ka", "copyout", "copyin", "vmprint", "kmap"]
 
 x86 = None                   # the hardware (installed by the Machine)
 kpgdir: PhysAddr = None      # the kernel-only page directory, for when no process runs
@@ -65,6 +71,7 @@ def walkpgdir(pgdir: PhysAddr, va: VirtAddr, alloc: bool) -> PhysAddr | None:
     """Return the address of the PTE in page table pgdir that corresponds to
     virtual address va. If alloc is true, create any required page table page.
     Returns None when the page table is missing (and not created) or memory ran out."""
+    # [lab pgtbl] begin: find the PDE, make a zeroed page table if asked, return the PTE's address
     pde = pgdir + 4 * PDX(va)
     entry = x86.read32(pde)
     if entry & PTE_P:
@@ -83,12 +90,16 @@ def walkpgdir(pgdir: PhysAddr, va: VirtAddr, alloc: bool) -> PhysAddr | None:
         # restricted by the permissions in the page table entries, if necessary.
         x86.write32(pde, pgtab | PTE_P | PTE_W | PTE_U)
     return pgtab + 4 * PTX(va)
+    # [lab pgtbl] stub:
+    # return None
+    # [lab pgtbl] end
 
 
 def mappages(pgdir: PhysAddr, va: VirtAddr, size: int, pa: PhysAddr, perm: int) -> int:
     """Create PTEs for virtual addresses starting at va that refer to physical
     addresses starting at pa. va and size might not be page-aligned.
     Returns 0, or -1 if a page table could not be allocated. Panics on a remap."""
+    # [lab pgtbl] begin: one PTE per page of [va, va+size), refusing to remap
     a = PGROUNDDOWN(va)
     last = PGROUNDDOWN(va + size - 1)
     while True:
@@ -103,6 +114,9 @@ def mappages(pgdir: PhysAddr, va: VirtAddr, size: int, pa: PhysAddr, perm: int) 
         a += PGSIZE
         pa += PGSIZE
     return 0
+    # [lab pgtbl] stub:
+    # return -1
+    # [lab pgtbl] end
 
 
 def setupkvm() -> PhysAddr | None:
@@ -362,3 +376,37 @@ def _user_chunks(pgdir: PhysAddr, va: VirtAddr, n: int, writable: bool):
         va += k
     return chunks
 
+
+def vmprint(pgdir: PhysAddr) -> None:
+    """Print the user half of page directory pgdir on the console, the way the MMU
+    walks it: a line for the directory, then for each present PDE a line with its
+    page table, followed by a line for each present PTE of that table::
+
+        page directory 0x0dfff000
+         pde 0: page table 0x0dffe000 PWU
+          pte 0: va 0x00000000 -> pa 0x0dffd000 PWU
+          pte 1: va 0x00001000 -> pa 0x0dffc000 PW-
+
+    Indexes are decimal, addresses 8 hex digits; the flags read P, W, U, with `-`
+    for a clear W or U. The kernel half is left out: it is the same in every
+    directory (4 MiB supervisor pages, see kvmalloc)."""
+    # [lab pgtbl] begin: read the PDEs of the user half, then the PTEs of each page table
+    cprintf("page directory %#010x\n", pgdir)
+    for pdx in range(PDX(KERNBASE)):
+        pde = x86.read32(pgdir + 4 * pdx)
+        if not pde & PTE_P:
+            continue
+        cprintf(" pde %d: page table %#010x %s\n", pdx, PTE_ADDR(pde), _flagstr(pde))
+        for ptx in range(NPTENTRIES):
+            pte = x86.read32(PTE_ADDR(pde) + 4 * ptx)
+            if pte & PTE_P:
+                cprintf("  pte %d: va %#010x -> pa %#010x %s\n",
+                        ptx, PGADDR(pdx, ptx, 0), PTE_ADDR(pte), _flagstr(pte))
+    # [lab pgtbl] stub:
+    # pass
+    # [lab pgtbl] end
+
+
+def _flagstr(entry: int) -> str:
+    """The P, W and U bits of a PDE or PTE as three letters, `-` for a clear bit."""
+    return "".join(c if entry & bit else "-" for c, bit in (("P", PTE_P), ("W", PTE_W), ("U", PTE_U)))

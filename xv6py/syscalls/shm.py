@@ -11,6 +11,12 @@ free when its page count is 0. Each process lists the segments it has attached
 as (id, addr) pairs in p.shm. exit and exec detach everything; fork gives the
 child the same attachments, on the same frames; sbrk never grows into one.
 Every bad argument makes a call return -1 and change nothing.
+
+This file is the reference of the shared-memory lab (labs/shm/). The code
+between `# [lab shm] begin` and `# [lab shm] end` is what students write: in
+the file `xv6py lab init shm DIR` hands them, each such region is replaced by
+its stub (the commented lines after `# [lab shm] stub:`), which imports and
+fails politely. The markers are comments; they change nothing here.
 """
 
 from ..memlayout import KERNBASE, PhysAddr
@@ -68,6 +74,7 @@ def _segment(id: int | None) -> Segment | None:
 def sys_shm_create() -> int:
     """shm_create(size): a new zero-filled segment; its id, or -1 (bad size, table
     full, or out of memory: then nothing stays allocated)."""
+    # [lab shm] begin: check the size, take a free slot, allocate and zero its frames
     size = argint(0)
     if size is None or size <= 0 or size > SHM_MAX * PGSIZE:
         return -1
@@ -91,12 +98,16 @@ def sys_shm_create() -> int:
     seg.npages, seg.frames, seg.refcount = npages, frames, 0
     release(shmtable.lock)
     return id
+    # [lab shm] stub:
+    # return -1
+    # [lab shm] end
 
 
 def sys_shm_attach() -> int:
     """shm_attach(id, addr): map segment id at addr in the caller. addr must be
     page aligned, the whole segment below KERNBASE, every page of the range unmapped,
     and the segment not already attached by the caller. 0, or -1."""
+    # [lab shm] begin: check every argument, map the frames, record the attachment
     id, addr = argint(0), argint(1)
     p = myproc()
     acquire(shmtable.lock)
@@ -111,10 +122,14 @@ def sys_shm_attach() -> int:
         seg.refcount += 1
     release(shmtable.lock)
     return 0 if ok else -1
+    # [lab shm] stub:
+    # return -1
+    # [lab shm] end
 
 
 def sys_shm_detach() -> int:
     """shm_detach(id): unmap segment id from the caller. 0, or -1 if not attached."""
+    # [lab shm] begin: unmap, flush the TLB, drop the reference
     id = argint(0)
     p = myproc()
     acquire(shmtable.lock)
@@ -127,10 +142,14 @@ def sys_shm_detach() -> int:
             return 0
     release(shmtable.lock)
     return -1
+    # [lab shm] stub:
+    # return -1
+    # [lab shm] end
 
 
 def sys_shm_destroy() -> int:
     """shm_destroy(id): free segment id. -1 if it is free or still attached."""
+    # [lab shm] begin: refuse while attached, free the frames, free the slot
     id = argint(0)
     acquire(shmtable.lock)
     seg = _segment(id)
@@ -142,8 +161,12 @@ def sys_shm_destroy() -> int:
     seg.npages, seg.frames = 0, []
     release(shmtable.lock)
     return 0
+    # [lab shm] stub:
+    # return -1
+    # [lab shm] end
 
 
+# [lab shm] begin: your own helpers, if you want some
 def _unmapped(pgdir: PhysAddr, addr: int, npages: int) -> bool:
     """Is no page of [addr, addr + npages pages) mapped in pgdir?"""
     for va in range(addr, addr + npages * PGSIZE, PGSIZE):
@@ -184,11 +207,13 @@ def _detach(pgdir: PhysAddr, addr: int, seg: Segment) -> None:
     seg.refcount -= 1
     if seg.refcount < 0:
         panic("shm: refcount")
+# [lab shm] end
 
 
 def shm_fork(parent, child) -> int:
     """Give child the parent's attachments, on the same frames. 0, or -1 if a page
     table could not be allocated (then the child has none of them)."""
+    # [lab shm] begin: map the parent's segments in the child, take a reference for each
     acquire(shmtable.lock)
     for i, (id, addr) in enumerate(parent.shm):
         if _map(child.pgdir, addr, shmtable.seg[id]) < 0:
@@ -201,28 +226,43 @@ def shm_fork(parent, child) -> int:
     child.shm = list(parent.shm)
     release(shmtable.lock)
     return 0
+    # [lab shm] stub:
+    # return 0
+    # [lab shm] end
 
 
 def shm_detach_all(p, pgdir: PhysAddr) -> None:
     """Detach every segment p has attached in pgdir (exit, exec)."""
+    # [lab shm] begin: unmap each segment p has attached, drop its reference
     acquire(shmtable.lock)
     for id, addr in p.shm:
         _detach(pgdir, addr, shmtable.seg[id])
     p.shm = []
     release(shmtable.lock)
+    # [lab shm] stub:
+    # pass
+    # [lab shm] end
 
 
 def shm_exit(p) -> None:
     """exit: detach everything, so that freevm() later never frees a segment's frames."""
+    # [lab shm] begin: detach everything, flush the TLB if p's page table is loaded
     if p.shm:
         shm_detach_all(p, p.pgdir)
         if x86.loaded is p.tf:
             x86.lcr3(p.pgdir)
+    # [lab shm] stub:
+    # pass
+    # [lab shm] end
 
 
 def shm_overlaps(p, lo: int, hi: int) -> bool:
     """Does [lo, hi) meet a segment p has attached? (sbrk must not grow into one)"""
+    # [lab shm] begin: compare [lo, hi) with each attachment
     return any(addr < hi and lo < addr + shmtable.seg[id].npages * PGSIZE for id, addr in p.shm)
+    # [lab shm] stub:
+    # return False
+    # [lab shm] end
 
 
 def shm_segments() -> list[dict]:

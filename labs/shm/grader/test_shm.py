@@ -1,0 +1,536 @@
+"""The grader of the shared-memory lab.
+
+Each test checks one part of the contract of labs/shm/README.md, through user
+programs (what a process sees) or through the kernel's state after system calls
+made from Python (the segment table, page tables, the free-frame count). When a
+test fails, its message names the mistake it found.
+
+Run it on your workspace with `xv6py lab grade DIR`.
+"""
+
+import pytest
+
+from xv6py.lab.checks import call, kernel, spawn
+from xv6py.memlayout import KERNBASE, KERNEND
+from xv6py.mm import kalloc
+from xv6py.mmu import PGSIZE, PTE_ADDR, PTE_P, PTE_U, PTE_W
+from xv6py.param import SHM_MAX, SHM_N
+from xv6py.testing import asserts as A
+
+A0 = 0x10000000         # where the tests attach segments
+A1 = 0x20000000
+
+
+def seg(h, id: int) -> dict:
+    """Row id of the segment table (npages, frames, refcount, free, attached)."""
+    assert isinstance(id, int) and 0 <= id < SHM_N, f"{id!r} is not a segment id (ids are 0..{SHM_N - 1})"
+    return A.shm_entry(h.m, id)
+
+
+def create(h, p, size: int) -> int:
+    """A segment that must be created."""
+    id = call(h, p, "shm_create", size)
+    assert id is not None and 0 <= id < SHM_N, \
+        f"shm_create({size}) returned {id}: it must return the id of a new segment, 0..{SHM_N - 1}"
+    return id
+
+
+def attach(h, p, id: int, va: int) -> None:
+    """An attach that must succeed."""
+    r = call(h, p, "shm_attach", id, va)
+    assert r == 0, f"shm_attach({id}, {va:#x}) returned {r}: attaching a segment at a free, " \
+                   "page-aligned address must succeed"
+
+
+def entry(h, p, va: int) -> int:
+    """The PTE of va in p's page table (0 if there is no page table)."""
+    return A.pte(h.m, p.pid, va) or 0
+
+
+def state(h, p) -> tuple:
+    """What a refused call must leave as it was."""
+    return (A.free_frames(h.m), str(h.m.shm_segments()), list(p.shm), p.sz,
+            [entry(h, p, va) for va in (A0, A0 + PGSIZE, A1, KERNBASE - PGSIZE)])
+
+
+def no_wrong(r) -> None:
+    """A shmcheck run reported no line "<-- WRONG"."""
+    wrong = [line for line in r.output.splitlines() if "<-- WRONG" in line]
+    assert not wrong, "shmcheck saw the kernel get it wrong:\n" + "\n".join(wrong)
+
+
+# ---- shm_create -----------------------------------------------------------------------------
+
+@pytest.mark.points(2)
+def test_create_returns_a_new_segment(h, p):
+    """shm_create returns the id of a used slot of the table; two calls, two ids."""
+    a = create(h, p, PGSIZE)
+    b = create(h, p, PGSIZE)
+    assert a != b, f"two calls of shm_create returned the same id {a}: each must take a free slot"
+    for id in (a, b):
+        row = seg(h, id)
+        assert not row["free"], f"shm_create returned {id}, but slot {id} of the table is still " \
+                                "free (its page count is 0)"
+        assert row["refcount"] == 0, f"a new segment has reference count {row['refcount']}, not 0: " \
+                                     "nothing is attached yet"
+
+
+@pytest.mark.points(2)
+def test_create_rounds_up_to_whole_pages(h, p):
+    """The size is rounded up to pages; each page takes one frame."""
+    before = A.free_frames(h.m)
+    for size, want in ((1, 1), (PGSIZE + 1, 2), (3 * PGSIZE - 100, 3), (2 * PGSIZE, 2)):
+        row = seg(h, create(h, p, size))
+        assert row["npages"] == want and len(row["frames"]) == want, \
+            f"shm_create({size}) made a segment of {row['npages']} pages with {len(row['frames'])} " \
+            f"frames, expected {want}: the size was not rounded up to whole pages"
+    used = before - A.free_frames(h.m)
+    assert used == 8, f"4 segments of 1+2+3+2 pages took {used} frames, expected 8"
+
+
+@pytest.mark.points(3)
+def test_create_zero_fills_its_frames(h, p):
+    """Every byte of a new segment is 0 (frames come from kalloc full of junk)."""
+    row = seg(h, create(h, p, 3 * PGSIZE))
+    ram = h.m.x86.ram
+    for pa in row["frames"]:
+        page = bytes(ram[pa:pa + PGSIZE])
+        assert page == bytes(PGSIZE), \
+            f"the segment's frames were not zero-filled: frame {pa:#x} holds " \
+            f"{PGSIZE - page.count(0)} non-zero bytes (kalloc hands out frames full of junk)"
+
+
+@pytest.mark.points(2)
+def test_create_refuses_bad_sizes(h, p):
+    """Sizes <= 0 or above SHM_MAX pages get -1 and change nothing."""
+    id = create(h, p, SHM_MAX * PGSIZE)
+    assert seg(h, id)["npages"] == SHM_MAX, f"shm_create of SHM_MAX ({SHM_MAX}) pages made " \
+                                            f"{seg(h, id)['npages']} pages"
+    before = state(h, p)
+    for size in (0, -1, -PGSIZE, SHM_MAX * PGSIZE + 1, 0x7FFFFFFF, -0x80000000):
+        r = call(h, p, "shm_create", size)
+        assert r == -1, f"shm_create({size}) returned {r}: sizes <= 0 and above SHM_MAX pages " \
+                        f"({SHM_MAX * PGSIZE} bytes) must be refused with -1"
+        assert state(h, p) == before, f"shm_create({size}) was refused but changed the kernel's state " \
+                                      "(frames or the segment table)"
+
+
+@pytest.mark.points(2)
+def test_create_until_the_table_is_full(h, p):
+    """SHM_N segments fit; the next create gets -1; a destroyed slot is used again."""
+    ids = [create(h, p, 1) for _ in range(SHM_N)]
+    assert sorted(ids) == list(range(SHM_N)), f"{SHM_N} creates returned ids {ids}: each must take " \
+                                              "a different free slot"
+    before = A.free_frames(h.m)
+    r = call(h, p, "shm_create", 1)
+    assert r == -1, f"shm_create returned {r} with all {SHM_N} slots in use: a full table means -1"
+    assert A.free_frames(h.m) == before, "shm_create with a full table took frames and kept them"
+    assert call(h, p, "shm_destroy", ids[5]) == 0, "shm_destroy of an unattached segment failed"
+    assert create(h, p, 1) == ids[5], "after a destroy, the freed slot must be used again"
+
+
+@pytest.mark.points(2)
+def test_create_out_of_memory_leaks_nothing():
+    """When frames run out half-way, shm_create returns -1 and gives back what it took."""
+    from xv6py.machine import Machine
+    from xv6py.testing.kcall import Syscaller
+    h = Syscaller(Machine(phystop=KERNEND + 64 * PGSIZE))
+    p = spawn(h)
+    hold = [kalloc.kalloc() for _ in range(kalloc.kfreecount() - 4)]     # 4 frames left
+    r = call(h, p, "shm_create", SHM_MAX * PGSIZE)
+    assert r == -1, f"shm_create of {SHM_MAX} pages returned {r} with only 4 frames free: " \
+                    "running out of memory must return -1"
+    assert kalloc.kfreecount() == 4, \
+        f"shm_create ran out of frames half-way and kept {4 - kalloc.kfreecount()} of them: " \
+        "free the frames you took before returning -1"
+    assert h.m.shm_segments() == [], "a failed shm_create left a used slot in the segment table"
+    for pa in hold:
+        kalloc.kfree(pa)
+    assert call(h, p, "shm_create", SHM_MAX * PGSIZE) == 0, "with memory back, shm_create must succeed"
+
+
+# ---- shm_attach -----------------------------------------------------------------------------
+
+@pytest.mark.points(3)
+def test_attach_maps_the_frames_user_writable(h, p):
+    """Each page of the segment is mapped present, writable and user, onto its frame."""
+    id = create(h, p, 2 * PGSIZE)
+    attach(h, p, id, A0)
+    for i, pa in enumerate(seg(h, id)["frames"]):
+        va = A0 + i * PGSIZE
+        e = entry(h, p, va)
+        assert e & PTE_P, f"after shm_attach, page {i} of the segment is not mapped at {va:#x}"
+        assert PTE_ADDR(e) == pa, f"{va:#x} maps frame {PTE_ADDR(e):#x}, not the segment's frame {pa:#x}"
+        assert e & PTE_U, f"the segment's pages were mapped without PTE_U: user code cannot touch " \
+                          f"them (PTE of {va:#x}: {A.describe_pte(e)})"
+        assert e & PTE_W, f"the segment's pages were mapped without PTE_W: user code cannot write " \
+                          f"them (PTE of {va:#x}: {A.describe_pte(e)})"
+    assert not entry(h, p, A0 + 2 * PGSIZE) & PTE_P, "shm_attach mapped a page past the end of the segment"
+
+
+@pytest.mark.points(2)
+@pytest.mark.budget(1_000_000)
+def test_a_program_uses_its_segment(xv6_run):
+    """User code reads and writes each page of an attached segment."""
+    r = xv6_run("shmcheck", "user")
+    no_wrong(r)
+    assert r.status == "exit", f"shmcheck user was {r.status}: {r.reason} (the segment's pages must " \
+                               "be present, user-accessible and writable)"
+    assert "sum of the words written on its three pages = 6" in r.output, r.output
+
+
+@pytest.mark.points(2)
+def test_attach_takes_a_reference(h, p):
+    """Each attachment counts: the reference count is the number of attachments."""
+    id = create(h, p, PGSIZE)
+    attach(h, p, id, A0)
+    row = seg(h, id)
+    assert row["refcount"] == 1, f"one process attached the segment, its reference count is " \
+                                 f"{row['refcount']}: shm_attach must take a reference"
+    assert (id, A0) in p.shm, "shm_attach did not record (id, addr) in the process's p.shm"
+    q = spawn(h)
+    attach(h, q, id, A1)
+    assert seg(h, id)["refcount"] == 2, "two processes attached the segment, its reference count " \
+                                        f"is {seg(h, id)['refcount']}"
+
+
+@pytest.mark.points(2)
+def test_two_processes_share_the_frames(h, p):
+    """A write through one process's attachment is read through another's."""
+    id = create(h, p, PGSIZE)
+    q = spawn(h)
+    attach(h, p, id, A0)
+    attach(h, q, id, A1)
+    assert h.poke(p, A0 + 100, b"through the segment"), f"pid {p.pid} cannot write at {A0 + 100:#x}"
+    got = h.peek(q, A1 + 100, 19)
+    assert got == b"through the segment", f"pid {p.pid} wrote at {A0:#x}, pid {q.pid} read {got!r} " \
+                                          f"at {A1:#x}: both must map the segment's own frames"
+
+
+@pytest.mark.points(1)
+def test_attach_refuses_bad_ids(h, p):
+    """An id out of range or of a free slot gets -1."""
+    id = create(h, p, PGSIZE)
+    before = state(h, p)
+    for bad in (-1, SHM_N, 1000, (id + 1) % SHM_N):
+        r = call(h, p, "shm_attach", bad, A0)
+        assert r == -1, f"shm_attach({bad}, {A0:#x}) returned {r}: there is no segment {bad}"
+        assert state(h, p) == before, f"the refused shm_attach({bad}, ...) changed the kernel's state"
+    attach(h, p, id, A0)
+
+
+@pytest.mark.points(3)
+def test_attach_refuses_bad_addresses(h, p):
+    """Unaligned, null, or not wholly below KERNBASE: -1, nothing mapped. Ending
+    exactly at KERNBASE is fine."""
+    id = create(h, p, 2 * PGSIZE)
+    before = state(h, p)
+    for va, why in ((A0 + 4, "is not page aligned"), (A0 + PGSIZE - 1, "is not page aligned"),
+                    (0, "is address 0"), (KERNBASE, "is KERNBASE, kernel memory"),
+                    (KERNBASE - PGSIZE, "puts the segment's second page at KERNBASE"),
+                    (0xFFFFF000, "is kernel memory"), (-PGSIZE, "is kernel memory")):
+        shown = va & 0xFFFFFFFF
+        r = call(h, p, "shm_attach", id, va, hint=f"the address {why}: refuse it with -1")
+        assert r == -1, f"shm_attach({id}, {shown:#x}) returned {r}, but the address {why}"
+        assert state(h, p) == before, f"the refused shm_attach at {shown:#x} changed the kernel's state"
+    attach(h, p, id, KERNBASE - 2 * PGSIZE)
+
+
+@pytest.mark.points(3)
+def test_attach_refuses_pages_already_mapped(h, p):
+    """Over the guard page, the stack, the heap or another segment: -1."""
+    stack = p.sz - PGSIZE
+    other = create(h, p, 2 * PGSIZE)
+    attach(h, p, other, A1)
+    heap = call(h, p, "sbrk", PGSIZE)
+    id = create(h, p, 2 * PGSIZE)
+    before = state(h, p)
+    for va, what in ((stack - PGSIZE, "the guard page and the stack"), (stack, "the stack and the heap"),
+                     (heap, "the heap"), (A1 + PGSIZE, "another segment's second page"),
+                     (A1 - PGSIZE, "another segment's first page")):
+        r = call(h, p, "shm_attach", id, va,
+                 hint=f"(attaching over {what}) the overlap was not checked: shm_attach must return -1 "
+                      "unless every page of the range is unmapped")
+        assert r == -1, f"shm_attach({id}, {va:#x}) over {what} returned {r}: the overlap was not " \
+                        "checked (every page of the range must be unmapped)"
+        assert state(h, p) == before, f"the refused shm_attach over {what} changed the kernel's state"
+    attach(h, p, id, A0)
+
+
+@pytest.mark.points(1)
+def test_attach_twice_is_refused(h, p):
+    """A process attaches a segment once: a second attach elsewhere gets -1."""
+    id = create(h, p, PGSIZE)
+    attach(h, p, id, A0)
+    r = call(h, p, "shm_attach", id, A1)
+    assert r == -1, f"a second shm_attach of segment {id} by the same process returned {r}, not -1"
+    assert seg(h, id)["refcount"] == 1 and not entry(h, p, A1) & PTE_P, \
+        "the refused second attach changed the reference count or mapped pages"
+
+
+@pytest.mark.points(1)
+def test_attach_out_of_memory_changes_nothing():
+    """No frame for a page table: -1, no reference, no page table left behind."""
+    from xv6py.machine import Machine
+    from xv6py.testing.kcall import Syscaller
+    h = Syscaller(Machine(phystop=KERNEND + 64 * PGSIZE))
+    p = spawn(h)
+    id = create(h, p, PGSIZE)
+    hold = [kalloc.kalloc() for _ in range(kalloc.kfreecount())]
+    r = call(h, p, "shm_attach", id, A0)
+    assert r == -1, f"shm_attach returned {r} with no frame left for a page table"
+    assert seg(h, id)["refcount"] == 0 and p.shm == [], \
+        "a failed shm_attach (out of memory) still took a reference or recorded the attachment"
+    for pa in hold:
+        kalloc.kfree(pa)
+    attach(h, p, id, A0)
+
+
+# ---- shm_detach -----------------------------------------------------------------------------
+
+@pytest.mark.points(3)
+def test_detach_unmaps_and_drops_the_reference(h, p):
+    """After detach: no PTE, reference gone, frames still the segment's."""
+    id = create(h, p, 2 * PGSIZE)
+    attach(h, p, id, A0)
+    r = call(h, p, "shm_detach", id)
+    assert r == 0, f"shm_detach({id}) of an attached segment returned {r}"
+    for va in (A0, A0 + PGSIZE):
+        assert not entry(h, p, va) & PTE_P, f"after shm_detach, {va:#x} is still mapped"
+    row = seg(h, id)
+    assert row["refcount"] == 0, f"after the only attachment was detached, the reference count is " \
+                                 f"{row['refcount']}: shm_detach must drop the reference"
+    assert p.shm == [], f"after shm_detach, p.shm still lists {p.shm}"
+    assert not row["free"] and not any(kalloc.isfree(pa) for pa in row["frames"]), \
+        "shm_detach freed the segment's frames: they belong to the segment until shm_destroy"
+
+
+@pytest.mark.points(3)
+@pytest.mark.budget(1_000_000)
+def test_detach_flushes_the_tlb(xv6_run):
+    """A load right after detach faults: the kernel reloaded CR3, so the CPU
+    forgot the old translation."""
+    r = xv6_run("shmcheck", "tlb")
+    assert "after detach: the old mapping still worked" not in r.output, \
+        "detach did not flush the TLB: the old mapping still worked after shm_detach (clearing the " \
+        "PTE is not enough while the CPU holds the translation; reload CR3)"
+    assert "trap 14 err 4" in r.output and "addr 0x10000000--kill proc" in r.output, \
+        f"the child's load after shm_detach should fault on 0x10000000 (not present); it printed:\n{r.output}"
+    assert "destroy after the child = 0" in r.output, "shm_destroy failed after the child died:\n" + r.output
+    A.assert_no_leak(r)
+
+
+@pytest.mark.points(1)
+def test_detach_refuses_what_is_not_attached(h, p):
+    """Detaching a segment the process has not attached, or a bad id: -1."""
+    id = create(h, p, PGSIZE)
+    other = create(h, p, PGSIZE)
+    attach(h, p, id, A0)
+    before = state(h, p)
+    for bad in (other, -1, SHM_N):
+        r = call(h, p, "shm_detach", bad)
+        assert r == -1, f"shm_detach({bad}) returned {r}: the process has not attached segment {bad}"
+        assert state(h, p) == before, f"the refused shm_detach({bad}) changed the kernel's state"
+    assert call(h, p, "shm_detach", id) == 0, "shm_detach of an attached segment failed"
+    assert call(h, p, "shm_detach", id) == -1, "a second shm_detach of the same segment must return -1"
+
+
+# ---- shm_destroy ----------------------------------------------------------------------------
+
+@pytest.mark.points(3)
+def test_destroy_frees_the_frames_and_the_slot(h, p):
+    """Destroy gives every frame back to kalloc and frees the slot."""
+    before = A.free_frames(h.m)
+    id = create(h, p, 3 * PGSIZE)
+    frames = seg(h, id)["frames"]
+    r = call(h, p, "shm_destroy", id)
+    assert r == 0, f"shm_destroy({id}) of an unattached segment returned {r}"
+    lost = before - A.free_frames(h.m)
+    assert lost == 0, f"shm_destroy did not free the segment's frames: {lost} of its 3 frames were " \
+                      "not given back to kalloc"
+    assert all(kalloc.isfree(pa) for pa in frames), "the segment's frames are not all free after shm_destroy"
+    assert seg(h, id)["free"], f"slot {id} is still in use after shm_destroy (set its page count to 0)"
+
+
+@pytest.mark.points(3)
+def test_destroy_is_refused_while_attached(h, p):
+    """While any process has the segment attached, destroy returns -1 and frees nothing."""
+    id = create(h, p, PGSIZE)
+    q = spawn(h)
+    attach(h, p, id, A0)
+    attach(h, q, id, A1)
+    frames = seg(h, id)["frames"]
+    for holders, leaving in (("two processes", p), ("one process", q)):
+        r = call(h, p, "shm_destroy", id)
+        assert r == -1, f"shm_destroy succeeded while {holders} still had the segment attached: it " \
+                        "must return -1 while the reference count is not 0"
+        assert not any(kalloc.isfree(pa) for pa in frames), \
+            "shm_destroy freed the frames of a segment that is still attached"
+        assert call(h, leaving, "shm_detach", id) == 0, "shm_detach of an attached segment failed"
+    assert call(h, p, "shm_destroy", id) == 0, "shm_destroy failed after every process detached"
+
+
+@pytest.mark.points(1)
+def test_destroy_refuses_bad_ids(h, p):
+    """A bad id, a free slot, or a segment destroyed already: -1."""
+    id = create(h, p, PGSIZE)
+    for bad in (-1, SHM_N, (id + 1) % SHM_N):
+        r = call(h, p, "shm_destroy", bad)
+        assert r == -1, f"shm_destroy({bad}) returned {r}: there is no segment {bad}"
+    assert call(h, p, "shm_destroy", id) == 0, "shm_destroy of an unattached segment failed"
+    assert call(h, p, "shm_destroy", id) == -1, "a second shm_destroy of the same segment must return -1"
+
+
+@pytest.mark.points(2)
+@pytest.mark.budget(1_000_000)
+def test_a_new_segment_on_reused_frames_reads_zero(xv6_run):
+    """A program dirties a segment, destroys it, creates another: it reads zeros."""
+    r = xv6_run("shmcheck", "zero")
+    assert "non-zero words in a new segment = 0\n" in r.output, \
+        "the segment's frames were not zero-filled: a new segment showed what the previous one " \
+        f"held:\n{r.output}"
+    A.assert_no_leak(r)
+
+
+# ---- fork, exit, exec, kill, sbrk -----------------------------------------------------------
+
+@pytest.mark.points(3)
+def test_fork_shares_the_attachment(h, p):
+    """The child maps the same frames at the same address; the count includes it."""
+    id = create(h, p, 2 * PGSIZE)
+    attach(h, p, id, A0)
+    c = h.fork(p)
+    for i in range(2):
+        va = A0 + i * PGSIZE
+        ce, pe = entry(h, c, va), entry(h, p, va)
+        assert ce & PTE_P, f"after fork, the child does not have the segment mapped at {va:#x}"
+        assert PTE_ADDR(ce) == PTE_ADDR(pe), \
+            f"the child's {va:#x} maps frame {PTE_ADDR(ce):#x}, the parent's {PTE_ADDR(pe):#x}: fork " \
+            "must share the segment's frames, not copy them"
+        assert ce & (PTE_U | PTE_W) == PTE_U | PTE_W, f"the child's mapping of {va:#x} is not user-writable"
+    assert (id, A0) in c.shm, "the child's p.shm does not list the segment it inherited"
+    row = seg(h, id)
+    assert row["refcount"] == 2, \
+        f"after fork the segment's reference count is {row['refcount']} with 2 processes attached: " \
+        "the reference count was not taken on fork (the child's attachment must count)"
+
+
+@pytest.mark.points(2)
+@pytest.mark.budget(1_000_000)
+def test_fork_program(xv6_run):
+    """A child reads and writes its parent's segment; destroy waits for the last detach."""
+    r = xv6_run("shmcheck", "fork")
+    no_wrong(r)
+    assert "child reads 1 through the inherited attachment" in r.output, \
+        f"the child did not read the parent's segment:\n{r.output}"
+    assert "destroy = 0" in r.output, f"shmcheck fork did not get to its last destroy:\n{r.output}"
+    A.assert_no_leak(r)
+
+
+@pytest.mark.points(3)
+def test_exit_detaches(h, p):
+    """A process that exits with a segment attached loses the attachment; the
+    frames stay with the segment."""
+    id = create(h, p, PGSIZE)
+    c = spawn(h)
+    attach(h, c, id, A0)
+    frames = seg(h, id)["frames"]
+    call(h, c, "exit")
+    row = seg(h, id)
+    assert row["refcount"] == 0, \
+        f"exit did not detach the segment: its reference count is still {row['refcount']} after the " \
+        "only process that attached it exited"
+    call_reap(h)
+    assert not any(kalloc.isfree(pa) for pa in frames), \
+        "the segment's frames were freed with the exiting process's memory: exit must unmap them " \
+        "first (they belong to the segment)"
+    assert call(h, p, "shm_destroy", id) == 0, "shm_destroy failed after the attached process exited"
+
+
+def call_reap(h) -> None:
+    """Free the zombies, as their parent's wait() would."""
+    kernel(h.reap, what="freeing an exited process crashed the kernel")
+
+
+@pytest.mark.points(2)
+@pytest.mark.budget(1_000_000)
+def test_exit_program(xv6_run):
+    """A child attaches and exits without detaching; the parent destroys the segment."""
+    r = xv6_run("shmcheck", "exit")
+    no_wrong(r)
+    assert "destroy after the attached child exited = 0" in r.output, \
+        f"exit did not detach the child's segment:\n{r.output}"
+    A.assert_no_leak(r)
+
+
+@pytest.mark.points(1)
+def test_kill_detaches(h, p):
+    """A killed process detaches as it exits."""
+    id = create(h, p, PGSIZE)
+    victim = spawn(h)
+    attach(h, victim, id, A0)
+    assert call(h, p, "kill", victim.pid) == 0
+    call(h, victim, "getpid")             # it exits on its way back to user mode
+    assert seg(h, id)["refcount"] == 0, "a killed process did not detach its segment as it exited"
+    assert call(h, p, "shm_destroy", id) == 0, "shm_destroy failed after the attached process was killed"
+
+
+@pytest.mark.points(2)
+def test_exec_detaches(h, p):
+    """exec gives the process a new address space: its segments are detached."""
+    id = create(h, p, PGSIZE)
+    attach(h, p, id, A0)
+    r = call(h, p, "exec", "/hello", ["hello"])
+    assert r == 0, f"exec returned {r}"
+    row = seg(h, id)
+    assert row["refcount"] == 0 and p.shm == [], \
+        f"exec did not detach the segment: reference count {row['refcount']}, p.shm {p.shm}"
+    assert not any(kalloc.isfree(pa) for pa in row["frames"]), \
+        "exec freed the segment's frames with the old address space: detach them first"
+
+
+@pytest.mark.points(2)
+def test_sbrk_never_grows_into_a_segment(h, p):
+    """sbrk refuses to grow over an attached segment (shm_overlaps), and grows up to it."""
+    id = create(h, p, PGSIZE)
+    top = p.sz + 2 * PGSIZE
+    attach(h, p, id, top)
+    n, sz = A.free_frames(h.m), p.sz
+    r = call(h, p, "sbrk", 3 * PGSIZE, hint="sbrk grew the heap over the segment: shm_overlaps must "
+                                            "say that [lo, hi) meets an attached segment")
+    assert r == -1, f"sbrk grew the heap over the segment attached at {top:#x}: shm_overlaps must " \
+                    "report the overlap"
+    assert (A.free_frames(h.m), p.sz) == (n, sz), "the refused sbrk changed the process's memory"
+    assert call(h, p, "sbrk", 2 * PGSIZE) == sz, "sbrk up to the segment (not into it) must succeed"
+
+
+# ---- the lab's programs ---------------------------------------------------------------------
+
+@pytest.mark.points(2)
+@pytest.mark.budget(5_000_000)
+def test_shmtest(xv6_run):
+    """Two processes meet in a segment (userprogs/shmtest.c)."""
+    r = xv6_run("shmtest")
+    assert r.output.endswith("parent: child exited; detached and destroyed segment 0\n"), \
+        f"shmtest did not finish its handshake:\n{r.output}"
+    A.assert_no_leak(r)
+
+
+@pytest.mark.points(2)
+@pytest.mark.budget(20_000_000)
+def test_shmcall(xv6_run):
+    """Twenty calls answered through a segment (userprogs/shmcall.c)."""
+    r = xv6_run("shmcall")
+    assert "shmcall: all answers correct\nshmcall: server answered 20 calls\n" in r.output, \
+        f"shmcall's calls through the segment did not all come back right:\n{r.output[-400:]}"
+    A.assert_no_leak(r)
+
+
+@pytest.mark.points(1)
+@pytest.mark.budget(5_000_000)
+def test_shmglobal(xv6_run):
+    """The handshake through a global variable fails; the one through the segment works."""
+    r = xv6_run("shmglobal")
+    assert "parent: timed out: the child stored to its global" in r.output, \
+        f"shmglobal could not run its comparison (it needs a working segment):\n{r.output}"
+    A.assert_no_leak(r)

@@ -1,0 +1,138 @@
+"""`xv6py lab`: make workspaces, grade them, check the graders.
+
+    xv6py lab list                      the labs
+    xv6py lab init LAB DIR              a student workspace: the starter and the handout
+    xv6py lab grade DIR [DIR...]        grade workspaces in parallel; results.json in each
+    xv6py lab selfcheck [LAB...]        reference = full marks, starter = 0, mutants caught
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["add_parser", "main", "use_workspace"]
+
+
+def add_parser(sub) -> None:
+    lab = sub.add_parser("lab", help="lab workspaces and grading",
+                         description="Make lab workspaces, grade them, check the graders.")
+    cmds = lab.add_subparsers(dest="lab_command", required=True)
+
+    cmds.add_parser("list", help="list the labs")
+
+    init = cmds.add_parser("init", help="write a student workspace",
+                           description="Write DIR: the lab's files with the solution regions replaced "
+                                       "by stubs, the handout (README.md) and xv6py-lab.toml.")
+    init.add_argument("lab")
+    init.add_argument("dir", type=Path)
+    init.add_argument("--reference", action="store_true",
+                      help="write the reference solution instead of the starter (for instructors)")
+    init.add_argument("--force", action="store_true", help="overwrite files that exist")
+
+    grade = cmds.add_parser("grade", help="grade workspaces (in parallel)",
+                            description="Grade each DIR in a process of its own, several at once; "
+                                        "write DIR/results.json (Gradescope's format) and print a table.")
+    grade.add_argument("dirs", nargs="+", type=Path, metavar="DIR")
+    grade.add_argument("--lab", default=None, help="the lab (default: the one DIR/xv6py-lab.toml names)")
+    grade.add_argument("-j", "--jobs", type=int, default=None,
+                       help="workspaces graded at once (default: one per core)")
+    grade.add_argument("--timeout", type=float, default=None,
+                       help="seconds of host time per workspace (default: the lab's)")
+    grade.add_argument("--test-timeout", type=float, default=None,
+                       help="seconds of host time per test (default: the lab's)")
+    grade.add_argument("--results", default="results.json",
+                       help="name of the results file written in each DIR (default results.json)")
+    grade.add_argument("-k", dest="select", default=None, metavar="EXPR",
+                       help="only the tests whose names match EXPR (pytest's -k)")
+    grade.add_argument("-v", "--verbose", action="store_true", help="print each failed test's message")
+
+    check = cmds.add_parser("selfcheck", help="check the graders against the reference, starter, mutants")
+    check.add_argument("labs", nargs="*", help="labs to check (default: all)")
+    check.add_argument("-j", "--jobs", type=int, default=None)
+
+
+def main(ns: argparse.Namespace) -> int:
+    from .spec import LabError
+    try:
+        return {"list": _list, "init": _init, "grade": _grade, "selfcheck": _selfcheck}[ns.lab_command](ns)
+    except LabError as e:
+        print(f"xv6py: {e}", file=sys.stderr)
+        return 2
+
+
+def _list(ns) -> int:
+    from .spec import lab_names, load_lab
+    for name in lab_names():
+        lab = load_lab(name)
+        print(f"{name:10} {lab.title} (files: {', '.join(lab.files)}; {len(lab.mutants)} mutants)")
+    return 0
+
+
+def _init(ns) -> int:
+    from .spec import init_workspace, load_lab
+    lab = load_lab(ns.lab)
+    written = init_workspace(lab, ns.dir, reference=ns.reference, force=ns.force)
+    print(f"wrote {', '.join(str(p) for p in written)}")
+    if not ns.reference:
+        print(f"read {ns.dir / 'README.md'}; grade with: xv6py lab grade {ns.dir}")
+    return 0
+
+
+def _console():
+    from rich.console import Console
+    return Console(stderr=False, soft_wrap=False)
+
+
+def _grade(ns) -> int:
+    from .grade import _num, grade_many, summary
+    console = _console()
+    t0 = time.perf_counter()
+
+    def done(g):
+        console.print(f"graded {g.workspace}: {_num(g.score)}/{_num(g.max_score)} ({g.status}, "
+                      f"{g.seconds:.1f} s)", highlight=False)
+
+    grades = grade_many(ns.dirs, ns.lab, jobs=ns.jobs, timeout=ns.timeout, test_timeout=ns.test_timeout,
+                        results=ns.results, select=ns.select, on_done=done)
+    if ns.verbose:
+        for g in grades:
+            for t in g.tests:
+                if not t.passed:
+                    console.rule(f"{g.workspace}: {t.name} (0/{_num(t.points)})")
+                    console.print(t.output, highlight=False, markup=False)
+    console.print(summary(grades))
+    console.print(f"{len(grades)} workspace(s) in {time.perf_counter() - t0:.1f} s; results in "
+                  f"DIR/{ns.results}", highlight=False)
+    return 0 if all(g.status != "error" for g in grades) else 2
+
+
+def _selfcheck(ns) -> int:
+    from .selfcheck import selfcheck, table
+    console = _console()
+    t0 = time.perf_counter()
+    checks = selfcheck(ns.labs or None, jobs=ns.jobs)
+    console.print(table(checks))
+    bad = [c for c in checks if not c.ok]
+    console.print(f"{len(checks) - len(bad)}/{len(checks)} as expected in {time.perf_counter() - t0:.1f} s",
+                  highlight=False)
+    return 1 if bad else 0
+
+
+def use_workspace(workspace: Path) -> bool:
+    """For `xv6py run --workspace DIR`: from now on the kernel has DIR's modules
+    (say so on stderr). False, after printing why, if they cannot be used."""
+    from .spec import LabError, workspace_lab
+    from .substitute import install
+    try:
+        lab = workspace_lab(workspace)
+        finder = install(lab, workspace, limit=lab.test_timeout)
+    except LabError as e:
+        print(f"xv6py: {e}", file=sys.stderr)
+        return False
+    for error in finder.errors.values():
+        print(f"xv6py: {error}", file=sys.stderr)
+    if finder.errors:
+        return False
+    print(f"[xv6py] kernel with {', '.join(lab.files)} from {workspace}", file=sys.stderr)
+    return True

@@ -1,0 +1,230 @@
+"""Grading workspaces: one process each, several at once, a results file each.
+
+    grades = grade_many([Path("alice"), Path("bob")], jobs=2)
+    print(summary(grades))
+
+Each workspace is graded by `python -m xv6py.lab.worker` in a process of its
+own, under a wall-clock limit (the lab's `timeout`), so that one student's
+crash or endless loop costs that student the tests it did not finish and never
+touches anyone else's run. The worker reports each test as it ends; whatever it
+did not report (it was killed, or it died) scores 0, with the reason.
+
+The results file (results.json in the workspace) has Gradescope's format:
+score, execution_time, output, and one entry per test (name, score, max_score,
+status, output); extra_data holds the lab, the maximum and how grading ended.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .spec import Lab, LabError, workspace_lab
+
+__all__ = ["TestResult", "Grade", "grade_one", "grade_many", "summary", "collect"]
+
+RESULTS = "results.json"
+
+
+@dataclass
+class TestResult:
+    name: str
+    points: float
+    passed: bool
+    output: str = ""
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return self.points if self.passed else 0.0
+
+
+@dataclass
+class Grade:
+    workspace: Path
+    lab: str
+    status: str                 # "graded", "import error", "timeout", "crashed", "error"
+    message: str = ""           # why, when the status is not "graded"
+    tests: list[TestResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(t.score for t in self.tests)
+
+    @property
+    def max_score(self) -> float:
+        return sum(t.points for t in self.tests)
+
+    def test(self, name: str) -> TestResult:
+        return next(t for t in self.tests if t.name == name)
+
+    def results_json(self) -> dict:
+        """This grade in Gradescope's results.json format."""
+        return {
+            "score": self.score,
+            "execution_time": round(self.seconds, 3),
+            "output": f"lab {self.lab}: {_num(self.score)}/{_num(self.max_score)} points"
+                      + (f" ({self.status}: {self.message})" if self.status != "graded" else ""),
+            "tests": [{"name": t.name, "score": t.score, "max_score": t.points,
+                       "status": "passed" if t.passed else "failed", "output": t.output}
+                      for t in self.tests],
+            "extra_data": {"lab": self.lab, "max_score": self.max_score, "status": self.status,
+                           "workspace": str(self.workspace)},
+        }
+
+
+def _worker_command(lab: Lab, workspace: Path | None, events: Path, test_timeout: float | None,
+                    extra=()) -> list[str]:
+    cmd = [sys.executable, "-P", "-B", "-m", "xv6py.lab.worker", "--lab", lab.name,
+           "--events", str(events), *extra]
+    if workspace is not None:
+        cmd += ["--workspace", str(workspace.resolve())]
+    if test_timeout is not None:
+        cmd += ["--test-timeout", str(test_timeout)]
+    return cmd
+
+
+def _env() -> dict:
+    """The worker imports this very xv6py, whatever put it on sys.path."""
+    import xv6py
+    env = dict(os.environ)
+    root = str(Path(xv6py.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
+def _read_events(path: Path) -> list[dict]:
+    events = []
+    if path.is_file():
+        for line in path.read_text().splitlines():
+            try:
+                events.append(json.loads(line))
+            except json.JSONDecodeError:
+                break               # a line cut short by a kill
+    return events
+
+
+_collected: dict[str, list[dict]] = {}
+
+
+def collect(lab: Lab) -> list[dict]:
+    """The grader's tests (name, points), collected once against the reference."""
+    if lab.name not in _collected:
+        with tempfile.TemporaryDirectory(prefix="xv6py-collect-") as tmp:
+            events = Path(tmp) / "events.jsonl"
+            subprocess.run(_worker_command(lab, None, events, None, ["--collect-only"]), env=_env(),
+                           capture_output=True, timeout=120, cwd=tmp)
+            found = [e for e in _read_events(events) if e["event"] == "collected"]
+        if not found:
+            raise LabError(f"lab {lab.name}: its grader's tests could not be collected")
+        _collected[lab.name] = found[0]["tests"]
+    return _collected[lab.name]
+
+
+def grade_one(workspace: Path, lab: str | None = None, *, timeout: float | None = None,
+              test_timeout: float | None = None, results: str | None = RESULTS,
+              select: str | None = None) -> Grade:
+    """Grade one workspace in a process of its own and write its results file
+    (unless results is None). Never raises for what the workspace holds."""
+    t0 = time.perf_counter()
+    try:
+        spec = workspace_lab(workspace, lab)
+    except LabError as e:
+        return Grade(workspace, lab or "?", "error", str(e))
+    limit = timeout if timeout is not None else spec.timeout
+    extra = ["-k", select] if select else []
+    with tempfile.TemporaryDirectory(prefix="xv6py-grade-") as tmp:
+        events = Path(tmp) / "events.jsonl"
+        try:
+            proc = subprocess.run(_worker_command(spec, workspace, events, test_timeout, extra),
+                                  env=_env(), capture_output=True, text=True, timeout=limit, cwd=tmp)
+            status, message = _ended(proc.returncode, proc.stdout, proc.stderr)
+        except subprocess.TimeoutExpired:
+            status, message = "timeout", (f"the grader was stopped after {limit:g} s of host time "
+                                          "(your code did not finish)")
+        try:
+            grade = _grade(workspace, spec, _read_events(events), status, message, select)
+        except LabError as e:
+            grade = Grade(workspace, spec.name, "error", f"{e} ({status}: {message})")
+    grade.seconds = time.perf_counter() - t0
+    if results is not None:
+        (workspace / results).write_text(json.dumps(grade.results_json(), indent=1) + "\n")
+    return grade
+
+
+def _ended(returncode: int, stdout: str, stderr: str) -> tuple[str, str]:
+    if returncode == 0:
+        return "graded", ""
+    if returncode < 0:
+        why = f"the grader's process was killed by signal {-returncode}"
+    else:
+        why = f"the grader's process failed (exit status {returncode})"
+    tail = "\n".join(((stderr or "") + "\n" + (stdout or "")).strip().splitlines()[-20:])
+    return "crashed", why + (f":\n{tail}" if tail else "")
+
+
+def _grade(workspace: Path, lab: Lab, events: list[dict], status: str, message: str,
+           select: str | None) -> Grade:
+    """Put the worker's events together: every test scored, the missing ones 0."""
+    import_errors = [e["error"] for e in events if e["event"] == "import_error"]
+    collected = next((e["tests"] for e in events if e["event"] == "collected"), None)
+    if not collected and not select:
+        collected = collect(lab)        # it died before (or while) collecting: the reference's list
+    done = {e["nodeid"]: e for e in events if e["event"] == "result"}
+    tests = []
+    for t in collected:
+        r = done.get(t["nodeid"])
+        if r is not None:
+            tests.append(TestResult(t["name"], t["points"], r["passed"], r["output"], r["seconds"]))
+        else:
+            tests.append(TestResult(t["name"], t["points"], False,
+                                    f"not run: {message or 'the grader ended before this test'}"))
+    if status == "graded" and import_errors:
+        status, message = "import error", import_errors[0].splitlines()[0]
+    return Grade(workspace, lab.name, status, message, tests)
+
+
+def grade_many(workspaces: list[Path], lab: str | None = None, *, jobs: int | None = None,
+               timeout: float | None = None, test_timeout: float | None = None,
+               results: str | None = RESULTS, select: str | None = None, on_done=None) -> list[Grade]:
+    """Grade several workspaces, `jobs` at a time (default: one per core). Each
+    is a process of its own; on_done(grade) is called as each one ends. The
+    grades come back in the order of `workspaces`. select: only the tests whose
+    names match this pytest -k expression."""
+    jobs = jobs or os.cpu_count() or 1
+
+    def one(ws: Path) -> Grade:
+        g = grade_one(ws, lab, timeout=timeout, test_timeout=test_timeout, results=results, select=select)
+        if on_done is not None:
+            on_done(g)
+        return g
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(one, workspaces))
+
+
+def summary(grades: list[Grade]) -> "Table":  # noqa: F821 -- rich's, imported when used
+    """A table of the grades: workspace, lab, score, tests passed, status, time."""
+    from rich.table import Table
+    table = Table(title="xv6py lab grade")
+    for col, just in (("workspace", "left"), ("lab", "left"), ("score", "right"),
+                      ("tests passed", "right"), ("status", "left"), ("seconds", "right")):
+        table.add_column(col, justify=just)
+    for g in grades:
+        passed = sum(t.passed for t in g.tests)
+        status = g.status
+        if g.status != "graded" and g.message:
+            status += ": " + g.message.splitlines()[0]
+        table.add_row(str(g.workspace), g.lab, f"{_num(g.score)}/{_num(g.max_score)}",
+                      f"{passed}/{len(g.tests)}", status, f"{g.seconds:.1f}")
+    return table
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"

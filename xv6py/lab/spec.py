@@ -1,0 +1,152 @@
+"""Labs, workspaces and mutants: where they live and what they hold.
+
+A lab is a directory labs/NAME/ with
+
+    lab.toml        its title, the workspace files and the kernel modules they
+                    stand in for, the grader's directory and its time limits
+    README.md       the handout
+    grader/         the grader: an ordinary pytest suite (points, budgets and
+                    fixtures from the xv6py pytest plugin)
+    mutants.toml    hand-made mistakes, as small edits of the reference, each
+                    with the test that must catch it (see Mutant)
+
+A workspace is a student's directory: the lab's files (the starter to begin
+with), the handout, and xv6py-lab.toml, which names the lab.
+"""
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import regions
+
+__all__ = ["Lab", "Mutant", "LabError", "labs_dir", "lab_names", "load_lab", "workspace_lab",
+           "init_workspace", "WORKSPACE_FILE"]
+
+WORKSPACE_FILE = "xv6py-lab.toml"
+
+
+class LabError(Exception):
+    """A lab or a workspace that cannot be used; the message says why."""
+
+
+def labs_dir() -> Path:
+    """The labs directory: beside xv6py/ in a source tree (and an editable
+    install), inside it as xv6py/labs when installed."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here.parent / "labs", here / "labs"):
+        if candidate.is_dir():
+            return candidate
+    return here.parent / "labs"
+
+
+def lab_names() -> list[str]:
+    root = labs_dir()
+    return sorted(d.name for d in root.iterdir() if (d / "lab.toml").is_file()) if root.is_dir() else []
+
+
+def module_path(module: str) -> Path:
+    """The source file of a kernel module (xv6py.syscalls.shm -> .../xv6py/syscalls/shm.py),
+    found without importing it: a worker must substitute it before anyone does."""
+    top, *rest = module.split(".")
+    if top != "xv6py" or not rest:
+        raise LabError(f"{module}: a lab can only stand in for modules of xv6py")
+    return Path(__file__).resolve().parent.parent.joinpath(*rest).with_suffix(".py")
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A deliberate mistake: `find` (which must occur exactly once in the reference
+    of `file`) replaced by `replace`. Grading it must fail `test` with a message
+    that contains `message` (case-insensitive), naming the mistake."""
+
+    name: str
+    mistake: str
+    file: str
+    find: str
+    replace: str
+    test: str
+    message: str
+
+    def apply(self, source: str) -> str:
+        n = source.count(self.find)
+        if n != 1:
+            raise LabError(f"mutant {self.name}: its `find` text occurs {n} times in {self.file} "
+                           "(it must occur exactly once)")
+        return source.replace(self.find, self.replace)
+
+
+@dataclass(frozen=True)
+class Lab:
+    name: str
+    title: str
+    dir: Path
+    files: dict[str, str]                # workspace file -> kernel module
+    tests: Path                          # the grader's directory
+    test_timeout: float                  # seconds of host time per test
+    timeout: float                       # seconds of host time per workspace
+    mutants: list[Mutant] = field(default_factory=list)
+
+    def reference(self, filename: str) -> str:
+        """The reference source of a workspace file (with its region markers)."""
+        return module_path(self.files[filename]).read_text()
+
+    def starter(self, filename: str) -> str:
+        return regions.check_starter(self.reference(filename), self.name, filename)
+
+    def handout(self) -> Path:
+        return self.dir / "README.md"
+
+
+def load_lab(name: str) -> Lab:
+    """The lab called name. Raises LabError if there is none or its lab.toml is bad."""
+    d = labs_dir() / name
+    spec = d / "lab.toml"
+    if not name or "/" in name or not spec.is_file():
+        raise LabError(f"no lab named {name!r} (labs: {', '.join(lab_names()) or 'none found'})")
+    try:
+        t = tomllib.loads(spec.read_text())
+        grader = t.get("grader", {})
+        mutants = []
+        if (d / "mutants.toml").is_file():
+            for m in tomllib.loads((d / "mutants.toml").read_text()).get("mutant", []):
+                mutants.append(Mutant(m["name"], m["mistake"], m["file"], m["find"], m["replace"],
+                                      m["test"], m["message"]))
+        return Lab(name=name, title=t.get("title", name), dir=d, files=dict(t["files"]),
+                   tests=d / grader.get("tests", "grader"),
+                   test_timeout=float(grader.get("test_timeout", 5)),
+                   timeout=float(grader.get("timeout", 60)), mutants=mutants)
+    except (KeyError, TypeError, tomllib.TOMLDecodeError) as e:
+        raise LabError(f"{spec}: {e}") from None
+
+
+def workspace_lab(workspace: Path, lab: str | None = None) -> Lab:
+    """The lab of a workspace: `lab` if given, else the one its xv6py-lab.toml names."""
+    if lab is None:
+        f = workspace / WORKSPACE_FILE
+        if not f.is_file():
+            raise LabError(f"{workspace}: no {WORKSPACE_FILE} (made by `xv6py lab init`); "
+                           "name the lab with --lab")
+        try:
+            lab = tomllib.loads(f.read_text())["lab"]
+        except (KeyError, tomllib.TOMLDecodeError) as e:
+            raise LabError(f"{f}: {e}") from None
+    return load_lab(lab)
+
+
+def init_workspace(lab: Lab, workspace: Path, *, reference: bool = False, force: bool = False) -> list[Path]:
+    """Write a student workspace: the starter of each file (or the reference, for
+    instructors), the handout, and xv6py-lab.toml. Refuses to overwrite a file
+    unless force. Returns the files written."""
+    contents = {name: lab.reference(name) if reference else lab.starter(name) for name in lab.files}
+    contents["README.md"] = lab.handout().read_text() if lab.handout().is_file() else f"# {lab.title}\n"
+    contents[WORKSPACE_FILE] = f'lab = "{lab.name}"\n'
+    existing = [n for n in contents if (workspace / n).exists()]
+    if existing and not force:
+        raise LabError(f"{workspace}: would overwrite {', '.join(existing)} (use --force)")
+    workspace.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in contents.items():
+        (workspace / name).write_text(text)
+        written.append(workspace / name)
+    return written

@@ -1,0 +1,181 @@
+"""Assertions on a machine's kernel state, for tests and graders.
+
+    from xv6py.testing.asserts import assert_no_leak, assert_pte, assert_shm
+
+    r = xv6_run("shmtest")
+    assert_no_leak(r)                                  # every frame came back
+    assert_shm(m, 0, free=True)                        # the segment table row
+    assert_pte(m, pid, 0x10000000, user=True, writable=True)
+
+Each helper reads the kernel's own structures (the process table, the page
+table in emulated RAM, the shm table) through the Machine, and an assert_*
+helper fails with a message that shows what the kernel holds, not only that it
+differs. Processes exist between runs only when a test made them (kcall's
+Syscaller spawns and drives them); after Machine.run they are all torn down.
+
+Importing this module is cheap: the kernel modules are imported by the helpers
+that need them, and they never import unicorn.
+"""
+
+__all__ = ["free_frames", "assert_no_leak", "assert_free_frames",
+           "processes", "proc_by_pid", "assert_proc", "assert_no_zombies",
+           "pte", "describe_pte", "assert_pte", "shm_entry", "assert_shm"]
+
+
+# ---- physical frames ---------------------------------------------------------------------
+
+def free_frames(m) -> int:
+    """Free physical frames on machine m now."""
+    return m.free_frames
+
+
+def assert_no_leak(result) -> None:
+    """The run gave back every frame it took (free frames after == before)."""
+    before, after = result.free_frames_before, result.free_frames_after
+    if after != before:
+        what = "leaked" if after < before else "freed"
+        raise AssertionError(f"{result.program} {what} {abs(before - after)} frame(s): "
+                             f"{before} free before the run, {after} after ({result.status})")
+
+
+def assert_free_frames(m, expected: int) -> None:
+    """Machine m has exactly `expected` free frames now."""
+    now = free_frames(m)
+    if now != expected:
+        raise AssertionError(f"{now} free frames, expected {expected} "
+                             f"({expected - now:+d} frame(s) unaccounted for)")
+
+
+# ---- the process table -------------------------------------------------------------------
+
+def processes(m, state: str | None = None) -> list[dict]:
+    """The processes of m (Machine.processes() rows), only those in `state` if given
+    (a state's name, as "RUNNABLE", or its short form, as "runble")."""
+    rows = m.processes()
+    if state is None:
+        return rows
+    want = _state(state)
+    return [row for row in rows if row["state"] == want]
+
+
+def proc_by_pid(m, pid: int) -> dict | None:
+    """The process table row of pid (pid, name, state, sz, ppid, insns, shm), or None."""
+    return next((row for row in m.processes() if row["pid"] == pid), None)
+
+
+def assert_proc(m, pid: int, *, state: str | None = None, name: str | None = None) -> dict:
+    """pid is in the process table (in `state`, named `name`, when given); returns its row."""
+    row = proc_by_pid(m, pid)
+    if row is None:
+        raise AssertionError(f"no process with pid {pid}; the table holds: {_listing(m)}")
+    if state is not None and row["state"] != _state(state):
+        raise AssertionError(f"pid {pid} ({row['name']}) is {row['state']}, expected {_state(state)}")
+    if name is not None and row["name"] != name:
+        raise AssertionError(f"pid {pid} is named {row['name']!r}, expected {name!r}")
+    return row
+
+
+def assert_no_zombies(m) -> None:
+    """No process is a zombie (every exited child has been waited for)."""
+    zombies = processes(m, "ZOMBIE")
+    if zombies:
+        raise AssertionError(f"{len(zombies)} zombie(s) nobody waited for: "
+                             + ", ".join(f"pid {z['pid']} {z['name']} (parent {z['ppid']})" for z in zombies))
+
+
+def _state(state) -> str:
+    """The short form of a process state ("runble"), from a name, short form or ProcState."""
+    from ..proc.proc import ProcState
+    if isinstance(state, ProcState):
+        return state.value
+    try:
+        return ProcState[str(state).upper()].value
+    except KeyError:
+        return ProcState(str(state)).value
+
+
+def _listing(m) -> str:
+    rows = m.processes()
+    return "; ".join(f"{r['pid']} {r['state']} {r['name']}" for r in rows) or "nothing"
+
+
+# ---- page tables -------------------------------------------------------------------------
+
+def pte(m, pid: int, va: int) -> int | None:
+    """The page-table entry that maps virtual address va in process pid, read from
+    its page directory as the MMU would walk it: the PTE, or the PDE itself where a
+    4 MiB page maps va (the kernel half). None when no page table covers va.
+    The entry may be non-zero without PTE_P; test the bits. LookupError if no such pid."""
+    from ..mm import pgdir
+    from ..mmu import PDX, PTE_P, PTE_PS
+    from ..proc import proc
+    m.activate()
+    p = next((p for p in proc.ptable.proc if p.pid == pid and p.state is not proc.UNUSED), None)
+    if p is None or p.pgdir is None:
+        raise LookupError(f"no process with pid {pid} (and a page table); the table holds: {_listing(m)}")
+    pde = pgdir.x86.read32(p.pgdir + 4 * PDX(va))
+    if pde & PTE_P and pde & PTE_PS:
+        return pde                  # a 4 MiB page: the directory entry is the last level
+    entry = pgdir.walkpgdir(p.pgdir, va, False)
+    return pgdir.x86.read32(entry) if entry is not None else None
+
+
+def describe_pte(entry: int | None) -> str:
+    """An entry in words: "0x00dff007 (frame 0xdff000, P W U)"."""
+    from ..mmu import PTE_ADDR, PTE_FLAGS, PTE_P, PTE_PS, PTE_U, PTE_W
+    if entry is None:
+        return "no page table"
+    names = [n for bit, n in ((PTE_P, "P"), (PTE_W, "W"), (PTE_U, "U"), (PTE_PS, "PS"))
+             if PTE_FLAGS(entry) & bit]
+    return f"{entry:#010x} (frame {PTE_ADDR(entry):#x}, {' '.join(names) or 'no flags'})"
+
+
+def assert_pte(m, pid: int, va: int, *, present: bool = True, user: bool | None = None,
+               writable: bool | None = None, frame: int | None = None) -> int | None:
+    """va of process pid is mapped (present=True) or not (present=False); when given,
+    user-accessible or not, writable or not, and onto physical frame `frame`.
+    Returns the entry."""
+    from ..mmu import PTE_ADDR, PTE_P, PTE_U, PTE_W
+    entry = pte(m, pid, va)
+    is_present = entry is not None and bool(entry & PTE_P)
+    where = f"pid {pid} va {va:#x}: {describe_pte(entry)}"
+    if is_present != present:
+        raise AssertionError(f"{where}: expected {'present' if present else 'not present'}")
+    if not present:
+        return entry
+    for want, bit, word in ((user, PTE_U, "user-accessible"), (writable, PTE_W, "writable")):
+        if want is not None and bool(entry & bit) != want:
+            raise AssertionError(f"{where}: expected {'' if want else 'not '}{word}")
+    if frame is not None and PTE_ADDR(entry) != frame:
+        raise AssertionError(f"{where}: expected frame {frame:#x}")
+    return entry
+
+
+# ---- shared memory -----------------------------------------------------------------------
+
+def shm_entry(m, id: int) -> dict:
+    """Row id of the shared-memory table: id, npages, frames, refcount, free (a slot is
+    free when its page count is 0), attached [(pid, addr)]. IndexError if id is out of range."""
+    from ..proc import proc
+    from ..syscalls import shm
+    m.activate()
+    if not 0 <= id < len(shm.shmtable.seg):
+        raise IndexError(f"shm id {id} out of range (the table has {len(shm.shmtable.seg)} slots)")
+    seg = shm.shmtable.seg[id]
+    attached = [(p.pid, addr) for p in proc.ptable.proc if p.state is not proc.UNUSED
+                for a, addr in p.shm if a == id]
+    return {"id": id, "npages": seg.npages, "frames": list(seg.frames), "refcount": seg.refcount,
+            "free": seg.npages == 0, "attached": attached}
+
+
+def assert_shm(m, id: int, *, refcount: int | None = None, npages: int | None = None,
+               free: bool | None = None) -> dict:
+    """Row id of the shm table has the given reference count, page count and
+    free/used state (those given). Returns the row."""
+    row = shm_entry(m, id)
+    for key, want in (("free", free), ("npages", npages), ("refcount", refcount)):
+        if want is not None and row[key] != want:
+            raise AssertionError(f"shm segment {id}: {key} is {row[key]}, expected {want} "
+                                 f"(row: npages={row['npages']} refcount={row['refcount']} "
+                                 f"attached={row['attached']})")
+    return row
