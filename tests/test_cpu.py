@@ -135,6 +135,14 @@ def test_fault_then_fetch_fault_is_not_a_double_fault(rig):
         assert (rig.tf.trapno, rig.tf.err, rig.tf.eip, rig.tf.cr2) == (T_PGFLT, 4, UNMAPPED, UNMAPPED)
 
 
+@pytest.mark.parametrize("eip", [UNMAPPED, SUP, KERNBASE])
+def test_a_slice_that_faults_on_its_first_fetch_retires_nothing(rig, eip):
+    """The fetch faults before unicorn counts the instruction: 0 retired, not -1."""
+    rig.tf.eip = eip
+    assert rig.x86.run(1000) == 0
+    assert (rig.tf.trapno, rig.tf.eip, rig.tf.cr2) == (T_PGFLT, eip, eip)
+
+
 def test_syscalls_are_served_inside_the_slice(rig):
     # mov $7,%eax; int $64; mov $9,%eax; int $64; then loop forever
     rig.code(b"\xb8\x07\x00\x00\x00\xcd\x40\xb8\x09\x00\x00\x00\xcd\x40\xeb\xfe")

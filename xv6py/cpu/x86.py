@@ -273,7 +273,9 @@ class X86:
             raise failure
         if self.fault is not None:
             self._deliver_fault()
-            return started - 1
+            # The faulting instruction does not retire. A fetch fault on the slice's
+            # first instruction comes before unicorn counts it.
+            return max(started - 1, 0)
         return min(started, count)
 
     def stop(self) -> None:
