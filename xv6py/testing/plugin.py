@@ -144,11 +144,11 @@ def xv6_run(xv6_machine):
     stdin (str or bytes) is the console input from this run on; None leaves the
     console as it is (on a fresh machine: no input, a read returns 0). The test
     fails if the run exhausts its instruction budget or the kernel panics."""
-    from .runs import run_watched, trouble
+    from .runs import run_with_stdin, trouble
 
     def run(prog, *args, stdin=None):
-        r, where = run_watched(xv6_machine, prog, args, stdin=stdin)
-        problem = trouble(r, where, xv6_machine.max_instructions)
+        r = run_with_stdin(xv6_machine, prog, args, stdin=stdin)
+        problem = trouble(r, xv6_machine.max_instructions)
         if problem is not None:
             pytest.fail(problem, pytrace=False)
         return r
