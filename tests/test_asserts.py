@@ -8,6 +8,7 @@ import pytest
 from xv6py.memlayout import KERNBASE
 from xv6py.mmu import PGSIZE, PTE_ADDR, PTE_P, PTE_PS, PTE_U
 from xv6py.testing.asserts import (
+    assert_frame_filled,
     assert_free_frames,
     assert_no_leak,
     assert_no_zombies,
@@ -50,6 +51,25 @@ def test_free_frames_follow_the_allocator(h):
     h.call(p, "exit")
     h.reap()
     assert_free_frames(m, before)
+
+
+def test_frame_filled_counts_the_bytes_that_differ_and_shows_the_first(machine):
+    from xv6py.mm import kalloc
+    machine.activate()
+    pa = kalloc.kalloc()
+    kalloc.kfree(pa)                    # kfree junk-fills the frame with 0x01
+    pa = kalloc.kalloc()
+    assert_frame_filled(machine, pa, 1)
+    with pytest.raises(AssertionError, match=rf"^not zeroed: frame {pa:#x} holds 4096 byte\(s\) "
+                                             r"other than 0x00; the first at offset 0x0 is 0x01$"):
+        assert_frame_filled(machine, pa, what="not zeroed")
+    machine.x86.ram[pa + 0x123] = 0x7F
+    with pytest.raises(AssertionError, match=r"holds 1 byte\(s\) other than 0x01; the first at offset "
+                                             r"0x123 is 0x7f"):
+        assert_frame_filled(machine, pa, 1)
+    machine.x86.ram[pa:pa + PGSIZE] = bytes(PGSIZE)
+    assert_frame_filled(machine, pa)
+    kalloc.kfree(pa)
 
 
 def test_process_table_helpers(h):

@@ -24,6 +24,7 @@ def test_repeatable(prog, args, quantum, seed):
     a = Machine(quantum=quantum, seed=seed).run(prog, args)
     b = Machine(quantum=quantum, seed=seed).run(prog, args)
     assert fingerprint(a) == fingerprint(b)
+    assert a == b and repr(a) == repr(b)            # host time (wall) is left out of both
     assert a.status == "exit"
 
 

@@ -6,6 +6,7 @@ from xv6py.memlayout import KERNEND, PHYSTOP
 from xv6py.mm import kalloc as K
 from xv6py.mmu import PGSIZE
 from xv6py.panic import KernelPanic
+from xv6py.testing.asserts import assert_frame_filled
 
 
 def test_boot_leaves_all_frames_but_the_kernel_page_table(kernel):
@@ -36,7 +37,7 @@ def test_freed_frame_is_junk_filled(kernel):
     pa = K.kalloc()
     kernel.x86.ram[pa:pa + PGSIZE] = b"\xaa" * PGSIZE
     K.kfree(pa)
-    assert kernel.x86.ram[pa:pa + PGSIZE] == b"\x01" * PGSIZE
+    assert_frame_filled(kernel, pa, 1)
     assert K.isfree(pa)
 
 

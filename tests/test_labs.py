@@ -294,3 +294,59 @@ def test_each_mutant_loses_points_on_the_test_that_names_it(checks, lab, mutant)
     c = checks[lab, mutant]
     assert c.ok, c.why
     assert c.grade.score < c.grade.max_score
+
+
+def test_a_grade_reads_the_same_where_the_environment_names_a_ci_system(checks, tmp_path, monkeypatch):
+    """pytest explains a failed assert in full when CI is set; the worker runs
+    without it, so a failing page comparison reads (and takes) the same."""
+    lab = load_lab("shm")
+    m = next(m for m in lab.mutants if m.name == "no-zero-fill")
+    ws = tmp_path / "ws"
+    init_workspace(lab, ws, reference=True)
+    (ws / m.file).write_text(m.apply(lab.reference(m.file)))
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.setenv("BUILD_NUMBER", "7")
+    g, plain = grade_one(ws, results=None), checks["shm", m.name].grade
+    assert [(t.name, t.passed, t.output) for t in g.tests] == \
+        [(t.name, t.passed, t.output) for t in plain.tests]
+    t = g.test(m.test)
+    assert not t.passed and "not zero-filled" in t.output and "ran for more than" not in t.output
+
+
+def test_the_alarm_is_armed_while_a_test_runs_and_never_while_pytest_reports(tmp_path):
+    """A SIGALRM raised while pytest builds a report would be pytest's internal
+    error: the worker arms the alarm for setup, call and teardown only."""
+    import signal
+    from types import SimpleNamespace
+
+    from xv6py.lab.worker import Recorder
+
+    (tmp_path / "test_t.py").write_text(
+        "import signal\n"
+        "import pytest\n"
+        "@pytest.fixture\n"
+        "def f():\n"
+        "    yield signal.getitimer(signal.ITIMER_REAL)[0]\n"
+        "def test_a(f):\n"
+        "    assert f > 0 and signal.getitimer(signal.ITIMER_REAL)[0] > 0\n"
+        "def test_b():\n"
+        "    assert signal.getitimer(signal.ITIMER_REAL)[0] == 0, 'fails on purpose'\n")
+
+    class Probe:
+        def __init__(self):
+            self.timers = []
+
+        def pytest_runtest_makereport(self, item, call):
+            self.timers.append((item.name, call.when, signal.getitimer(signal.ITIMER_REAL)))
+
+    probe, events = Probe(), tmp_path / "events.jsonl"
+    with open(events, "w") as out:
+        recorder = Recorder(out, SimpleNamespace(errors={}), test_timeout=30)
+        code = pytest.main([str(tmp_path), "-q", "-p", "no:cacheprovider", "-o", "addopts=",
+                            "--rootdir", str(tmp_path)], plugins=[recorder, probe])
+    results = [json.loads(line) for line in events.read_text().splitlines()]
+    assert code == 1 and [(r["name"], r["passed"]) for r in results if r["event"] == "result"] == [
+        ("test_a", True), ("test_b", False)]
+    assert [(name, when) for name, when, _ in probe.timers] == [
+        (n, w) for n in ("test_a", "test_b") for w in ("setup", "call", "teardown")]
+    assert all(timer == (0.0, 0.0) for _, _, timer in probe.timers)

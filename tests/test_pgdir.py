@@ -9,6 +9,7 @@ from xv6py.mm import kalloc as K
 from xv6py.mm import pgdir as V
 from xv6py.mmu import PDX, PGSIZE, PTE, PTE_A, PTE_ADDR, PTE_D, PTE_P, PTE_PS, PTE_U, PTE_W, PTX
 from xv6py.panic import KernelPanic
+from xv6py.testing.asserts import assert_frame_filled
 
 
 def r32(m, pa):
@@ -50,7 +51,7 @@ def test_walkpgdir_without_alloc_finds_nothing(kernel):
     pde = r32(kernel, d + 4 * 1)                 # PDX(0x00403000) == 1
     assert pde & 0xFFF == PTE_P | PTE_W | PTE_U
     assert pte == PTE_ADDR(pde) + 4 * 3          # PTX == 3
-    assert kernel.x86.ram[PTE_ADDR(pde):PTE_ADDR(pde) + PGSIZE] == bytes(PGSIZE)
+    assert_frame_filled(kernel, PTE_ADDR(pde), 0)
     V.freevm(d)
 
 
@@ -96,7 +97,7 @@ def test_allocuvm_zero_fills_and_deallocuvm_frees(kernel):
     assert K.kfreecount() == n - 4 - 1           # 4 pages + 1 page table
     for va in range(0, 4 * PGSIZE, PGSIZE):
         pa = V.uva2ka(d, va)
-        assert kernel.x86.ram[pa:pa + PGSIZE] == bytes(PGSIZE)
+        assert_frame_filled(kernel, pa, 0)
         assert r32(kernel, V.walkpgdir(d, va, False)) & 0xFFF == PTE_P | PTE_W | PTE_U
     assert V.allocuvm(d, 100, 50) == 100         # shrinking is deallocuvm's job
     assert V.deallocuvm(d, 3 * PGSIZE + 1, PGSIZE) == PGSIZE

@@ -12,6 +12,7 @@ from xv6py.mm import kalloc as K
 from xv6py.mm import pgdir as V
 from xv6py.mmu import PGSIZE, PTE_ADDR, PTE_P, PTE_U, PTE_W
 from xv6py.param import SHM_MAX, SHM_N
+from xv6py.testing.asserts import assert_frame_filled
 from xv6py.testing.kcall import Syscaller
 
 SHMTEST = """\
@@ -161,7 +162,7 @@ def test_create_allocates_zeroed_frames_and_records_them(h):
     (entry,) = h.m.shm_segments()
     assert entry["pages"] == 3 and entry["refcount"] == 0 and entry["attached"] == []
     for pa in entry["frames"]:
-        assert V.x86.ram[pa:pa + PGSIZE] == bytes(PGSIZE)
+        assert_frame_filled(h.m, pa, 0)
 
 
 def test_attach_maps_the_frames_user_writable(h):
@@ -258,11 +259,13 @@ def test_destroy_frees_frames_and_a_new_segment_is_zero(h):
     h.call(p, "shm_detach", seg)
     assert h.call(p, "shm_destroy", seg) == 0
     assert K.kfreecount() == n - 1      # the page table made for 0x10000000 stays until exit
-    assert all(V.x86.ram[pa:pa + PGSIZE] == b"\x01" * PGSIZE for pa in frames)   # junk
+    for pa in frames:
+        assert_frame_filled(h.m, pa, 1)                         # kfree's junk
     seg = h.call(p, "shm_create", 2 * PGSIZE)
     again = h.m.shm_segments()[0]["frames"]
     assert set(again) == set(frames)                            # the same frames came back
-    assert all(V.x86.ram[pa:pa + PGSIZE] == bytes(PGSIZE) for pa in again)
+    for pa in again:
+        assert_frame_filled(h.m, pa, 0)
 
 
 def test_out_of_frames_half_way_through_create_leaks_nothing():

@@ -17,7 +17,7 @@ Importing this module is cheap: the kernel modules are imported by the helpers
 that need them, and they never import unicorn.
 """
 
-__all__ = ["free_frames", "assert_no_leak", "assert_free_frames",
+__all__ = ["free_frames", "assert_no_leak", "assert_free_frames", "assert_frame_filled",
            "processes", "proc_by_pid", "assert_proc", "assert_no_zombies",
            "pte", "describe_pte", "assert_pte", "shm_entry", "assert_shm"]
 
@@ -44,6 +44,25 @@ def assert_free_frames(m, expected: int) -> None:
     if now != expected:
         raise AssertionError(f"{now} free frames, expected {expected} "
                              f"({expected - now:+d} frame(s) unaccounted for)")
+
+
+def assert_frame_filled(m, pa: int, byte: int = 0, *, what: str = "") -> None:
+    """Every byte of the 4 KiB frame at physical address pa holds `byte` (0: the
+    frame was zero-filled; 1: kfree's junk). The message counts the bytes that
+    differ and shows the first one, prefixed by `what` (the test's words).
+
+    Use this rather than `assert ram[pa:pa + PGSIZE] == bytes(PGSIZE)`: when that
+    fails, pytest diffs the two 4096-byte values, and where the environment names
+    a CI system (CI or BUILD_NUMBER set) the full diff takes tens of seconds."""
+    from ..mmu import PGSIZE
+    frame = bytes(m.x86.ram[pa:pa + PGSIZE])
+    fill = bytes([byte])
+    wrong = PGSIZE - frame.count(fill)
+    if wrong:
+        first = next(i for i, b in enumerate(frame) if b != byte)
+        raise AssertionError(f"{what + ': ' if what else ''}frame {pa:#x} holds {wrong} byte(s) "
+                             f"other than {byte:#04x}; the first at offset {first:#x} is "
+                             f"{frame[first]:#04x}")
 
 
 # ---- the process table -------------------------------------------------------------------

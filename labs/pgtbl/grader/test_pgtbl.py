@@ -19,6 +19,7 @@ from xv6py.mm import kalloc
 from xv6py.mm import pgdir as V
 from xv6py.mmu import PDX, PGSIZE, PTE_ADDR, PTE_P, PTE_U, PTE_W, PTX
 from xv6py.panic import KernelPanic
+from xv6py.testing import asserts as A
 
 FAR = 0x10000000            # a 4 MiB region no process uses: no page table there
 
@@ -104,8 +105,8 @@ def test_walkpgdir_allocates_a_zeroed_page_table(k):
     table = PTE_ADDR(pde)
     assert got == table + 4 * PTX(FAR + 3 * PGSIZE), \
         f"walkpgdir returned {got:#x}, but the PTE is at {table:#x} + 4 * {PTX(FAR + 3 * PGSIZE)}"
-    assert bytes(V.x86.ram[table:table + PGSIZE]) == bytes(PGSIZE), \
-        "a new page table was not zeroed: its entries hold junk from kalloc, and junk looks present"
+    A.assert_frame_filled(k, table, 0, what="a new page table was not zeroed: its entries hold junk "
+                                            "from kalloc, and junk looks present")
     assert pde & PTE_U, "the page directory entry lacks PTE_U: no user access gets past it"
     assert pde & PTE_W, "the page directory entry lacks PTE_W: no user write gets past it"
     assert walk(d, FAR + 7 * PGSIZE, True) == table + 4 * 7 and kalloc.kfreecount() == free - 1, \

@@ -92,12 +92,9 @@ def test_create_rounds_up_to_whole_pages(h, p):
 def test_create_zero_fills_its_frames(h, p):
     """Every byte of a new segment is 0 (frames come from kalloc full of junk)."""
     row = seg(h, create(h, p, 3 * PGSIZE))
-    ram = h.m.x86.ram
     for pa in row["frames"]:
-        page = bytes(ram[pa:pa + PGSIZE])
-        assert page == bytes(PGSIZE), \
-            f"the segment's frames were not zero-filled: frame {pa:#x} holds " \
-            f"{PGSIZE - page.count(0)} non-zero bytes (kalloc hands out frames full of junk)"
+        A.assert_frame_filled(h.m, pa, 0, what="the segment's frames were not zero-filled "
+                                               "(kalloc hands out frames full of junk)")
 
 
 @pytest.mark.points(2)
