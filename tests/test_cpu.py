@@ -189,6 +189,42 @@ def test_forget_code_drops_stale_translations(rig):
         assert rig.tf.ebx == want
 
 
+# code; instructions until the access retires; %ebx then and 3 instructions later; the word at DATA
+WATCH_CODE = {
+    "incl": (b"\x43\xff\x05" + struct.pack("<I", DATA) + b"\x43\x43\xeb\xfe", 2, (1, 3), 6),
+    "push": (b"\x43\xbc" + struct.pack("<I", DATA + 4) + b"\x53\x43\xeb\xfe", 3, (1, 2), 1),
+    "rep stosl": (b"\xbf" + struct.pack("<I", DATA - 4) + b"\xb9\x03\x00\x00\x00\xf3\xab\x43\xeb\xfe",
+                  4, (0, 1), 0x11223344),        # the 2nd of 3 stores: stopped inside the rep
+}
+
+
+@pytest.mark.parametrize("name", WATCH_CODE)
+@pytest.mark.parametrize("quantum", [1, 1000])
+def test_a_watchpoint_ends_the_slice_after_the_accessing_instruction(rig, name, quantum):
+    """The instruction that touched the watched bytes retires once, whole: %eip
+    past it, its store done once, the next instruction not run; then the
+    program goes on as if never stopped."""
+    code, upto, ebx, word = WATCH_CODE[name]
+    rig.code(code)
+    rig.x86.ram[USER + DATA:USER + DATA + 8] = struct.pack("<II", 5, 0)
+    rig.tf.eip, rig.tf.ebx, rig.tf.eax = 0, 0, 0x11223344
+    hits = []
+    number = rig.x86.add_watchpoint(USER + DATA, 4, read=False, write=True,
+                                    should_stop=lambda *hit: hits.append(hit) or True)
+    try:
+        done = 0
+        while not hits:
+            done += rig.x86.run(quantum)
+        assert hits[0][:3] == (USER + DATA, 4, True) and done == upto
+        assert rig.tf.ebx == ebx[0] and struct.unpack_from("<I", rig.x86.ram, USER + DATA)[0] == word
+    finally:
+        rig.x86.remove_watchpoint(number)
+    done += rig.x86.run(3)
+    assert rig.tf.eip == len(code) - 2                  # at the final loop, nothing ran twice
+    assert rig.tf.ebx == ebx[1]
+    assert struct.unpack_from("<I", rig.x86.ram, USER + DATA)[0] == word
+
+
 def test_x87_and_sse_state_survive_preemption():
     """Two processes on one CPU, switched every few instructions: each keeps its own
     x87 stack and XMM registers."""

@@ -217,3 +217,108 @@ def test_symbols_of_a_file_without_them_answer_none():
     s = Symbols([], [], [])
     assert s.lookup(0) is None and s.line_at(0) is None and s.resolve("main") is None
     assert s.describe(5) == ""
+
+
+# ---- watchpoints and interrupts ----------------------------------------------------------------
+
+def same_as_plain(d, prog, args=(), quantum=None):
+    plain = (Machine(quantum=quantum) if quantum else Machine()).run(prog, args)
+    r = d.finish_run()
+    assert (r.output, r.instructions, r.syscalls, r.ticks, r.switches) == \
+        (plain.output, plain.instructions, plain.syscalls, plain.ticks, plain.switches)
+
+
+def test_a_watchpoint_stops_right_after_the_write_with_old_and_new_values(shmtest):
+    d = shmtest
+    d.break_at("shmtest.c:70")                         # the parent, once the child stored 42
+    assert d.cont().pid == 2
+    wp = d.watch(0x10000004, 4)                        # flag[1]: the parent's answer, line 72
+    stop = d.cont()
+    assert (stop.reason, stop.pid, stop.breakpoint, stop.address) == ("watchpoint", 2, wp.number, 0x10000004)
+    assert "pid 2 wrote 0x10000004" in stop.detail and "main () at shmtest.c:72" in stop.detail
+    assert stop.detail.endswith("Old value = 0x00000000\nNew value = 0x00000001")
+    assert d.read(0x10000004, 4) == (1).to_bytes(4, "little")     # the store is done...
+    insn = d.disassemble(stop.eip, 1)[0]
+    assert d.symbols.line_at(stop.eip).line >= 72 and "=>" in insn      # ...and eip is past it
+    assert wp.hits == 1
+    same_as_plain(d, "shmtest")
+
+
+def test_a_watch_on_a_segment_sees_the_other_process_write_through_its_own_mapping(shmtest):
+    d = shmtest
+    d.break_at("shmtest.c:41")                         # the child, right after storing 42
+    assert d.cont().pid == 3
+    d.watch(0x20000004, 4, pid=3)                      # flag[1] as the child maps it
+    stop = d.cont()
+    assert (stop.reason, stop.pid, stop.address) == ("watchpoint", 2, 0x20000004)
+    assert "pid 2 wrote" in stop.detail and "shmtest.c:72" in stop.detail    # through 0x10000004
+    same_as_plain(d, "shmtest")
+
+
+def test_after_fork_a_watch_on_a_global_sees_only_its_own_copy():
+    """shmglobal's lesson, watched: the child's store to `flag` goes to its copy
+    of the page and never touches the parent's; its report through the segment does."""
+    d = Debugger(Machine(), "shmglobal")
+    d.break_at("shmglobal.c:35")                       # pid = fork();
+    d.cont()
+    flag = d.watch(symbol("shmglobal", "flag"), 4)
+    done = d.watch(0x10000000, 4)
+    stops = [d.cont()]
+    while not stops[-1].halted:
+        stops.append(d.cont())
+    hits = [(s.pid, s.breakpoint) for s in stops if s.reason == "watchpoint"]
+    assert hits == [(3, done.number)] and flag.hits == 0
+    assert "New value = 0x00000001" in next(s.detail for s in stops if s.reason == "watchpoint")
+
+
+def test_a_read_watch_and_deleting_it(shmtest):
+    d = shmtest
+    d.break_at("shmtest.c:68")
+    assert d.cont().pid == 2
+    wp = d.watch(0x10000000, 4, "read")
+    stop = d.cont()
+    assert (stop.reason, stop.pid) == ("watchpoint", 2) and "pid 2 read 0x10000000" in stop.detail
+    assert "Value = 0x" in stop.detail and "Old value" not in stop.detail
+    d.delete(wp.number)
+    d.delete(1)
+    assert d.cont().reason == "exited"                 # the child's exit: no more watch stops
+    same_as_plain(d, "shmtest")
+
+
+def test_watch_refuses_what_it_cannot_watch(shmtest):
+    d = shmtest
+    with pytest.raises(ValueError, match="not mapped for the user"):
+        d.watch(0x40000000, 4)
+    with pytest.raises(ValueError, match="not mapped for the user"):
+        d.watch(0x80000000, 4)                         # the kernel half
+    with pytest.raises(ValueError, match="write, read or access"):
+        d.watch(0x1000, 4, "execute")
+    with pytest.raises(ValueError, match="1 to 65536 bytes"):
+        d.watch(0x1000, 0)
+    assert d.watchpoints == {}
+
+
+@pytest.mark.parametrize("quantum", [7, 100_000])
+def test_an_access_watch_on_the_stack_changes_nothing_the_program_computes(quantum):
+    """Calls, pushes and pops hit it again and again: each stop is after a whole instruction."""
+    d = Debugger(Machine(quantum=quantum), "forktree", ["2"])
+    esp = d.registers()["esp"]
+    d.watch(esp - 64, 64, "access")
+    stops = [d.cont()]
+    while not stops[-1].halted:
+        stops.append(d.cont())
+    watched = [s for s in stops if s.reason == "watchpoint"]
+    assert len(watched) > 20 and {s.pid for s in watched} == {2}    # the children have copies
+    same_as_plain(d, "forktree", ["2"], quantum)
+
+
+def test_an_interrupt_stops_a_running_program_and_it_goes_on():
+    d = Debugger(Machine(), "spin")
+    asked = []
+    d.interrupt = lambda: asked.append(1) or len(asked) >= 3
+    stop = d.cont()
+    assert stop.reason == "interrupted" and stop.pid in [p["pid"] for p in d.processes()]
+    assert stop.detail.startswith(f"Program received SIGINT: pid {stop.pid}, ")
+    assert len(asked) == 3
+    d.interrupt = None
+    same_as_plain(d, "spin")

@@ -366,3 +366,71 @@ def test_raw_context_calls_match_the_binding(bare):
     bare.uc.reg_write(x86c.UC_X86_REG_EBX, 0)
     assert uclib.uc_context_restore(bare.uc._uch, ctx.context) == ucc.UC_ERR_OK
     assert bare.uc.reg_read(x86c.UC_X86_REG_EBX) == 0x1234
+
+
+# -- memory hooks (the debugger's watchpoints, X86.add_watchpoint) ---------------------------
+
+INCL_X = b"\x43\xff\x05\x00\x10\x00\x00\x43\x43\xeb\xfe"   # inc %ebx; incl 0x1000; inc %ebx x2; 1: jmp 1b
+X_PA = USER + 0x1000                                          # where user VA 0x1000 lives
+
+
+def _incl(bare, on_write, count=1000):
+    """Run INCL_X (0x1000 holds 5) with on_write as a write hook on X_PA; the
+    hook's calls, then eip, the counter, and what 0x1000 holds."""
+    counter = ctypes.c_uint64.from_address(bare.uc._uch.value + probe_offsets().emu_counter)
+    calls = []
+
+    def hook(uc, access, address, size, value, data):
+        calls.append((address, size, value, counter.value))
+        on_write(counter)
+
+    bare.code(INCL_X)
+    h = bare.uc.hook_add(ucc.UC_HOOK_MEM_WRITE, hook, None, X_PA, X_PA + 3)
+    bare.ram[X_PA:X_PA + 4] = (5).to_bytes(4, "little")
+    bare.uc.context_restore(bare.user)
+    bare.uc.emu_start(0, 0, count=count)
+    bare.uc.hook_del(h)
+    return calls, bare.uc.reg_read(x86c.UC_X86_REG_EIP), counter.value, bare.ram[X_PA]
+
+
+def test_memory_hooks_take_physical_addresses_and_see_the_store_before_it_is_done(bare):
+    calls, eip, _, x = _incl(bare, lambda counter: None, count=4)
+    assert calls == [(X_PA, 4, 6, 2)]               # the physical address, the new value, 2nd insn
+    assert eip == 0x9 and x == 6
+    h = bare.uc.hook_add(ucc.UC_HOOK_MEM_WRITE, lambda *a: calls.append(a), None, 0x1000, 0x1003)
+    bare.uc.context_restore(bare.user)
+    bare.uc.emu_start(0, 0, count=4)
+    bare.uc.hook_del(h)
+    assert len(calls) == 1                           # the virtual address: never
+
+
+def test_a_stop_asked_in_a_memory_hook_leaves_eip_on_a_half_done_instruction(bare):
+    """Why a watchpoint must not call uc_emu_stop: the store is done, %eip still
+    points at `incl`, and resuming runs it again."""
+    calls, eip, counter, x = _incl(bare, lambda counter: bare.uc.emu_stop())
+    assert (eip, counter, x) == (0x1, 2, 6)
+    bare.uc.emu_start(eip, 0, count=1)
+    assert bare.ram[X_PA] == 7                       # 5 + 1, twice
+
+
+def test_lowering_the_limit_in_a_memory_hook_ends_the_slice_after_the_instruction(bare):
+    limit = ctypes.c_uint64.from_address(bare.uc._uch.value + probe_offsets().emu_counter + 8)
+
+    def lower(counter):
+        limit.value = counter.value
+
+    calls, eip, counter, x = _incl(bare, lower)
+    assert (eip, counter, x) == (0x7, 3, 6)          # incl retired; the next one counted, not run
+    assert bare.uc.reg_read(x86c.UC_X86_REG_EBX) == 1
+
+
+def test_a_memory_hook_added_after_the_code_was_translated_still_fires(bare):
+    _incl(bare, lambda counter: None)                # translated, with a hook
+    bare.uc.context_restore(bare.user)
+    bare.uc.emu_start(0, 0, count=4)                 # translated again, with no hook
+    calls = []
+    h = bare.uc.hook_add(ucc.UC_HOOK_MEM_WRITE, lambda *a: calls.append(a[2]), None, X_PA, X_PA + 3)
+    bare.uc.context_restore(bare.user)
+    bare.uc.emu_start(0, 0, count=4)
+    bare.uc.hook_del(h)
+    assert calls == [X_PA]

@@ -96,6 +96,8 @@ class X86:
         self.offsets = _probed
         handle = self.h.value if isinstance(self.h, ctypes.c_void_p) else self.h
         self._counter = ctypes.c_uint64.from_address(handle + self.offsets.emu_counter)
+        # emu_count, the slice's limit, follows emu_counter (the probe checks it).
+        self._limit = ctypes.c_uint64.from_address(handle + self.offsets.emu_counter + 8)
         self._buf = ctypes.c_uint32()
         self._pbuf = ctypes.byref(self._buf)
         self._scratch = self.uc.context_save()   # for reading private fields
@@ -109,6 +111,8 @@ class X86:
         self._stale_code: list[int] = []         # frames whose translated code must be dropped
         self._stopped_at: int | None = None      # instructions started when a stop was asked for
         self._breakpoints: dict[int, tuple] = {}  # va -> (hook handle, callback): see add_breakpoint
+        self._watches: dict[int, tuple] = {}     # number -> (hook handles, callback): add_watchpoint
+        self._next_watch = 1
         self._install_hooks()
 
     # ---- hardware interface of the kernel (x86.h) -------------------------------------------
@@ -312,6 +316,40 @@ class X86:
         handle, _ = self._breakpoints.pop(va)
         self.uc.hook_del(handle)
         self.uc.ctl_flush_tb()
+
+    def add_watchpoint(self, pa: int, length: int, *, read: bool, write: bool, should_stop) -> int:
+        """On every user access to physical bytes [pa, pa + length) -- whatever
+        virtual address, whatever process -- call should_stop(pa, size, is_write,
+        value); if it answers true, end the time slice right after the accessing
+        instruction, which retires normally. Returns a number for remove_watchpoint.
+
+        unicorn hands memory hooks physical addresses (paging on), before a store
+        is done. Asking unicorn to stop from a memory hook would end the slice in
+        the middle of the instruction: a store done, but %eip still on the
+        instruction, which would run again (`incl (x)` adding 2). Lowering the
+        slice's instruction limit to the count so far instead ends it before the
+        next instruction starts."""
+        if length < 1 or not (read or write):
+            raise ValueError("a watchpoint needs a length and read or write access")
+        kinds = (ucc.UC_HOOK_MEM_READ if read else 0) | (ucc.UC_HOOK_MEM_WRITE if write else 0)
+
+        def hit(uc, access, address, size, value, user_data):
+            try:
+                if should_stop(address, size, access == ucc.UC_MEM_WRITE, value):
+                    self._stopped_at = self._counter.value      # this instruction included
+                    self._limit.value = min(self._limit.value, self._counter.value)
+            except BaseException as e:          # noqa: BLE001 -- handed to run(), which re-raises
+                self.failure = e
+                self.stop()
+
+        number, self._next_watch = self._next_watch, self._next_watch + 1
+        handle = self.uc.hook_add(kinds, hit, None, pa, pa + length - 1)
+        self._watches[number] = (handle, hit)
+        return number
+
+    def remove_watchpoint(self, number: int) -> None:
+        handle, _ = self._watches.pop(number)
+        self.uc.hook_del(handle)
 
     # ---- translated code ------------------------------------------------------------------
 

@@ -22,7 +22,9 @@ them; stepping applies to the process in focus, the one that stopped last.
 Other processes run on normally while it is stepped.
 """
 
+import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from .. import trap
@@ -33,20 +35,23 @@ from ..proc import proc as P
 from ..syscalls import syscall as sc
 from .dwarf import DW_EBP, DW_EIP, DW_ESP, Symbols
 
-__all__ = ["Debugger", "Stop", "Breakpoint", "Frame"]
+__all__ = ["Debugger", "Stop", "Breakpoint", "Watchpoint", "Frame"]
 
 FAKE_PC = 0xFFFFFFFF        # the return address exec puts under main's arguments
+INTERRUPT_POLL = 0.02       # seconds of host time between two looks at Debugger.interrupt
 
 
 @dataclass
 class Stop:
     """Why the machine paused (or ended)."""
 
-    reason: str                 # start, breakpoint, step, syscall, fault, exited, halted
+    reason: str                 # start, breakpoint, watchpoint, step, syscall, fault,
+                                # interrupted, exited, halted
     pid: int = 0                # the process that stopped (0 when the machine halted)
     eip: int = 0
     detail: str = ""            # a line for the user: the syscall, the fault and its walk, ...
-    breakpoint: int | None = None   # number of the breakpoint hit
+    breakpoint: int | None = None   # number of the breakpoint or watchpoint hit
+    address: int | None = None  # a watchpoint's: the virtual address accessed (in its own terms)
     syscall: object = None      # the Traced record, for a syscall stop
     result: object = None       # the RunResult, once the machine has halted
 
@@ -64,6 +69,35 @@ class Breakpoint:
     temporary: bool = False     # deleted when hit (used by next, finish and start-up)
     pid: int | None = None      # only this process (None: any process of the program)
     above_esp: int | None = None  # only when %esp is above this (a frame has returned)
+
+
+@dataclass
+class Watchpoint:
+    """A watch on the memory under `length` bytes at virtual address `address`
+    of process `pid`: the frames found there when it was set. An access through
+    any mapping of those frames stops the program -- by any of its processes,
+    so a shared-memory segment is watched through every attachment."""
+
+    number: int
+    address: int
+    length: int
+    kind: str                   # "write", "read" or "access"
+    pid: int
+    pieces: list[tuple[int, int]]   # (physical address, length), one per page
+    hits: int = 0
+    handles: list[int] | None = None
+
+    def va_of(self, pa: int) -> int:
+        """The virtual address (in the watch's own terms) of physical address pa."""
+        off = 0
+        for start, n in self.pieces:
+            if start <= pa < start + n:
+                return self.address + off + pa - start
+            off += n
+        return self.address
+
+    def contents(self, ram) -> bytes:
+        return b"".join(bytes(ram[pa:pa + n]) for pa, n in self.pieces)
 
 
 @dataclass
@@ -104,6 +138,12 @@ class Debugger:
         self.entry = _entry(path) if path else None
         self.stop_on_faults = stop_on_faults
         self.breakpoints: dict[int, Breakpoint] = {}
+        self.watchpoints: dict[int, Watchpoint] = {}
+        # Polled between time slices while the machine runs (at most every
+        # INTERRUPT_POLL seconds): when it answers true, the program stops,
+        # as gdb's ^C stops it. The REPL and the gdb stub set it.
+        self.interrupt = None
+        self._polled = 0.0
         self.focus: int | None = self.run.pid
         self.last: Stop | None = None
         self.result = None
@@ -111,6 +151,7 @@ class Debugger:
         self._next_temp = -1                        # internal ones count down from -1
         self._skip: tuple[int, int] | None = None    # (pid, eip): resume past this breakpoint
         self._hit: Breakpoint | None = None
+        self._watched: tuple | None = None          # (watchpoint, pa, write?, eip, before): a hit
         self._r = _Resume()
         self._exited: set[int] = set()
         self._tracer_before = sc.tracer
@@ -159,8 +200,8 @@ class Debugger:
 
     def finish_run(self):
         """Remove every breakpoint, run to the end, detach; the RunResult."""
-        for bp in list(self.breakpoints.values()):
-            self.delete(bp.number)
+        for number in [*self.breakpoints, *self.watchpoints]:
+            self.delete(number)
         self.stop_on_faults = False
         while not (self.last and self.last.halted):
             self.cont()
@@ -177,7 +218,38 @@ class Debugger:
         return self._add(Breakpoint(self._next_number, addr, str(where) if not isinstance(where, int)
                                     else f"*{addr:#x}", pid=pid))
 
+    def watch(self, va: int, length: int = 4, kind: str = "write", *, pid: int | None = None) -> Watchpoint:
+        """Stop right after an instruction of the program writes (kind "write"),
+        reads ("read") or does either ("access") to any of the `length` bytes at
+        va in process pid (default: the focus). The watch is on the frames under
+        va now, through whatever mapping a process reaches them. Writes the kernel
+        makes (a read() into the buffer) are not seen: the CPU does not make them.
+        Raises ValueError if those bytes are not mapped for the user."""
+        if kind not in ("write", "read", "access"):
+            raise ValueError(f"a watchpoint watches write, read or access, not {kind!r}")
+        if not 1 <= length <= 0x10000:
+            raise ValueError(f"a watchpoint covers 1 to 65536 bytes, not {length}")
+        p = self._proc(pid)
+        pieces = user_pieces(self.m.x86, p.pgdir, va, length)
+        if pieces is None:
+            raise ValueError(f"{va:#x}: {length} bytes not mapped for the user in pid {p.pid}")
+        wp = Watchpoint(self._next_number, va, length, kind, p.pid, pieces)
+        self.m.activate()
+        wp.handles = [self.m.x86.add_watchpoint(pa, n, read=kind != "write", write=kind != "read",
+                                                should_stop=partial(self._on_watch, wp))
+                      for pa, n in pieces]
+        self.watchpoints[wp.number] = wp
+        self._next_number += 1
+        return wp
+
     def delete(self, number: int) -> None:
+        """Remove breakpoint or watchpoint `number`."""
+        wp = self.watchpoints.pop(number, None)
+        if wp is not None:
+            self.m.activate()
+            for handle in wp.handles:
+                self.m.x86.remove_watchpoint(handle)
+            return
         bp = self.breakpoints.pop(number, None)
         if bp is None:
             raise ValueError(f"no breakpoint number {number}")
@@ -265,6 +337,10 @@ class Debugger:
         that returned while its process was not running), or if a process of the
         program has exited since the last look."""
         self._check_exits()
+        if self._r.pending is None and self.interrupt is not None and p.name == self.program \
+                and self._interrupted():
+            self._r.pending = Stop("interrupted", p.pid, p.tf.eip,
+                                   f"Program received SIGINT: pid {p.pid}, {self.where(p.pid)}")
         if self._r.pending is not None:
             yield self._take()
 
@@ -285,6 +361,9 @@ class Debugger:
         if self._hit is not None:
             bp, self._hit = self._hit, None
             r.pending = self._breakpoint_stop(bp, p)
+        if self._watched is not None:
+            hit, self._watched = self._watched, None
+            r.pending = self._watch_stop(p, *hit)
         fault = self.m.x86.fault
         if fault is not None and self.stop_on_faults and p.name == self.program:
             r.pending = self._fault_stop(p)
@@ -339,6 +418,10 @@ class Debugger:
         for addr in {b.address for b in self.breakpoints.values()}:
             self.m.x86.remove_breakpoint(addr)
         self.breakpoints.clear()
+        for wp in self.watchpoints.values():
+            for handle in wp.handles:
+                self.m.x86.remove_watchpoint(handle)
+        self.watchpoints.clear()
         trap.debugger = None
         sc.set_tracer(self._tracer_before)
 
@@ -380,6 +463,39 @@ class Debugger:
             return Stop("breakpoint", p.pid, p.tf.eip, self.where(p.pid))
         return Stop("breakpoint", p.pid, p.tf.eip,
                     f"Breakpoint {bp.number}, {self.where(p.pid)}", breakpoint=bp.number)
+
+    def _on_watch(self, wp: Watchpoint, pa: int, size: int, write: bool, value: int) -> bool:
+        """The CPU is about to access watched memory: stop after the instruction
+        if the running process belongs to the program (the first hit of an
+        instruction is the one reported)."""
+        p = P.myproc()
+        if p is None or p.name != self.program:
+            return False
+        if self._watched is None:
+            self._watched = (wp, pa, write, p.tf.eip, wp.contents(self.m.x86.ram))
+        return True
+
+    def _watch_stop(self, p, wp: Watchpoint, pa: int, write: bool, eip: int, before: bytes) -> Stop:
+        wp.hits += 1
+        after = wp.contents(self.m.x86.ram)
+        va = wp.va_of(pa)
+        frame = self._frame(0, eip)
+        where = f"{frame.function or '??'} (){f' at {frame.file}:{frame.line}' if frame.file else ''}"
+        head = (f"Watchpoint {wp.number}: {wp.length} byte(s) at {wp.address:#x}: pid {p.pid} "
+                f"{'wrote' if write else 'read'} {va:#x} (physical {pa:#x}) at {eip:#x} in {where}")
+        if write:
+            body = f"Old value = {_shown(before)}\nNew value = {_shown(after)}"
+        else:
+            body = f"Value = {_shown(after)}"
+        return Stop("watchpoint", p.pid, p.tf.eip, f"{head}\n{body}", breakpoint=wp.number, address=va)
+
+    def _interrupted(self) -> bool:
+        """Ask self.interrupt, at most every INTERRUPT_POLL seconds of host time."""
+        now = time.monotonic()
+        if now - self._polled < INTERRUPT_POLL:
+            return False
+        self._polled = now
+        return bool(self.interrupt())
 
     def _fault_stop(self, p) -> Stop:
         from ..traps import T_PGFLT
@@ -497,6 +613,13 @@ class Debugger:
         return Stop("exited", 0, 0, "the program has no live process to step")
 
 
+def _shown(data: bytes) -> str:
+    """A watched value: a little-endian number when it has a number's size."""
+    if len(data) in (1, 2, 4, 8):
+        return f"{int.from_bytes(data, 'little'):#0{2 + 2 * len(data)}x}"
+    return data.hex(" ")
+
+
 def _word(p, va: int) -> int | None:
     raw = vm.copyin(p.pgdir, va & 0xFFFFFFFF, 4)
     return int.from_bytes(raw, "little") if raw is not None else None
@@ -507,19 +630,31 @@ def poke_user(x86, pgdir: int, va: int, data: bytes) -> bool:
     page through the page table. Every page must be present and user-accessible;
     it need not be writable (a debugger may patch code; the translated code of
     the frame is dropped). False, and nothing written, otherwise."""
+    pieces = user_pieces(x86, pgdir, va, len(data))
+    if pieces is None:
+        return False
+    off = 0
+    for pa, n in pieces:
+        x86.ram[pa:pa + n] = data[off:off + n]
+        x86.forget_code(pa & ~0xFFF)
+        off += n
+    return True
+
+
+def user_pieces(x86, pgdir: int, va: int, n: int) -> list[tuple[int, int]] | None:
+    """Where the n bytes at user virtual address va are in physical memory: one
+    (pa, length) per page they touch, walking the page table; None unless every
+    page is present and user-accessible."""
     pieces, off = [], 0
-    while off < len(data):
+    while off < n:
         a = va + off
         pte = vm.walkpgdir(pgdir, a & ~0xFFF, False) if a < 0x80000000 else None
         if pte is None or (x86.read32(pte) & (PTE_P | PTE_U)) != (PTE_P | PTE_U):
-            return False
-        n = min(len(data) - off, 0x1000 - (a & 0xFFF))
-        pieces.append((PTE_ADDR(x86.read32(pte)) | (a & 0xFFF), data[off:off + n]))
-        off += n
-    for pa, chunk in pieces:
-        x86.ram[pa:pa + len(chunk)] = chunk
-        x86.forget_code(pa & ~0xFFF)
-    return True
+            return None
+        size = min(n - off, 0x1000 - (a & 0xFFF))
+        pieces.append((PTE_ADDR(x86.read32(pte)) | (a & 0xFFF), size))
+        off += size
+    return pieces
 
 
 def _program_file(prog, name: str) -> Path | None:
