@@ -65,6 +65,35 @@ def test_bad_commands_are_reported_and_the_session_goes_on(capsys):
     assert status == 0
 
 
+def test_watch_commands_and_setting_a_register(capsys):
+    out, status = transcript(capsys, "shmtest", [
+        "break shmtest.c:41", "continue", "watch 0x20000004", "rwatch 0x20000000 4", "info breakpoints",
+        "delete 3", "continue", "set $cs = 0", "set $eax = 7", "info registers", "quit"])
+    assert status == 0
+    assert re.search(r"Watchpoint 2 \(write\): 4 byte\(s\) at 0x20000004 of pid 3, physical 0x[0-9a-f]+", out)
+    assert re.search(r"^3\s+0x20000000\s+read watch, 4 byte\(s\) of pid 3\s+hit 0 time\(s\)", out, re.M)
+    assert "Watchpoint 2: 4 byte(s) at 0x20000004: pid 2 wrote 0x20000004" in out   # through 0x10000004
+    assert "Old value = 0x00000000\nNew value = 0x00000001" in out
+    assert "error: cs cannot change: the process must stay in ring 3" in out
+    assert re.search(r"^eax\s+0x00000007\s+7$", out, re.M)
+
+
+def test_ctrl_c_stops_the_program_and_the_session_goes_on(capsys):
+    """SIGINT while `continue` runs (as ^C at a terminal sends it): a stop, not the end."""
+    import signal
+    import threading
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        out, status = transcript(capsys, "regloop", ["continue", "set $ecx = 1", "continue", "quit"],
+                                 ["300000000"])
+    finally:
+        timer.cancel()
+    assert "Program received SIGINT: pid 2, main () at regloop.c:" in out
+    assert "regloop: done" in out and status == 0
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler     # put back
+
+
 def test_a_fault_in_the_debugger_shows_the_walk(capsys):
     out, status = transcript(capsys, "faults", ["continue", "continue", "bt", "quit"], ["kernel-read"])
     assert "trap 14" in out and "PTE_U clear: user access to a supervisor page" in out

@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import threading
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -427,3 +428,55 @@ def test_no_client_within_the_timeout_runs_to_the_end():
 def test_only_loopback_hosts(host):
     with pytest.raises(ValueError, match="loopback"):
         gdbstub.serve(Machine(), "hello", (), 0, host=host)
+
+
+# ---- watchpoints and ^C -----------------------------------------------------------------------
+
+@needs_gdb
+def test_gdb_hardware_watchpoint_stops_after_the_store_and_changes_nothing():
+    ref = plain("shmtest")
+    with stub("shmtest") as box:
+        out = gdb("shmtest", box["port"], "break shmtest.c:70", "continue",
+                  "watch *(int *)0x10000004", "continue", "info registers eip", "delete", "continue")
+    assert "Hardware watchpoint 2: *(int *)0x10000004" in out
+    assert re.search(r"hit Hardware watchpoint 2: \*\(int \*\)0x10000004\s+Old value = 0\s+New value = 1",
+                     out), out
+    line72 = line_address("shmtest", "shmtest.c:72")
+    eip = int(re.search(r"eip\s+(0x[0-9a-f]+)", out.split("New value = 1")[1]).group(1), 16)
+    assert eip > line72                                 # after the store on line 72, not at it
+    assert "exited normally" in out
+    same_run(box["result"], ref)
+
+
+def test_watchpoint_packets_watch_a_segment_through_the_thread_selected():
+    ref = plain("shmtest")
+    line41 = line_address("shmtest", "shmtest.c:41")    # the child, once it stored 42
+    with client("shmtest") as (c, box):
+        assert c.ask(b"Z0,%x,1" % line41) == b"OK"
+        assert c.ask(b"c") == b"T05thread:3;"
+        assert c.ask(b"z0,%x,1" % line41) == b"OK"
+        assert c.ask(b"Hg3") == b"OK"
+        assert c.ask(b"Z2,20000004,4") == b"OK"        # flag[1], as the child maps it
+        assert c.ask(b"Z3,40000000,4") == b"E01"       # nothing mapped there
+        assert c.ask(b"c") == b"T05thread:2;watch:20000004;"   # the parent's store, line 72
+        assert c.ask(b"Hg2") == b"OK" and c.ask(b"m10000004,4") == b"01000000"
+        assert c.ask(b"z2,20000004,4") == b"OK"
+        assert c.ask(b"c") == b"W00"
+    same_run(box["result"], ref)
+
+
+def test_ctrl_c_stops_a_running_program():
+    """regloop with a count that would take seconds: ^C stops it inside its
+    loop; %ecx (the count left) set to 1 ends the loop at once."""
+    with client("regloop", ("500000000",)) as (c, box):
+        c.send(b"c")
+        assert c.byte() == b"+"
+        time.sleep(0.2)
+        c.sock.sendall(b"\x03")
+        assert c.packet() == b"T02thread:2;"
+        ecx = c.register(1)
+        assert 0 < ecx < 500000000
+        assert c.ask(b"P1=01000000") == b"OK"
+        assert c.ask(b"c") == b"W00"
+        assert b"regloop: done" in c.console
+    assert box["result"].status == "exit"

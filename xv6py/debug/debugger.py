@@ -39,6 +39,10 @@ __all__ = ["Debugger", "Stop", "Breakpoint", "Watchpoint", "Frame"]
 
 FAKE_PC = 0xFFFFFFFF        # the return address exec puts under main's arguments
 INTERRUPT_POLL = 0.02       # seconds of host time between two looks at Debugger.interrupt
+SEGMENT_REGS = frozenset(("cs", "ss", "ds", "es", "fs", "gs"))
+# The eflags bits a debugger may change: CF PF AF ZF SF DF OF. Not TF (a debug
+# trap the kernel would kill for), IF, IOPL or VM (the ring-3 invariants).
+EFLAGS_STATUS = 0x0CD5
 
 
 @dataclass
@@ -154,6 +158,7 @@ class Debugger:
         self._watched: tuple | None = None          # (watchpoint, pa, write?, eip, before): a hit
         self._r = _Resume()
         self._exited: set[int] = set()
+        self._out_at = self.run.counters[5]         # console length when the run started
         self._tracer_before = sc.tracer
         machine.activate()
         trap.debugger = self
@@ -264,9 +269,18 @@ class Debugger:
         return p.tf.registers()
 
     def set_register(self, name: str, value: int, pid: int | None = None) -> None:
+        """Change a register of a process. A segment register cannot change (the
+        process would leave ring 3): ValueError. Of eflags only the status flags
+        change (EFLAGS_STATUS); the others keep their value."""
         p = self._proc(pid)
-        if name not in p.tf.registers():
+        regs = p.tf.registers()
+        if name not in regs:
             raise ValueError(f"no register {name!r}")
+        value &= 0xFFFFFFFF
+        if name in SEGMENT_REGS and value != regs[name]:
+            raise ValueError(f"{name} cannot change: the process must stay in ring 3")
+        if name == "eflags":
+            value = regs["eflags"] & ~EFLAGS_STATUS | value & EFLAGS_STATUS
         setattr(p.tf, name, value)
 
     def read(self, va: int, n: int, pid: int | None = None) -> bytes | None:
@@ -329,6 +343,15 @@ class Debugger:
 
     def processes(self) -> list[dict]:
         return self.m.processes()
+
+    def new_output(self) -> bytes:
+        """What the program wrote to the console since the last call (since the
+        run started, the first time)."""
+        from ..dev import console
+        self.m.activate()
+        new = bytes(console.cons.out[self._out_at:])
+        self._out_at += len(new)
+        return new
 
     # ---- called by the kernel (trap.run_user) --------------------------------------------
 

@@ -35,6 +35,12 @@ instruction count are the same as in a plain run, however gdb steps it.
 - Breakpoints (Z0, and Z1 alike) are the Debugger's: code hooks, not int3
   bytes written into the program. A stop at one says `swbreak` so that gdb
   does not move the pc back by the length of an int3.
+- Watchpoints (Z2 write, Z3 read, Z4 access: gdb's `watch`, `rwatch`,
+  `awatch`) are the Debugger's too: they watch the frames under the address in
+  the selected thread, and stop right after the instruction that touched them
+  (`watch:ADDR` in the stop reply), in whichever process of the program.
+- ^C while the program runs stops it (`T02`, SIGINT): the stub looks at the
+  socket between time slices.
 - Memory goes through the process's page table: an address that is not present
   and user-accessible reads as an error, as it would fault in the program.
 - A fault stops the program before the kernel kills it: `T0b` (SIGSEGV, or
@@ -52,18 +58,17 @@ programs is main itself (they have no start-up code): there, `break main`
 puts a breakpoint at the pc, and `continue` runs past it (gdb steps over a
 breakpoint where it resumes). Break on a line of main instead.
 
-Not done: ^C cannot interrupt a `continue` (the stub is busy running the
-machine until it pauses; a budget, `--max-instructions`, ends a runaway
-program); no hardware watchpoints: tell gdb `set can-use-hw-watchpoints 0`
-and it watches by single-stepping (slow, but exact); no non-stop mode.
+Not done: no non-stop mode; a watchpoint does not see the kernel's own writes
+to user memory (a read() into a watched buffer), as the CPU does not make them.
 """
 
 import ipaddress
+import select
 import socket
 
 from ..traps import T_ALIGN, T_BRKPT, T_DIVIDE, T_FPERR, T_ILLOP, T_SIMDERR
 from . import views
-from .debugger import Debugger
+from .debugger import SEGMENT_REGS, Debugger
 
 __all__ = ["serve", "GdbStub", "REGS", "checksum", "frame", "LOOPBACK"]
 
@@ -72,13 +77,9 @@ LOOPBACK = "127.0.0.1"
 # gdb's i386 core registers, in the order of its `g` packet; each 4 bytes, little-endian.
 REGS = ("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi",
         "eip", "eflags", "cs", "ss", "ds", "es", "fs", "gs")
-SEGMENT_REGS = frozenset(("cs", "ss", "ds", "es", "fs", "gs"))
-# The eflags bits a debugger may change: CF PF AF ZF SF DF OF. Not TF (a debug
-# trap the kernel would kill for), IF, IOPL or VM (the ring-3 invariants).
-EFLAGS_STATUS = 0x0CD5
 
 # gdb's own signal numbers (its enum gdb_signal, not the host's).
-SIGILL, SIGTRAP, SIGABRT, SIGFPE, SIGKILL, SIGBUS, SIGSEGV, SIGXCPU = 4, 5, 6, 8, 9, 10, 11, 24
+SIGINT, SIGILL, SIGTRAP, SIGABRT, SIGFPE, SIGKILL, SIGBUS, SIGSEGV, SIGXCPU = 2, 4, 5, 6, 8, 9, 10, 11, 24
 TRAP_SIGNAL = {T_DIVIDE: SIGFPE, T_FPERR: SIGFPE, T_SIMDERR: SIGFPE, T_ILLOP: SIGILL,
                T_BRKPT: SIGTRAP, T_ALIGN: SIGBUS}          # any other fault: SIGSEGV
 STATUS_SIGNAL = {"killed": SIGKILL, "budget": SIGXCPU}      # any other end: SIGABRT
@@ -86,6 +87,10 @@ STATUS_SIGNAL = {"killed": SIGKILL, "budget": SIGXCPU}      # any other end: SIG
 PACKET_SIZE = 0x4000        # the largest packet we accept, as told to gdb (in hex there)
 MAX_READ = 0x1000           # bytes per `m` reply (gdb asks again for the rest)
 ERROR = "E01"
+# Z packet types: 0 software and 1 hardware breakpoint; 2, 3, 4 watchpoints,
+# with the Debugger's kind and the word of the stop reply.
+WATCH_KINDS = {2: ("write", "watch"), 3: ("read", "rwatch"), 4: ("access", "awatch")}
+INTERRUPT = 0x03            # ^C, sent by gdb as a bare byte while the program runs
 
 
 # ---- packets --------------------------------------------------------------------------------
@@ -136,6 +141,21 @@ class Connection:
         b = self.buf[0]
         del self.buf[0]
         return b
+
+    def interrupted(self) -> bool:
+        """Has the client sent ^C (or gone away) while the program runs? Looks
+        at the socket without waiting; other bytes are kept for receive()."""
+        try:
+            ready, _, _ = select.select([self.sock], [], [], 0)
+            if not ready:
+                return False
+            data = self.sock.recv(PACKET_SIZE)
+        except (OSError, ValueError):
+            return True
+        if not data:
+            return True                         # gone: stop, and receive() ends the session
+        self.buf += data.replace(bytes([INTERRUPT]), b"")
+        return INTERRUPT in data
 
     def receive(self) -> bytes | None:
         """The data of the next well-formed packet (None when the client is gone).
@@ -208,7 +228,7 @@ class GdbStub:
         self.since: views.Snapshot | None = None    # page tables at the stop before this one
         self.at_stop = views.snapshot(self.m)       # ... and at this one
         self.kernel_at_stop = self._kernel_work()
-        self.out_at = dbg.run.counters[5]    # console length when the run started
+        self.interrupted = lambda: False    # has the client sent ^C? (set by the session)
 
     def handle(self, data: bytes) -> list[bytes | str]:
         """The packets answering one packet from gdb (an empty reply for anything
@@ -285,15 +305,13 @@ class GdbStub:
         return [self._put_registers({REGS[n]: int.from_bytes(bytes.fromhex(value), "little")})]
 
     def _put_registers(self, values: dict[str, int]) -> str:
-        """Write registers of the selected thread. A segment register keeps its
-        value (changing one could leave ring 3), and of eflags only the status
-        flags change: "E01" if asked otherwise, with nothing written."""
+        """Write registers of the selected thread, as Debugger.set_register
+        does: a segment register cannot change ("E01", with nothing written),
+        and of eflags only the status flags change."""
         pid = self._pid()
         regs = self.dbg.registers(pid)
         if any(values[s] != regs[s] for s in SEGMENT_REGS & values.keys()):
             return ERROR
-        if "eflags" in values:
-            values["eflags"] = regs["eflags"] & ~EFLAGS_STATUS | values["eflags"] & EFLAGS_STATUS
         for name, value in values.items():
             if value != regs[name]:
                 self.dbg.set_register(name, value, pid)
@@ -337,18 +355,23 @@ class GdbStub:
     # ---- breakpoints ----------------------------------------------------------------------
 
     def _insert(self, text: str) -> list:
-        """Z0/Z1,ADDR,KIND: a breakpoint (software and hardware ones alike)."""
-        kind, addr = _breakpoint_args(text)
-        if kind not in (0, 1):
-            return [""]                         # watchpoints: gdb watches by stepping
+        """Z0/Z1,ADDR,KIND: a breakpoint (software and hardware ones alike);
+        Z2/Z3/Z4,ADDR,LENGTH: a write, read or access watchpoint."""
+        kind, addr, length = _breakpoint_args(text)
+        if kind not in (0, 1, *WATCH_KINDS):
+            return [""]
         if (kind, addr) not in self.bps:
-            self.bps[kind, addr] = self.dbg.break_at(addr).number
+            if kind in WATCH_KINDS:
+                wp = self.dbg.watch(addr, length, WATCH_KINDS[kind][0], pid=self._pid())
+                self.bps[kind, addr] = wp.number
+            else:
+                self.bps[kind, addr] = self.dbg.break_at(addr).number
         return ["OK"]
 
     def _remove(self, text: str) -> list:
-        """z0/z1,ADDR,KIND: remove it."""
-        kind, addr = _breakpoint_args(text)
-        if kind not in (0, 1):
+        """z0 to z4,ADDR,KIND: remove it."""
+        kind, addr, _ = _breakpoint_args(text)
+        if kind not in (0, 1, *WATCH_KINDS):
             return [""]
         number = self.bps.pop((kind, addr), None)
         if number is not None:
@@ -384,9 +407,13 @@ class GdbStub:
         if not self.stop.halted:
             if step and pid in self.threads():
                 dbg.focus = pid                 # stepi steps the focus process
-            stop = dbg.stepi() if step else dbg.cont()
-            while stop.reason == "exited":      # a step interrupted: again, if its process lives
-                stop = dbg.stepi() if step and dbg.focus is not None else dbg.cont()
+            dbg.interrupt = None if step else self.interrupted
+            try:
+                stop = dbg.stepi() if step else dbg.cont()
+                while stop.reason == "exited":  # a step interrupted: again, if its process lives
+                    stop = dbg.stepi() if step and dbg.focus is not None else dbg.cont()
+            finally:
+                dbg.interrupt = None
             self.stop = stop
             self._take_snapshot()
             self.thread = self.step_thread = None
@@ -422,24 +449,22 @@ class GdbStub:
             if r.status == "exit":
                 return out + ["W00"]
             return out + ["X%02x" % STATUS_SIGNAL.get(r.status, SIGABRT)]
-        signal = SIGTRAP
+        signal = SIGINT if stop.reason == "interrupted" else SIGTRAP
         if stop.reason == "fault":
             out += _console_packets(stop.detail.encode() + b"\n")
             fault = self.m.x86.fault
             signal = TRAP_SIGNAL.get(fault[0], SIGSEGV) if fault else SIGSEGV
         reply = "T%02x" % signal + (f"thread:{stop.pid:x};" if stop.pid else "")
+        kind = next((k for (k, _), n in self.bps.items() if n == stop.breakpoint), 0)
         if stop.reason == "breakpoint" and self.swbreak:
-            kind = next((k for (k, _), n in self.bps.items() if n == stop.breakpoint), 0)
             reply += "hwbreak:;" if kind == 1 else "swbreak:;"
+        elif stop.reason == "watchpoint" and kind in WATCH_KINDS:
+            reply += f"{WATCH_KINDS[kind][1]}:{stop.address:x};"
         return out + [reply]
 
     def _output(self) -> list:
         """O packets of what the machine's console got since the last look."""
-        from ..dev import console
-        self.m.activate()
-        new = bytes(console.cons.out[self.out_at:])
-        self.out_at += len(new)
-        return _console_packets(new)
+        return _console_packets(self.dbg.new_output())
 
     def _stop_reply(self, text: str) -> list:
         """?: why the program is stopped."""
@@ -523,10 +548,10 @@ def _packet_name(text: str) -> str:
     return text[:end]
 
 
-def _breakpoint_args(text: str) -> tuple[int, int]:
-    """Z0,ADDR,KIND[;cond...] -> (0, ADDR)."""
-    kind, addr, _ = text[1:].split(";")[0].split(",", 2)
-    return int(kind, 16), int(addr, 16)
+def _breakpoint_args(text: str) -> tuple[int, int, int]:
+    """Z0,ADDR,KIND[;cond...] -> (0, ADDR, KIND): KIND is a watchpoint's length."""
+    kind, addr, size = text[1:].split(";")[0].split(",", 2)
+    return int(kind, 16), int(addr, 16), int(size, 16)
 
 
 def _console_packets(data: bytes, chunk: int = 1024) -> list[str]:
@@ -620,6 +645,7 @@ def _accept_one(family: int, host: str, port: int, ready, timeout: float | None)
 
 def _session(stub: GdbStub, conn: Connection) -> None:
     """Answer the client's packets until it detaches, kills or goes away."""
+    stub.interrupted = conn.interrupted
     while not stub.done:
         data = conn.receive()
         if data is None:

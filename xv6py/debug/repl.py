@@ -6,6 +6,8 @@ plus the page-table commands.
     (xv6py) next
     (xv6py) walk 0x10000000
     (xv6py) ptdiff
+    (xv6py) watch 0x10000004              # stop after an instruction writes there
+    (xv6py) continue                      # ^C stops a running program, as in gdb
 
 Built on cmd.Cmd: readline gives history (kept in ~/.xv6py_history) and
 completion of command names and of function names after `break`. Output goes
@@ -14,7 +16,9 @@ script of commands on standard input gives a readable transcript.
 """
 
 import cmd
+import signal
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from .debugger import Debugger, Stop
@@ -60,12 +64,12 @@ class Repl(cmd.Cmd):
     def _describe(self, stop: Stop) -> str:
         if stop is None:
             return ""
-        if stop.reason in ("breakpoint", "step", "start") and stop.pid:
+        if stop.reason in ("breakpoint", "watchpoint", "interrupted", "step", "start") and stop.pid:
             here = self.d.disassemble(count=1, pid=stop.pid)
             return f"{stop.detail or self.d.where()}\n{here[0] if here else ''}"
         if stop.halted:
             r = stop.result
-            return f"[the machine halted] {r.summary()}\n--- console output ---\n{r.output}"
+            return f"[the machine halted] {r.summary()}"
         return stop.detail
 
     def _go(self, fn, *args) -> None:
@@ -73,9 +77,34 @@ class Repl(cmd.Cmd):
         if self.d.last and self.d.last.halted:
             self.out("the run has ended; nothing to continue")
             return
-        stop = fn(*args)
+        with self._ctrl_c_stops():
+            stop = fn(*args)
         self._snap()
+        self._program_output()
         self.out(self._describe(stop))
+
+    def _program_output(self) -> None:
+        """What the program wrote to the console since the last stop."""
+        text = self.d.new_output().decode("utf-8", "replace")
+        if text:
+            self.out(text.removesuffix("\n"))
+
+    @contextmanager
+    def _ctrl_c_stops(self):
+        """While the machine runs, ^C stops the program, as in gdb, instead of
+        ending the session (only the main thread can catch SIGINT)."""
+        pressed = []
+        try:
+            previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+        except ValueError:                      # not the main thread
+            yield
+            return
+        self.d.interrupt = lambda: bool(pressed)
+        try:
+            yield
+        finally:
+            self.d.interrupt = None
+            signal.signal(signal.SIGINT, previous)
 
     def onecmd(self, line: str) -> bool:
         """Run one command; errors are reported, never raised out of the loop."""
@@ -113,9 +142,39 @@ class Repl(cmd.Cmd):
     def complete_break(self, text, line, begidx, endidx):
         return [f.name for f in self.d.symbols.functions if f.name.startswith(text)]
 
+    def do_watch(self, arg: str) -> None:
+        """watch ADDRESS [LENGTH]: stop right after an instruction writes any of
+        LENGTH bytes (default 4) at ADDRESS -- through any process's mapping of them."""
+        self._watch(arg, "write")
+
+    def do_rwatch(self, arg: str) -> None:
+        """rwatch ADDRESS [LENGTH]: stop right after an instruction reads there."""
+        self._watch(arg, "read")
+
+    def do_awatch(self, arg: str) -> None:
+        """awatch ADDRESS [LENGTH]: stop right after an instruction reads or writes there."""
+        self._watch(arg, "access")
+
+    def _watch(self, arg: str, kind: str) -> None:
+        words = arg.split()
+        if not 1 <= len(words) <= 2:
+            raise ValueError("give an address and, if not 4, a length: watch 0x10000004 [4]")
+        wp = self.d.watch(self._value(words[0]), int(words[1], 0) if len(words) > 1 else 4, kind)
+        frames = ", ".join(f"{pa:#x}" for pa, _ in wp.pieces)
+        self.out(f"Watchpoint {wp.number} ({kind}): {wp.length} byte(s) at {wp.address:#x} "
+                 f"of pid {wp.pid}, physical {frames}")
+
     def do_delete(self, arg: str) -> None:
-        """delete N: remove breakpoint N."""
+        """delete N: remove breakpoint or watchpoint N."""
         self.d.delete(int(arg))
+
+    def do_set(self, arg: str) -> None:
+        """set $REGISTER = VALUE: change a register of the process in focus."""
+        name, eq, value = arg.partition("=")
+        name = name.strip()
+        if not eq or not name.startswith("$"):
+            raise ValueError("set $REGISTER = VALUE, as in: set $ecx = 1")
+        self.d.set_register(name[1:], self._value(value) & 0xFFFFFFFF)
 
     def do_continue(self, arg: str) -> None:
         """continue: run until a breakpoint, a fault, an exit or the end."""
@@ -153,8 +212,11 @@ class Repl(cmd.Cmd):
             bps = [b for b in self.d.breakpoints.values() if not b.temporary]
             for b in bps:
                 self.out(f"{b.number:<4} {b.address:#010x}  {b.where}  hit {b.hits} time(s)")
-            if not bps:
-                self.out("no breakpoints")
+            for w in self.d.watchpoints.values():
+                self.out(f"{w.number:<4} {w.address:#010x}  {w.kind} watch, {w.length} byte(s) "
+                         f"of pid {w.pid}  hit {w.hits} time(s)")
+            if not bps and not self.d.watchpoints:
+                self.out("no breakpoints or watchpoints")
         elif what in ("proc", "processes", "ps"):
             self.do_ps("")
         else:
@@ -265,6 +327,7 @@ class Repl(cmd.Cmd):
         """quit: run the program to its end (without stopping) and leave."""
         if not (self.d.last and self.d.last.halted):
             r = self.d.finish_run()
+            self._program_output()
             self.out(f"[the machine halted] {r.summary()}")
         return True
 
