@@ -18,7 +18,10 @@
    the getpid round trip (the cost of any system call).
 6. the debugger: Debugger.stepi() per instruction (target <= 50 us), and the
    register loop run to its end with the debugger attached and a breakpoint set
-   that is never hit. Baseline: the same loop without the debugger.
+   that is never hit. Baseline: the same loop without the debugger. And
+   shmcall (a spinning, memory-bound handshake) run to its end under the
+   debugger with a write watchpoint that is never hit: unicorn's memory hooks
+   slow every memory access. Baseline: the same without the watchpoint.
 
 Reference figures for real xv6 under QEMU on this kind of machine (from the
 machine issue): boot to shell 1.33 s, getpid 4.5 us, fork+exit+wait 1.30 ms.
@@ -153,6 +156,8 @@ def main() -> None:
     create = per_iteration(m, "shmbench", 20_000 // scale, reps, "create")
     stepi = best(lambda: stepi_cost(20_000 // scale), reps)
     attached = best(lambda: attached_loop_rate(n), reps)
+    unwatched = best(lambda: watched_run_time("shmcall", False), reps)
+    watched = best(lambda: watched_run_time("shmcall", True), reps)
 
     rows = [
         ("start: Machine() to first user instruction", f"{start * 1e3:.1f} ms",
@@ -169,6 +174,8 @@ def main() -> None:
         ("debugger stepi (API), per instruction", f"{stepi * 1e6:.1f} us", "", TARGET["stepi"], ""),
         ("register loop, debugger attached", f"{attached / 1e6:.1f} M/s",
          f"without the debugger {loop / 1e6:.1f} M/s", "", ""),
+        ("shmcall under the debugger, a watchpoint set", f"{watched * 1e3:.1f} ms",
+         f"no watchpoint {unwatched * 1e3:.1f} ms", "", ""),
     ]
     width = max(len(r[0]) for r in rows)
     print(f"{'figure':<{width}}  {'xv6py':>10}  {'target':>11}  {'xv6 on QEMU':>22}  baseline (same run)")
@@ -200,6 +207,19 @@ def attached_loop_rate(n: int) -> float:
     d.cont()
     wall = time.perf_counter() - t
     return d.m.processes()[1]["insns"] / wall
+
+
+def watched_run_time(prog: str, watch: bool) -> float:
+    """Seconds to run prog to its end under the debugger, with or without a
+    write watchpoint that is never hit (memory hooks slow every access)."""
+    from xv6py.debug.debugger import Debugger
+    d = Debugger(Machine(), prog)
+    if watch:
+        d.watch(d.registers()["esp"] & ~0xFFF, 4)       # the lowest word of the stack page
+    t = time.perf_counter()
+    while not d.cont().halted:
+        pass
+    return time.perf_counter() - t
 
 
 def m_quantum() -> int:
