@@ -229,6 +229,8 @@ class Debugger:
         va in process pid (default: the focus). The watch is on the frames under
         va now, through whatever mapping a process reaches them. Writes the kernel
         makes (a read() into the buffer) are not seen: the CPU does not make them.
+        The watch stays on those frames until deleted, even once they are freed
+        and another process of the program gets them.
         Raises ValueError if those bytes are not mapped for the user."""
         if kind not in ("write", "read", "access"):
             raise ValueError(f"a watchpoint watches write, read or access, not {kind!r}")
