@@ -146,18 +146,6 @@ def test_gdb_session_on_shmtest_changes_nothing_the_program_computes():
 
 
 @needs_gdb
-def test_gdb_software_watchpoint_sees_the_store_and_changes_nothing():
-    ref = plain("shmtest")
-    with stub("shmtest") as box:
-        out = gdb("shmtest", box["port"], "set can-use-hw-watchpoints 0", "break shmtest.c:70",
-                  "continue", "watch *(int *)0x10000004", "continue", "delete", "continue")
-    # flag[1], the parent's answer: 0 until it stores 1 on line 72
-    assert re.search(r"Watchpoint 2: \*\(int \*\)0x10000004\s+Old value = 0\s+New value = 1", out), out
-    assert "exited normally" in out
-    same_run(box["result"], ref)
-
-
-@needs_gdb
 def test_gdb_fault_stop_explains_the_walk_then_the_kernel_kills():
     ref = plain("faults", ("read-unmapped",))
     with stub("faults", ("read-unmapped",)) as box:
@@ -433,14 +421,17 @@ def test_only_loopback_hosts(host):
 # ---- watchpoints and ^C -----------------------------------------------------------------------
 
 @needs_gdb
-def test_gdb_hardware_watchpoint_stops_after_the_store_and_changes_nothing():
+@pytest.mark.parametrize("hardware", [True, False], ids=["hardware", "software"])
+def test_gdb_watchpoint_stops_after_the_store_and_changes_nothing(hardware):
+    """gdb's `watch` on flag[1] (the parent's answer, 0 until line 72 stores 1),
+    with the stub's watchpoints (Z2) and with gdb single-stepping instead."""
     ref = plain("shmtest")
+    setting = () if hardware else ("set can-use-hw-watchpoints 0",)
     with stub("shmtest") as box:
-        out = gdb("shmtest", box["port"], "break shmtest.c:70", "continue",
+        out = gdb("shmtest", box["port"], *setting, "break shmtest.c:70", "continue",
                   "watch *(int *)0x10000004", "continue", "info registers eip", "delete", "continue")
-    assert "Hardware watchpoint 2: *(int *)0x10000004" in out
-    assert re.search(r"hit Hardware watchpoint 2: \*\(int \*\)0x10000004\s+Old value = 0\s+New value = 1",
-                     out), out
+    name = "Hardware watchpoint" if hardware else "Watchpoint"
+    assert re.search(name + r" 2: \*\(int \*\)0x10000004\s+Old value = 0\s+New value = 1", out), out
     line72 = line_address("shmtest", "shmtest.c:72")
     eip = int(re.search(r"eip\s+(0x[0-9a-f]+)", out.split("New value = 1")[1]).group(1), 16)
     assert eip > line72                                 # after the store on line 72, not at it
