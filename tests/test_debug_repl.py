@@ -82,13 +82,25 @@ def test_ctrl_c_stops_the_program_and_the_session_goes_on(capsys):
     """SIGINT while `continue` runs (as ^C at a terminal sends it): a stop, not the end."""
     import signal
     import threading
-    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
+    import time
+
+    def press_ctrl_c():
+        """Once the REPL is running the program (its SIGINT handler is in place)."""
+        deadline = time.monotonic() + 10
+        while signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.01)
+        time.sleep(0.1)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    presser = threading.Thread(target=press_ctrl_c)
+    presser.start()
     try:
         out, status = transcript(capsys, "regloop", ["continue", "set $ecx = 1", "continue", "quit"],
                                  ["300000000"])
     finally:
-        timer.cancel()
+        presser.join()
     assert "Program received SIGINT: pid 2, main () at regloop.c:" in out
     assert "regloop: done" in out and status == 0
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler     # put back

@@ -145,6 +145,9 @@ class Connection:
     def interrupted(self) -> bool:
         """Has the client sent ^C (or gone away) while the program runs? Looks
         at the socket without waiting; other bytes are kept for receive()."""
+        if INTERRUPT in self.buf:               # came in with the packet that resumed
+            self.buf = bytearray(self.buf.replace(bytes([INTERRUPT]), b""))
+            return True
         try:
             ready, _, _ = select.select([self.sock], [], [], 0)
             if not ready:
