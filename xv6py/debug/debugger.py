@@ -30,7 +30,7 @@ from pathlib import Path
 from .. import trap
 from ..build import program_path
 from ..mm import pgdir as vm
-from ..mmu import PTE_ADDR, PTE_P, PTE_U
+from ..mmu import PTE_P, PTE_U
 from ..proc import proc as P
 from ..syscalls import syscall as sc
 from .dwarf import DW_EBP, DW_EIP, DW_ESP, Symbols
@@ -670,16 +670,7 @@ def user_pieces(x86, pgdir: int, va: int, n: int) -> list[tuple[int, int]] | Non
     """Where the n bytes at user virtual address va are in physical memory: one
     (pa, length) per page they touch, walking the page table; None unless every
     page is present and user-accessible."""
-    pieces, off = [], 0
-    while off < n:
-        a = va + off
-        pte = vm.walkpgdir(pgdir, a & ~0xFFF, False) if a < 0x80000000 else None
-        if pte is None or (x86.read32(pte) & (PTE_P | PTE_U)) != (PTE_P | PTE_U):
-            return None
-        size = min(n - off, 0x1000 - (a & 0xFFF))
-        pieces.append((PTE_ADDR(x86.read32(pte)) | (a & 0xFFF), size))
-        off += size
-    return pieces
+    return vm.uvmchunks(pgdir, va, n, PTE_P | PTE_U)
 
 
 def _program_file(prog, name: str) -> Path | None:

@@ -50,7 +50,7 @@ from .kalloc import kalloc, kfree
 
 __all__ = ["walkpgdir", "mappages", "setupkvm", "kvmalloc", "switchkvm", "switchuvm",
            "inituvm", "loaduvm", "allocuvm", "deallocuvm", "freevm", "clearpteu",
-           "copyuvm", "uva2ka", "copyout", "copyin", "vmprint", "kmap"]
+           "copyuvm", "uva2ka", "copyout", "copyin", "uvmwalk", "uvmchunks", "vmprint", "kmap"]
 
 x86 = None                   # the hardware (installed by the Machine)
 kpgdir: PhysAddr = None      # the kernel-only page directory, for when no process runs
@@ -333,7 +333,7 @@ def copyout(pgdir: PhysAddr, va: VirtAddr, data: bytes) -> int:
     be present, user-accessible and writable (xv6 checks only PTE_U: the kernel
     should not write where the user could not). Returns 0, or -1 with nothing
     copied."""
-    chunks = _user_chunks(pgdir, va, len(data), writable=True)
+    chunks = uvmchunks(pgdir, va, len(data), PTE_P | PTE_U | PTE_W)
     if chunks is None:
         return -1
     done = 0
@@ -346,7 +346,7 @@ def copyout(pgdir: PhysAddr, va: VirtAddr, data: bytes) -> int:
 def copyin(pgdir: PhysAddr, va: VirtAddr, n: int) -> bytes | None:
     """Copy n bytes from user address va in page table pgdir. Every page touched
     must be present and user-accessible. Returns the bytes, or None."""
-    chunks = _user_chunks(pgdir, va, n, writable=False)
+    chunks = uvmchunks(pgdir, va, n, PTE_P | PTE_U)
     if chunks is None:
         return None
     if len(chunks) == 1:
@@ -355,25 +355,34 @@ def copyin(pgdir: PhysAddr, va: VirtAddr, n: int) -> bytes | None:
     return b"".join(x86.ram[pa:pa + k] for pa, k in chunks)
 
 
-def _user_chunks(pgdir: PhysAddr, va: VirtAddr, n: int, writable: bool):
+def uvmwalk(pgdir: PhysAddr, va: VirtAddr, n: int):
+    """Walk the user range [va, va+n) page by page, as the MMU would: yield, for
+    each page it touches, (va, pa, length, pte) -- the piece of the range in that
+    page, where the piece would be in physical memory, and the PTE's value (0 when
+    there is no page table: then pa is meaningless). The range must lie below
+    KERNBASE; the caller checks. This is the one walk behind copyin, copyout,
+    argptr, fetchstr, shm's overlap check and the debugger."""
+    end = va + n
+    while va < end:
+        va0 = PGROUNDDOWN(va)
+        pte = walkpgdir(pgdir, va0, False)
+        entry = x86.read32(pte) if pte is not None else 0
+        k = min(va0 + PGSIZE, end) - va
+        yield va, PTE_ADDR(entry) + (va - va0), k, entry
+        va += k
+
+
+def uvmchunks(pgdir: PhysAddr, va: VirtAddr, n: int, need: int):
     """The physical pieces of the user range [va, va+n): a list of (pa, length),
-    or None if any page is missing, not PTE_U, or (if writable) not PTE_W."""
+    or None if the range leaves user space or any page it touches lacks one of
+    the PTE bits in `need` (say PTE_P | PTE_U, and PTE_W to write)."""
     if n < 0 or va < 0 or va + n > KERNBASE:
         return None
     chunks = []
-    need = PTE_P | PTE_U | (PTE_W if writable else 0)
-    while n > 0:
-        va0 = PGROUNDDOWN(va)
-        pte = walkpgdir(pgdir, va0, False)
-        if pte is None:
+    for _, pa, k, pte in uvmwalk(pgdir, va, n):
+        if pte & need != need:
             return None
-        entry = x86.read32(pte)
-        if entry & need != need:
-            return None
-        k = min(PGSIZE - (va - va0), n)
-        chunks.append((PTE_ADDR(entry) + (va - va0), k))
-        n -= k
-        va += k
+        chunks.append((pa, k))
     return chunks
 
 

@@ -13,8 +13,8 @@ above p->sz, and accept pointers into the guard page, which lies below it.
 import struct
 
 from ..memlayout import KERNBASE
-from ..mm.pgdir import copyin, uva2ka, walkpgdir
-from ..mmu import PGROUNDDOWN, PGSIZE, PTE_P, PTE_U, PTE_W
+from ..mm.pgdir import copyin, uvmchunks, uvmwalk
+from ..mmu import PTE_P, PTE_U, PTE_W
 from ..param import NOFILE
 from ..proc.proc import myproc
 
@@ -33,22 +33,20 @@ def fetchint(addr: int) -> int | None:
 
 def fetchstr(addr: int) -> bytes | None:
     """Fetch the NUL-terminated string at addr, without the NUL, or None if some
-    page before the NUL is not user memory."""
-    pgdir = myproc().pgdir
-    out = b""
-    while True:
-        if addr < 0 or addr >= KERNBASE:
+    page before the NUL is not user memory. Each page is searched once: the cost
+    grows with the string's length, not with its square."""
+    if not 0 <= addr < KERNBASE:
+        return None
+    pieces = []
+    for _, pa, k, pte in uvmwalk(myproc().pgdir, addr, KERNBASE - addr):
+        if pte & (PTE_P | PTE_U) != PTE_P | PTE_U:
             return None
-        pa = uva2ka(pgdir, addr)
-        if pa is None:
-            return None
-        off = addr - PGROUNDDOWN(addr)
-        chunk = x86.ram[pa + off:pa + PGSIZE]
-        end = chunk.find(b"\0")
+        end = x86.ram.find(b"\0", pa, pa + k)
         if end >= 0:
-            return out + chunk[:end]
-        out += chunk
-        addr += len(chunk)
+            pieces.append(x86.ram[pa:end])
+            return b"".join(pieces)
+        pieces.append(x86.ram[pa:pa + k])
+    return None
 
 
 def argint(n: int) -> int | None:
@@ -64,21 +62,10 @@ def argptr(n: int, size: int, writable: bool = False) -> int | None:
     if addr is None or size < 0:
         return None
     addr &= 0xFFFFFFFF
-    if not _user_range(myproc().pgdir, addr, max(size, 1), writable):
+    need = PTE_P | PTE_U | (PTE_W if writable else 0)
+    if uvmchunks(myproc().pgdir, addr, max(size, 1), need) is None:
         return None
     return addr
-
-
-def _user_range(pgdir: int, va: int, n: int, writable: bool) -> bool:
-    """Are all pages of [va, va+n) present and user-accessible (and writable)?"""
-    if va + n > KERNBASE:
-        return False
-    need = PTE_P | PTE_U | (PTE_W if writable else 0)
-    for page in range(PGROUNDDOWN(va), va + n, PGSIZE):
-        pte = walkpgdir(pgdir, page, False)
-        if pte is None or x86.read32(pte) & need != need:
-            return False
-    return True
 
 
 def argstr(n: int) -> bytes | None:
