@@ -301,7 +301,7 @@ def test_shm_view_checks_attachments_against_page_tables(h):
     assert [(a.pid, a.addr, a.mapped) for a in s.attached] == [(p.pid, 0x10000000, True),
                                                               (c.pid, 0x10000000, True)]
     V.x86.write32(pte_addr(c, 0x10001000), 0)              # a broken detach, say
-    from xv6py.syscalls import shm
+    from xv6py.mm import shm
     shm.shmtable.seg[seg].refcount = 3                     # and a count off by one
     out = views.text(views.render_shm(views.shm_view(h.m)))
     assert f"{c.pid} hello @ 0x10000000 NOT MAPPED THERE" in out

@@ -2,7 +2,6 @@
 run. A seed varies the timer's intervals, so different seeds interleave
 differently; the seed that gave a result gives it again."""
 
-import re
 
 import pytest
 
@@ -39,5 +38,4 @@ def test_second_run_on_same_machine_is_clean(machine):
     a = machine.run("forktree", ["2"])
     b = machine.run("forktree", ["2"])
     assert a.free_frames_after == a.free_frames_before == b.free_frames_before == b.free_frames_after
-    assert re.sub(r"pid \d+", "pid N", a.output) == re.sub(r"pid \d+", "pid N", b.output)
-    assert b.pid == a.pid + 8                         # pids are never reused
+    assert a == b                   # each run starts on a freshly booted kernel: pids from 1

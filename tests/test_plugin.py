@@ -163,7 +163,7 @@ def boom():
     panic("boom from the test")
 
 def test_panics(xv6_run, monkeypatch):
-    monkeypatch.setitem(syscall.syscalls, syscall.SYS_write, (boom, "write", "ipi"))
+    monkeypatch.setitem(syscall.syscalls, syscall.SYS_write, syscall.Syscall(boom, "write", "ipi"))
     xv6_run("hello")
 ''')
     result = run(pytester)

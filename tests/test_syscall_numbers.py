@@ -17,7 +17,7 @@ def test_header_and_kernel_agree():
     kernel = {name.removeprefix("SYS_"): value for name, value in vars(S).items()
               if name.startswith("SYS_")}
     assert header == kernel
-    assert {num: name for num, (_, name, _) in S.syscalls.items()} == {v: k for k, v in header.items()}
+    assert {num: call.name for num, call in S.syscalls.items()} == {v: k for k, v in header.items()}
 
 
 def test_xv6_numbers_are_xv6s():

@@ -13,49 +13,83 @@ are done), the instruction budget runs out, no process can ever run again, or
 the kernel panics. Then the processes left are torn down, so that the free-frame
 count after a run can be compared with the one before.
 
+Each run starts on a freshly booted kernel: a reused Machine behaves exactly as
+a new one with the same options (the same timer phase and seed, pids from 1, an
+empty segment table, zeroed memory) -- so the same program gives the same result
+on it every time. What carries over from one run to the next: the files added
+with add_program (or run from a host path), and the tools attached (a tracer,
+a debugger).
+
 The kernel keeps its state in module globals, as xv6 keeps it in C globals
-(kmem in kalloc, ptable in proc, ...). Each Machine owns one set of them and
-installs it whenever it is used, so several machines can live in one Python
-process (one runs at a time).
+(kmem in kalloc.c, ptable in proc.c, ...). Each kernel module names its own in
+PER_MACHINE (kernel state, made anew at boot) and HOOKS (what tools attach);
+every Machine has its own values of them all, installed by entered() while it
+runs, so that several machines can live in one Python process. One machine's
+kernel is installed at a time, under a process-wide lock: machines driven from
+several threads take turns, and a machine in the middle of a run belongs to the
+thread that started it (another thread gets MachineBusy).
 """
 
+import importlib
+import threading
+import time
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import timer, trap
+from . import KERNEL, timer, trap
 from .build import program_names, program_path
-from .cpu.uc import CPUError
 from .cpu.x86 import CR4_TSD, X86
 from .dev import console
 from .fs import file, fs
 from .memlayout import KERNEND, PHYSTOP
-from .mm import kalloc, pgdir
+from .mm import kalloc, pgdir, shm
 from .mmu import CR0_MP, CR0_PE, CR0_PG, CR0_WP, CR4_OSFXSR, CR4_OSXMMEXCPT, CR4_PSE
 from .panic import KernelPanic
 from .param import CONSOLE, QUANTUM
-from .proc import proc
+from .proc import proc, scheduler
 from .proc.initcode import initcode
-from .syscalls import args, shm, syscall
+from .syscalls import syscall
 
-__all__ = ["Machine", "RunResult", "Run", "boot"]
+__all__ = ["Machine", "MachineBusy", "RunResult", "Run", "boot", "kernel_state"]
 
-# Every kernel global a machine owns: (module, names). The hardware is `x86` everywhere.
-_KERNEL_STATE = [
-    (kalloc, ("x86", "kmem")),
-    (pgdir, ("x86", "kpgdir")),
-    (console, ("cons",)),
-    (fs, ("root",)),
-    (file, ("ftable",)),
-    (proc, ("x86", "ptable", "cpu")),
-    (timer, ("clock", "ticks")),
-    (trap, ("x86", "debugger", "faulttracer")),
-    (args, ("x86",)),
-    (shm, ("x86", "shmtable")),
-    (syscall, ("tracer", "sleeping")),
-]
 
-_active: "Machine | None" = None    # the machine whose state is installed
+class MachineBusy(RuntimeError):
+    """A thread used a machine that is in the middle of a run started by another."""
+
+
+_lock = threading.RLock()           # held while some thread is inside a machine's kernel
+_installed: "Machine | None" = None  # the machine whose kernel state is in the modules
+_depth = 0                          # entered() blocks open (in the thread holding _lock)
+_state_names: list | None = None    # [(module, names)] of every kernel module: kernel_state()
+
+
+def kernel_state() -> list[tuple[object, tuple[str, ...]]]:
+    """Every kernel module (xv6py.KERNEL) with the names of its per-machine globals:
+    its PER_MACHINE (kernel state) and HOOKS (what tools attach)."""
+    global _state_names
+    if _state_names is None:
+        modules = [importlib.import_module(name) for name in KERNEL]
+        _state_names = [(m, getattr(m, "PER_MACHINE", ()) + getattr(m, "HOOKS", ()))
+                        for m in modules if hasattr(m, "PER_MACHINE") or hasattr(m, "HOOKS")]
+    return _state_names
+
+
+def _install(m: "Machine | None") -> "Machine | None":
+    """Put machine m's kernel state in the modules (saving the installed one's
+    first). Returns the machine that was installed before. Call with _lock held."""
+    global _installed
+    prev = _installed
+    if prev is m:
+        return prev
+    if prev is not None:
+        prev._state = {(mod, n): getattr(mod, n) for mod, names in kernel_state() for n in names}
+    if m is not None:
+        for (mod, n), value in m._state.items():
+            setattr(mod, n, value)
+    _installed = m
+    return prev
 
 
 @dataclass
@@ -92,24 +126,27 @@ class RunResult:
                 f"{self.free_frames_before} -> {self.free_frames_after}")
 
 
-def boot(m: "Machine", phystop: int, stdin, echo, quantum: int, seed: int | None) -> None:
-    """Bring the kernel up on m.x86, in the order of xv6's main()."""
+def boot(m: "Machine") -> None:
+    """Bring the kernel up on m.x86, in the order of xv6's main(). The hardware
+    setup (paging, segments, the way into ring 3) is done once per CPU; a fresh
+    start of an existing machine makes only the kernel anew."""
     x86 = m.x86
-    for module, names in _KERNEL_STATE:
-        if "x86" in names:
-            module.x86 = x86
-    kalloc.kinit(KERNEND, phystop)          # physical page allocator
+    for module, names in kernel_state():
+        for name in names:
+            setattr(module, name, x86 if name == "x86" else None)   # nothing of another machine
+    kalloc.kinit(KERNEND, m.phystop)        # physical page allocator
     pgdir.kvmalloc()                        # kernel page table, loaded in CR3
-    # What xv6's entry.S does: page size extension, then paging (and write protect).
-    # Also: SSE allowed; rdtsc refused in ring 3 (it would read host time).
-    x86.lcr4(x86.rcr4() | CR4_PSE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_TSD)
-    x86.lcr0(x86.rcr0() | CR0_PE | CR0_MP | CR0_WP | CR0_PG)
-    x86.seginit()                           # segment descriptors
-    x86.enter_user()                        # one iret: the user-mode register template
-    console.consoleinit(stdin, echo)        # console hardware
+    if not m.booted:
+        # What xv6's entry.S does: page size extension, then paging (and write protect).
+        # Also: SSE allowed; rdtsc refused in ring 3 (it would read host time).
+        x86.lcr4(x86.rcr4() | CR4_PSE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_TSD)
+        x86.lcr0(x86.rcr0() | CR0_PE | CR0_MP | CR0_WP | CR0_PG)
+        x86.seginit()                       # segment descriptors
+        x86.enter_user()                    # one iret: the user-mode register template
+    console.consoleinit(m.stdin, m.echo)    # console hardware
     proc.pinit()                            # process table
     trap.tvinit()                           # trap vectors
-    timer.clockinit(quantum, seed, None)    # the timer
+    timer.clockinit(m.quantum, m.seed, None)  # the timer
     file.fileinit()                         # file table
     fs.fsinit()                             # the root directory
     fs.addfile("console", None, major=CONSOLE, minor=1, type=fs.T_DEV)
@@ -117,10 +154,10 @@ def boot(m: "Machine", phystop: int, stdin, echo, quantum: int, seed: int | None
         path = program_path(name)
         if path is not None:
             fs.addfile(name, path)
+    for name, contents in m.files.items():
+        fs.addfile(name, contents)          # what the user added
     shm.shminit()                           # shared memory
-    trap.debugger = None                    # none attached
-    trap.faulttracer = None
-    syscall.sleeping = {}
+    syscall.set_tracing(m.trace)
 
 
 @dataclass(eq=False)
@@ -149,40 +186,71 @@ class Machine:
     def __init__(self, *, quantum: int = QUANTUM, seed: int | None = None,
                  max_instructions: int | None = None, stdin=None, echo=None,
                  trace: bool = False, phystop: int = PHYSTOP):
-        global _active
-        if _active is not None:
-            _active._save_state()
-        self.x86 = X86(phystop)
+        if quantum < 1:
+            raise ValueError("the quantum must be at least one instruction")
+        self.phystop, self.quantum, self.seed = phystop, quantum, seed
         self.max_instructions = max_instructions
-        boot(self, phystop, stdin, echo, quantum, seed)
-        syscall.set_tracing(trace)
+        self.stdin, self.echo, self.trace = stdin, echo, trace
+        self.files: dict[str, bytes | Path] = {}   # added by the user: kept across runs
         self._state: dict = {}
-        _active = self
-        self.free_frames_at_boot = kalloc.kfreecount()
+        self._owner: int | None = None     # the thread whose run is in progress
+        self._fresh = True                 # booted, and no run started since
+        self.booted = False
+        self.x86 = X86(phystop)
+        with self.entered():
+            try:
+                boot(self)
+            finally:
+                self.booted = True
+        self.free_frames_at_boot = self.free_frames
 
-    # ---- kernel state ---------------------------------------------------------------------
+    # ---- entering the kernel --------------------------------------------------------------
 
-    def _save_state(self) -> None:
-        self._state = {(module, name): getattr(module, name)
-                       for module, names in _KERNEL_STATE for name in names}
+    @contextmanager
+    def entered(self):
+        """Install this machine's kernel for the block: every use of a machine's
+        kernel (a run, a time slice of a debugged run, a look at its tables) goes
+        through here. Waits while another thread is inside a machine; raises
+        MachineBusy if another thread is in the middle of a run of this one.
+        Entered from inside another machine's block, that one is put back after."""
+        global _depth
+        self._check_thread()
+        with _lock:
+            prev = _install(self)
+            _depth += 1
+            try:
+                yield self
+            finally:
+                _depth -= 1
+                if _depth and prev is not None:
+                    _install(prev)      # entered from inside another machine's block
+                # Else this machine stays installed until another is: what activate() relies on.
 
     def activate(self) -> None:
-        """Install this machine's kernel state (done by every method that uses it)."""
-        global _active
-        if _active is self:
-            return
-        if _active is not None:
-            _active._save_state()
-        for (module, name), value in self._state.items():
-            setattr(module, name, value)
-        _active = self
+        """Install this machine's kernel and leave it installed, for calling kernel
+        functions (kalloc, walkpgdir, ...) directly, as a test does. It stays until
+        another machine is installed. Single-threaded use only: tools use entered()."""
+        self._check_thread()
+        with _lock:
+            if _depth and _installed is not self:
+                raise RuntimeError("activate() while another machine's kernel is entered "
+                                   "would swap kernels under it: use entered()")
+            _install(self)
+
+    def _check_thread(self) -> None:
+        me = threading.get_ident()
+        if self._owner is not None and self._owner != me:
+            raise MachineBusy("this machine is in the middle of a run started by another "
+                              "thread; a run belongs to the thread that started it")
 
     # ---- running programs -----------------------------------------------------------------
 
     def add_program(self, name: str, contents: bytes | Path) -> None:
-        """Put a file in "/" (an ELF to run, or data for a program to read)."""
-        self.activate()
-        fs.addfile(name, contents)
+        """Put a file in "/" (an ELF to run, or data for a program to read). It stays
+        there for every later run of this machine."""
+        with self.entered():
+            fs.addfile(name, contents)
+        self.files[name] = contents
 
     def run(self, prog: str | Path, args=(), *, max_instructions: int | None = None) -> RunResult:
         """Run a program (a name in "/", or the path of an ELF file on the host) with
@@ -193,45 +261,58 @@ class Machine:
         return self.finish(run)
 
     def start(self, prog: str | Path, args=(), *, max_instructions: int | None = None) -> "Run":
-        """Start a run: create init, which will run the program, and return the Run
-        whose `schedule` generator runs the machine (a debugger drives it step by
-        step; see xv6py/debug/). Then call finish(run)."""
-        import time
-        self.activate()
-        name = self._resolve(prog)
-        argv = [b"init", name.encode()] + [a.encode() if isinstance(a, str) else bytes(a) for a in args]
-        page = initcode(argv)
-        budget = max_instructions if max_instructions is not None else self.max_instructions
-        c, clock = proc.mycpu(), timer.clock
-        run = Run(name, (c.nsyscall, c.nfault, c.nswitch, clock.insns, timer.ticks,
-                         len(console.cons.out)), kalloc.kfreecount())
-        clock.limit = clock.now + budget if budget is not None else None
-        c.halted = None
-        run.t0 = time.perf_counter()
-        run.init_pid = proc.userinit(page).pid
-        run.pid = run.init_pid + 1             # init's first child runs the program
-        run.schedule = self._schedule()
+        """Start a run on a freshly booted kernel: create init, which will run the
+        program, and return the Run whose `schedule` generator runs the machine (a
+        debugger drives it step by step; see xv6py/debug/). Then call finish(run)."""
+        with self.entered():
+            if not self._fresh:
+                self._reboot()
+            self._fresh = False
+            name = self._resolve(prog)
+            argv = [b"init", name.encode()] + [a.encode() if isinstance(a, str) else bytes(a) for a in args]
+            budget = max_instructions if max_instructions is not None else self.max_instructions
+            c, clock = proc.mycpu(), timer.clock
+            run = Run(name, (c.nsyscall, c.nfault, c.nswitch, clock.insns, timer.ticks,
+                             len(console.cons.out)), kalloc.kfreecount())
+            clock.limit = clock.now + budget if budget is not None else None
+            c.halted = None
+            run.t0 = time.perf_counter()
+            run.init_pid = proc.userinit(initcode(argv)).pid
+            run.pid = run.init_pid + 1             # init's first child runs the program
+            run.schedule = self._schedule()
+            self._owner = threading.get_ident()
         return run
 
     def finish(self, run: "Run") -> RunResult:
         """End a run whose machine has halted: tear down what is left, and report."""
-        import time
-        self.activate()
-        wall = time.perf_counter() - run.t0
-        c, clock = proc.mycpu(), timer.clock
-        status, message = c.halted
-        started = proc.ptable.nextpid > run.pid      # init forked the program's process
-        if status != "panic":
-            self._teardown()
-        status, reason = self._outcome(status, message, c.exits.get(run.pid), started,
-                                       c.exits.get(run.init_pid))
-        start = run.counters
-        return RunResult(
-            program=run.program, output=bytes(console.cons.out[start[5]:]).decode("utf-8", "replace"),
-            status=status, reason=reason, pid=run.pid,
-            instructions=clock.insns - start[3], syscalls=c.nsyscall - start[0],
-            faults=c.nfault - start[1], ticks=timer.ticks - start[4], switches=c.nswitch - start[2],
-            free_frames_before=run.free_before, free_frames_after=kalloc.kfreecount(), wall=wall)
+        with self.entered():
+            wall = time.perf_counter() - run.t0
+            c, clock = proc.mycpu(), timer.clock
+            status, message = c.halted
+            started = proc.ptable.nextpid > run.pid      # init forked the program's process
+            if status != "panic":
+                self._teardown()
+            status, reason = self._outcome(status, message, c.exits.get(run.pid), started,
+                                           c.exits.get(run.init_pid))
+            start = run.counters
+            self._owner = None
+            return RunResult(
+                program=run.program, output=bytes(console.cons.out[start[5]:]).decode("utf-8", "replace"),
+                status=status, reason=reason, pid=run.pid,
+                instructions=clock.insns - start[3], syscalls=c.nsyscall - start[0],
+                faults=c.nfault - start[1], ticks=timer.ticks - start[4], switches=c.nswitch - start[2],
+                free_frames_before=run.free_before, free_frames_after=kalloc.kfreecount(), wall=wall)
+
+    def _reboot(self) -> None:
+        """Make the kernel anew on this CPU, as a new Machine would have it: the
+        memory the last runs used zeroed, no translated code kept, the kernel
+        booted again. The files the user added and the tools attached stay."""
+        hooks = [(mod, n, getattr(mod, n)) for mod, _ in kernel_state() for n in getattr(mod, "HOOKS", ())]
+        self.x86.clear_memory(KERNEND, self.phystop)
+        self.x86.flush_code()
+        boot(self)
+        for mod, n, value in hooks:
+            setattr(mod, n, value)
 
     def _resolve(self, prog: str | Path) -> str:
         """The name in "/" of the program to run, adding a host file if prog is a path."""
@@ -239,8 +320,10 @@ class Machine:
             path = Path(prog)
             if not path.is_file():
                 raise ValueError(f"no such file: {path}")
-            fs.addfile(path.name, path.read_bytes())
-            return path.name[:fs.DIRSIZ]
+            name = path.name[:fs.DIRSIZ]
+            self.files[name] = path.read_bytes()
+            fs.addfile(name, self.files[name])
+            return name
         ip = fs.namei(str(prog))
         if ip is None or ip.type != fs.T_FILE:
             raise ValueError(f"no program named {prog!r} (built programs: {', '.join(program_names())})")
@@ -248,15 +331,24 @@ class Machine:
 
     def _schedule(self):
         """Run the scheduler until the machine halts; a kernel failure is a panic.
-        A generator: it yields wherever an attached debugger pauses the machine."""
-        c = proc.mycpu()
-        try:
-            yield from proc.scheduler()
-        except KernelPanic as e:
-            c.halted = ("panic", f"panic: {e}")
-        except (CPUError, Exception) as e:          # a bug in the kernel: stop, keep the evidence
-            c.halted = ("panic", "panic: " + "".join(traceback.format_exception_only(e)).strip()
+        A generator: it yields wherever an attached debugger pauses the machine,
+        and enters the machine again each time it is resumed."""
+        sched = scheduler.scheduler()
+        while True:
+            with self.entered():
+                try:
+                    pause = next(sched)
+                except StopIteration:
+                    return
+                except KernelPanic as e:
+                    proc.mycpu().halted = ("panic", f"panic: {e}")
+                    return
+                except Exception as e:          # a bug in the kernel: stop, keep the evidence
+                    proc.mycpu().halted = (
+                        "panic", "panic: " + "".join(traceback.format_exception_only(e)).strip()
                         + "\n" + "".join(traceback.format_tb(e.__traceback__)))
+                    return
+            yield pause
 
     def _teardown(self) -> None:
         """Tear down every process left, so that all their frames are free again."""
@@ -286,27 +378,27 @@ class Machine:
 
     @property
     def free_frames(self) -> int:
-        self.activate()
-        return kalloc.kfreecount()
+        with self.entered():
+            return kalloc.kfreecount()
 
     def processes(self) -> list[dict]:
         """The process table: pid, name, state, size, parent pid, instructions."""
-        self.activate()
-        return [{"pid": p.pid, "name": p.name, "state": p.state.value, "sz": p.sz,
-                 "ppid": p.parent.pid if p.parent else 0, "insns": p.insns, "shm": list(p.shm)}
-                for p in proc.ptable.proc if p.state is not proc.UNUSED]
+        with self.entered():
+            return [{"pid": p.pid, "name": p.name, "state": p.state.value, "sz": p.sz,
+                     "ppid": p.parent.pid if p.parent else 0, "insns": p.insns, "shm": list(p.shm)}
+                    for p in proc.ptable.proc if p.state is not proc.UNUSED]
 
     def shm_segments(self) -> list[dict]:
-        """The shared-memory segment table (see syscalls/shm.py)."""
-        self.activate()
-        return shm.shm_segments()
+        """The shared-memory segment table (see mm/shm.py)."""
+        with self.entered():
+            return shm.shm_segments(proc.ptable.proc)
 
     def read_user(self, pid: int, va: int, n: int) -> bytes | None:
         """n bytes at virtual address va of process pid, read through its page table
         as the MMU would (None if any page is not present and user-accessible)."""
-        self.activate()
-        p = next((p for p in proc.ptable.proc if p.pid == pid and p.state is not proc.UNUSED), None)
-        return pgdir.copyin(p.pgdir, va, n) if p is not None else None
+        with self.entered():
+            p = next((p for p in proc.ptable.proc if p.pid == pid and p.state is not proc.UNUSED), None)
+            return pgdir.copyin(p.pgdir, va, n) if p is not None else None
 
     def disassemble(self, pid: int, va: int, count: int = 8) -> list[str]:
         """count instructions of process pid from virtual address va, one line each."""

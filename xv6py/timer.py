@@ -15,9 +15,11 @@ from .spinlock import Spinlock, acquire, release
 
 __all__ = ["Clock", "clockinit", "timerintr", "TICKS", "ticks", "tickslock", "clock"]
 
-clock: "Clock" = None      # virtual time (installed by the Machine)
-ticks = 0                  # timer interrupts since boot (installed by the Machine)
-tickslock = Spinlock("time")
+# Per-machine state (see Machine): each machine has its own, installed while it runs.
+PER_MACHINE = ("clock", "ticks", "tickslock")
+clock: "Clock" = None      # virtual time
+ticks = 0                  # timer interrupts since boot
+tickslock: Spinlock = None  # guards ticks
 
 
 class _Channel:
@@ -67,9 +69,10 @@ class Clock:
 
 
 def clockinit(quantum: int, seed: int | None, limit: int | None) -> None:
-    global clock, ticks
+    global clock, ticks, tickslock
     clock = Clock(quantum, seed, limit)
     ticks = 0
+    tickslock = Spinlock("time")
 
 
 def timerintr() -> None:

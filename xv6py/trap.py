@@ -2,21 +2,22 @@
 
 Every trap reaches trap(tf): `int $64` from inside the CPU's interrupt hook,
 while the time slice is still going; an exception after the CPU has stopped at
-the faulting instruction; the timer when a slice's instruction count runs out.
+the faulting instruction; the timer when a slice's instruction count runs out
+(the time slices themselves are run by proc/scheduler.py).
 """
 
-from . import timer
 from .dev.console import cprintf
-from .proc import proc as _proc
-from .proc.proc import RUNNING, SLEEPING, Exited, exit, mycpu, myproc, yield_
+from .proc.proc import RUNNING, Exited, exit, mycpu, myproc, yield_
 from .syscalls.syscall import syscall
-from .timer import TICKS, timerintr
+from .timer import timerintr
 from .traps import IRQ_TIMER, T_IRQ0, T_SYSCALL
 
-__all__ = ["tvinit", "trap", "run_user", "idle"]
+__all__ = ["tvinit", "trap"]
 
-x86 = None                 # the hardware (installed by the Machine)
-debugger = None            # an attached debugger (xv6py/debug/), which may pause the machine
+# Per-machine state and hooks (see Machine): each machine has its own, installed while it runs.
+PER_MACHINE = ("x86",)
+HOOKS = ("faulttracer",)
+x86 = None                 # the hardware
 faulttracer = None         # while tracing faults: called as faulttracer(p, tf) after the kill line
 
 
@@ -57,54 +58,3 @@ def trap(tf) -> None:
             yield_()
     except Exited:
         pass        # p is a zombie now; the scheduler will not run it again
-
-
-def run_user(p):
-    """Run p in user mode until the next timer interrupt, a trap that stops the CPU
-    (a fault, or a system call that blocks or exits), or the end of the budget.
-
-    A generator (see scheduler()): an attached debugger may shorten the slice (a
-    step) and pause the machine after it, before a fault is handled. Time and
-    the timer advance only by the instructions that ran, so a paused and resumed
-    run interleaves exactly as an uninterrupted one."""
-    clock = timer.clock
-    n = clock.slice()
-    if n <= 0:
-        _halt("budget", "instruction budget exhausted: " + "; ".join(_proc.procdump()))
-        return
-    if debugger is not None:
-        yield from debugger.before_run(p)
-        n = debugger.slice(p, n)
-    done = x86.run(n)
-    clock.now += done
-    clock.insns += done
-    p.insns += done
-    if debugger is not None:
-        yield from debugger.after_run(p, done)
-    if x86.fault is not None:
-        trap(p.tf)
-    if clock.now >= clock.next_timer:
-        if p.state is RUNNING:
-            p.tf.trapno = T_IRQ0 + IRQ_TIMER
-            trap(p.tf)
-        else:
-            timerintr()
-
-
-def idle() -> None:
-    """No process is RUNNABLE: wait for the next timer interrupt, if any process
-    sleeps on the clock; otherwise nothing can ever run again."""
-    clock = timer.clock
-    if not any(p.state is SLEEPING and p.chan is TICKS for p in _proc.ptable.proc):
-        _halt("deadlock", "no process can run: " + "; ".join(_proc.procdump()))
-        return
-    if clock.limit is not None and clock.next_timer > clock.limit:
-        clock.now = clock.limit
-        _halt("budget", "instruction budget exhausted: " + "; ".join(_proc.procdump()))
-        return
-    clock.now = clock.next_timer
-    timerintr()
-
-
-def _halt(status: str, message: str) -> None:
-    mycpu().halted = (status, message)

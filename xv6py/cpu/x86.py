@@ -233,6 +233,8 @@ class X86:
     def load(self, tf: TrapFrame) -> None:
         """Put a process's registers in the CPU. The caller must then load CR3: a context
         restore does not flush the TLB."""
+        if self.loaded is tf:
+            return                  # already in the CPU (switchuvm to flush the TLB)
         if self.loaded is not None:
             self.unload()
         check(uclib.uc_context_restore(self.h, tf.ctx.context), "context_restore")
@@ -362,6 +364,20 @@ class X86:
         program again in the next. Dropped in batches, before the CPU runs again.
         """
         self._stale_code.append(pa)
+
+    def flush_code(self) -> None:
+        """Drop every translated block (a fresh start of the kernel on this CPU)."""
+        self._stale_code = []
+        self.uc.ctl_flush_tb()
+
+    def clear_memory(self, start: int, end: int) -> None:
+        """Zero physical memory [start, end) (page aligned), as the host hands over
+        new memory, and give the host back the pages: a fresh start of the kernel
+        on this CPU. Where the host cannot drop pages, they are overwritten."""
+        try:
+            self.ram.madvise(mmap.MADV_REMOVE, start, end - start)
+        except (AttributeError, OSError):        # not Linux, or not shared memory
+            ctypes.memset(ctypes.addressof(self._ram_c) + start, 0, end - start)
 
     def _drop_stale_code(self) -> None:
         # ctl_remove_cache takes a virtual address and translates it with the current

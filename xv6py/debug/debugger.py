@@ -8,7 +8,7 @@
     result = dbg.finish_run()                # run to the end: the RunResult
 
 How it works. The machine's scheduler is a generator (proc.scheduler): while a
-debugger is attached (trap.debugger), run_user asks it how long the next time
+debugger is attached (scheduler.debugger), run_user asks it how long the next time
 slice of a process may be, and after the slice whether to pause; a pause is a
 value yielded up to here, and resuming is taking the next value. Breakpoints are
 unicorn code hooks at one address each, which end the slice before the
@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from .. import trap
 from ..build import program_path
 from ..mm import pgdir as vm
 from ..mmu import PTE_P, PTE_U
 from ..proc import proc as P
+from ..proc import scheduler
 from ..syscalls import syscall as sc
 from .dwarf import DW_EBP, DW_EIP, DW_ESP, Symbols
 
@@ -159,10 +159,10 @@ class Debugger:
         self._r = _Resume()
         self._exited: set[int] = set()
         self._out_at = self.run.counters[5]         # console length when the run started
-        self._tracer_before = sc.tracer
-        machine.activate()
-        trap.debugger = self
-        sc.set_tracer(self._on_syscall)
+        with machine.entered():
+            self._tracer_before = sc.tracer          # this machine's, chained (see _on_syscall)
+            scheduler.debugger = self
+            sc.set_tracer(self._on_syscall)
         self._start()
 
     # ---- running -------------------------------------------------------------------------
@@ -237,11 +237,11 @@ class Debugger:
         if not 1 <= length <= 0x10000:
             raise ValueError(f"a watchpoint covers 1 to 65536 bytes, not {length}")
         p = self._proc(pid)
-        pieces = user_pieces(self.m.x86, p.pgdir, va, length)
+        with self.m.entered():
+            pieces = user_pieces(self.m.x86, p.pgdir, va, length)
         if pieces is None:
             raise ValueError(f"{va:#x}: {length} bytes not mapped for the user in pid {p.pid}")
         wp = Watchpoint(self._next_number, va, length, kind, p.pid, pieces)
-        self.m.activate()
         wp.handles = [self.m.x86.add_watchpoint(pa, n, read=kind != "write", write=kind != "read",
                                                 should_stop=partial(self._on_watch, wp))
                       for pa, n in pieces]
@@ -253,7 +253,6 @@ class Debugger:
         """Remove breakpoint or watchpoint `number`."""
         wp = self.watchpoints.pop(number, None)
         if wp is not None:
-            self.m.activate()
             for handle in wp.handles:
                 self.m.x86.remove_watchpoint(handle)
             return
@@ -261,7 +260,6 @@ class Debugger:
         if bp is None:
             raise ValueError(f"no breakpoint number {number}")
         if not any(b.address == bp.address for b in self.breakpoints.values()):
-            self.m.activate()
             self.m.x86.remove_breakpoint(bp.address)
 
     # ---- looking at the focus process ----------------------------------------------------
@@ -289,14 +287,16 @@ class Debugger:
         """n bytes at user virtual address va, through the page table (None if a
         page is not present and user-accessible)."""
         p = self._proc(pid)
-        return vm.copyin(p.pgdir, va, n)
+        with self.m.entered():
+            return vm.copyin(p.pgdir, va, n)
 
     def write(self, va: int, data: bytes, pid: int | None = None) -> bool:
         """Write data at user virtual address va through the page table, as a
         debugger may: also into read-only pages (code). False, and nothing
         written, if a page is not present and user-accessible."""
         p = self._proc(pid)
-        return poke_user(self.m.x86, p.pgdir, va, bytes(data))
+        with self.m.entered():
+            return poke_user(self.m.x86, p.pgdir, va, bytes(data))
 
     def disassemble(self, va: int | None = None, count: int = 8, pid: int | None = None) -> list[str]:
         """count instructions from va (default: the focus process's eip), each with
@@ -350,8 +350,8 @@ class Debugger:
         """What the program wrote to the console since the last call (since the
         run started, the first time)."""
         from ..dev import console
-        self.m.activate()
-        new = bytes(console.cons.out[self._out_at:])
+        with self.m.entered():
+            new = bytes(console.cons.out[self._out_at:])
         self._out_at += len(new)
         return new
 
@@ -415,7 +415,6 @@ class Debugger:
         """Resume the machine until the next pause (or its end)."""
         if self.last is not None and self.last.halted:
             return self.last
-        self.m.activate()
         self._r = r
         p = self._focus_proc()
         if p is not None and any(b.address == p.tf.eip for b in self.breakpoints.values()):
@@ -447,11 +446,11 @@ class Debugger:
             for handle in wp.handles:
                 self.m.x86.remove_watchpoint(handle)
         self.watchpoints.clear()
-        trap.debugger = None
-        sc.set_tracer(self._tracer_before)
+        with self.m.entered():
+            scheduler.debugger = None
+            sc.set_tracer(self._tracer_before)
 
     def _add(self, bp: Breakpoint) -> Breakpoint:
-        self.m.activate()
         if not any(b.address == bp.address for b in self.breakpoints.values()):
             self.m.x86.add_breakpoint(bp.address, self._on_break)
         self.breakpoints[bp.number] = bp
@@ -624,9 +623,9 @@ class Debugger:
         return self._proc_or_none(self.focus) if self.focus is not None else None
 
     def _proc_or_none(self, pid: int):
-        self.m.activate()
-        return next((p for p in P.ptable.proc if p.pid == pid and p.state not in (P.UNUSED, P.ZOMBIE)),
-                    None)
+        with self.m.entered():
+            return next((p for p in P.ptable.proc if p.pid == pid and p.state not in (P.UNUSED, P.ZOMBIE)),
+                        None)
 
     def _proc(self, pid: int | None):
         p = self._proc_or_none(self.focus if pid is None else pid)

@@ -437,9 +437,9 @@ class GdbStub:
         """System calls served, faults taken and timer ticks, so far."""
         from .. import timer
         from ..proc import proc
-        self.m.activate()
-        c = proc.mycpu()
-        return c.nsyscall, c.nfault, timer.ticks
+        with self.m.entered():
+            c = proc.mycpu()
+            return c.nsyscall, c.nfault, timer.ticks
 
     def stop_packets(self) -> list:
         """The console output since the last stop, then the stop reply for

@@ -43,12 +43,12 @@ class Trace:
             raise ValueError(f"unknown trace {', '.join(sorted(unknown))} (known: {', '.join(KINDS)})")
         self.m, self.kinds, self.write = machine, set(kinds), write
         self._before = None
-        machine.activate()
         from .. import trap
-        if "faults" in self.kinds:
-            trap.faulttracer = self._on_fault
-        if self.kinds & {"syscalls", "pt"}:
-            sc.set_tracer(self._on_syscall)
+        with machine.entered():
+            if "faults" in self.kinds:
+                trap.faulttracer = self._on_fault
+            if self.kinds & {"syscalls", "pt"}:
+                sc.set_tracer(self._on_syscall)
         if "pt" in self.kinds:
             from .views import snapshot
             self._before = snapshot(machine)

@@ -332,7 +332,7 @@ def live_procs(machine) -> list:
     """The processes of machine that have an address space (zombies included:
     theirs lives until the parent's wait), in pid order."""
     from ..proc import proc
-    machine.activate()
+    machine.activate()      # (views.py is being split; entered() comes with it)
     return sorted((p for p in proc.ptable.proc if p.state is not proc.UNUSED and p.pgdir is not None),
                   key=lambda p: p.pid)
 
@@ -356,7 +356,7 @@ def find_proc(machine, pid: int | None = None):
 
 def shm_of(p) -> list[tuple[int, int, int]]:
     """(id, addr, npages) of each segment p has attached."""
-    from ..syscalls import shm
+    from ..mm import shm
     return [(id, addr, shm.shmtable.seg[id].npages) for id, addr in p.shm]
 
 
@@ -492,7 +492,7 @@ class Frame:
 def frames(machine) -> list[Frame]:
     """Every frame mapped in the user half of a live process, and every frame of a
     shm segment (attached or not), in address order."""
-    from ..syscalls import shm
+    from ..mm import shm
     maps: dict[int, list] = {}
     for p in live_procs(machine):
         for r in mappings(p.pgdir, p.sz, shm_of(p)):
@@ -505,7 +505,7 @@ def frames(machine) -> list[Frame]:
 def owners(machine) -> dict[int, str]:
     """What each frame in use by a process or a segment holds, in words: a page
     directory, a page table, a user page (with its label), a segment's page."""
-    from ..syscalls import shm
+    from ..mm import shm
     procs = live_procs(machine)
     out: dict[int, str] = {}
     for id, s in enumerate(shm.shmtable.seg):

@@ -12,7 +12,9 @@ import io
 
 __all__ = ["Console", "consoleinit", "cprintf", "consoleread", "consolewrite", "output"]
 
-cons: "Console" = None    # the console's state (installed by the Machine)
+# Per-machine state (see Machine): each machine has its own, installed while it runs.
+PER_MACHINE = ("cons",)
+cons: "Console" = None    # the console's state
 
 BACKSPACE = (0x08, 0x7F)
 CTRL_U = 0x15

@@ -5,26 +5,20 @@ full one puts the process to sleep (see sleep() in proc/proc.py): callers write
 `n = yield from fileread(f, n)`.
 """
 
-from ..dev.console import consoleread, consolewrite
 from ..panic import panic
-from ..param import CONSOLE, NFILE
+from ..param import NFILE
 from ..spinlock import Spinlock, acquire, release
-from . import fs
 from .fs import readi, stati, writei
 from .pipe import pipeclose, piperead, pipewrite
 
 __all__ = ["FD_NONE", "FD_PIPE", "FD_INODE", "File", "fileinit", "filealloc", "filedup",
-           "fileclose", "filestat", "fileread", "filewrite", "devsw"]
+           "fileclose", "filestat", "fileread", "filewrite"]
 
 FD_NONE, FD_PIPE, FD_INODE = 0, 1, 2
 
-ftable: "Ftable" = None   # the open-file table (installed by the Machine)
-
-# Device switch: major number -> (read(ip, n) -> bytes, write(ip, data) -> int).
-devsw = {
-    CONSOLE: (consoleread, consolewrite),
-}
-fs.devsw = devsw
+# Per-machine state (see Machine): each machine has its own, installed while it runs.
+PER_MACHINE = ("ftable",)
+ftable: "Ftable" = None   # the open-file table
 
 
 class File:

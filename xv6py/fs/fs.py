@@ -9,9 +9,13 @@ change when a real file system replaces this module.
 
 import struct
 from pathlib import Path
+from types import MappingProxyType
+
+from ..dev.console import consoleread, consolewrite
+from ..param import CONSOLE
 
 __all__ = ["T_DIR", "T_FILE", "T_DEV", "DIRSIZ", "ROOTINO", "Inode", "fsinit", "addfile",
-           "namei", "readi", "writei", "stati", "listdir"]
+           "namei", "readi", "writei", "stati", "listdir", "devsw"]
 
 T_DIR = 1    # directory
 T_FILE = 2   # file
@@ -20,8 +24,16 @@ DIRSIZ = 14  # bytes of a name in a directory entry
 ROOTDEV = 1
 ROOTINO = 1  # inode number of "/"
 
-root: "Root" = None   # the directory (installed by the Machine)
-devsw = None          # major -> (read, write): set by file.py, which owns xv6's devsw
+# Per-machine state (see Machine): each machine has its own, installed while it runs.
+PER_MACHINE = ("root",)
+root: "Root" = None   # the directory
+
+# Device switch: major number -> (read(ip, n) -> bytes, write(ip, data) -> int).
+# xv6 declares devsw in file.h; it lives here, beside readi and writei, its only
+# users, so that the file system never has to import the layer above it.
+devsw = MappingProxyType({
+    CONSOLE: (consoleread, consolewrite),
+})
 
 
 class Inode:

@@ -17,8 +17,10 @@ __all__ = ["Kmem", "kinit", "freerange", "kfree", "kalloc", "kfreecount", "isfre
 
 JUNK = b"\x01" * PGSIZE   # fill for freed frames, to catch dangling references
 
-x86 = None                # the hardware (installed by the Machine)
-kmem: "Kmem" = None       # the allocator's state (installed by the Machine)
+# Per-machine state (see Machine): each machine has its own, installed while it runs.
+PER_MACHINE = ("x86", "kmem")
+x86 = None                # the hardware
+kmem: "Kmem" = None       # the allocator's state
 
 
 class Kmem:

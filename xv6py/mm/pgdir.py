@@ -50,9 +50,12 @@ from .kalloc import kalloc, kfree
 
 __all__ = ["walkpgdir", "mappages", "setupkvm", "kvmalloc", "switchkvm", "switchuvm",
            "inituvm", "loaduvm", "allocuvm", "deallocuvm", "freevm", "clearpteu",
-           "copyuvm", "uva2ka", "copyout", "copyin", "uvmwalk", "uvmchunks", "vmprint", "kmap"]
+           "copyuvm", "missing_tables", "free_tables", "uva2ka", "copyout", "copyin", "uvmwalk",
+           "uvmchunks", "vmprint", "kmap"]
 
-x86 = None                   # the hardware (installed by the Machine)
+# Per-machine state (see Machine): each machine has its own, installed while it runs.
+PER_MACHINE = ("x86", "kpgdir")
+x86 = None                   # the hardware
 kpgdir: PhysAddr = None      # the kernel-only page directory, for when no process runs
 
 ZERO_PAGE = bytes(PGSIZE)
@@ -201,7 +204,7 @@ def allocuvm(pgdir: PhysAddr, oldsz: int, newsz: int) -> int:
     if newsz < oldsz:
         return oldsz
     a = PGROUNDUP(oldsz)
-    tables = _missing_tables(pgdir, a, newsz)
+    tables = missing_tables(pgdir, a, newsz)
     while a < newsz:
         mem = kalloc()
         if mem is None:
@@ -218,22 +221,30 @@ def allocuvm(pgdir: PhysAddr, oldsz: int, newsz: int) -> int:
     return newsz
 
 
-def _missing_tables(pgdir: PhysAddr, start: int, end: int) -> list[int]:
-    """Indexes of the page directory entries for [start, end) that have no page table."""
+def missing_tables(pgdir: PhysAddr, start: int, end: int) -> list[int]:
+    """Indexes of the page directory entries for [start, end) that have no page
+    table yet: what free_tables() must free if mapping that range fails half-way."""
     if start >= end:
         return []
     return [i for i in range(PDX(start), PDX(end - 1) + 1) if not x86.read32(pgdir + 4 * i) & PTE_P]
 
 
-def _undo_allocuvm(pgdir: PhysAddr, oldsz: int, newsz: int, tables: list[int]) -> None:
-    """Free what a failed allocuvm took: the pages, and the page tables it created
-    (xv6 leaves those until freevm; a failed sbrk should change nothing)."""
-    deallocuvm(pgdir, newsz, oldsz)
+def free_tables(pgdir: PhysAddr, tables: list[int]) -> None:
+    """Undo the page tables a failed mapping created: free the table of each PDE
+    index in `tables` (from missing_tables) and clear its PDE. Their PTEs must be
+    clear already. (xv6 leaves such tables until freevm; a failed call should
+    change nothing.)"""
     for i in tables:
         pde = x86.read32(pgdir + 4 * i)
         if pde & PTE_P:
             kfree(PTE_ADDR(pde))
             x86.write32(pgdir + 4 * i, 0)
+
+
+def _undo_allocuvm(pgdir: PhysAddr, oldsz: int, newsz: int, tables: list[int]) -> None:
+    """Free what a failed allocuvm took: the pages, and the page tables it created."""
+    deallocuvm(pgdir, newsz, oldsz)
+    free_tables(pgdir, tables)
 
 
 def deallocuvm(pgdir: PhysAddr, oldsz: int, newsz: int) -> int:

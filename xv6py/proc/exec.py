@@ -11,6 +11,7 @@ import struct
 from ..dev.console import cprintf
 from ..fs.fs import T_DEV, namei, readi
 from ..mm.pgdir import allocuvm, clearpteu, copyout, freevm, loaduvm, setupkvm, switchuvm
+from ..mm.shm import shm_detach_all
 from ..mmu import PGROUNDUP, PGSIZE
 from ..param import MAXARG
 from .proc import myproc
@@ -66,8 +67,7 @@ def exec(path: str, argv: list[bytes]) -> int:
         freevm(pgdir)
         return -1
     # Commit to the user image.
-    from ..syscalls.shm import shm_detach_all  # segments do not survive exec
-    shm_detach_all(curproc, curproc.pgdir)
+    shm_detach_all(curproc, curproc.pgdir)       # segments do not survive exec
     curproc.name = path.rsplit("/", 1)[-1][:15]   # 16 bytes with the NUL, like xv6
     oldpgdir = curproc.pgdir
     curproc.pgdir = pgdir

@@ -1,5 +1,5 @@
-"""Processes: the process table, fork, exit, wait, sleep, wakeup, kill and the
-scheduler (xv6's proc.c).
+"""Processes: the process table, fork, exit, wait, sleep, wakeup and kill
+(xv6's proc.c; its scheduler() is in proc/scheduler.py).
 
 Two things work differently from xv6, because the kernel is Python:
 
@@ -14,9 +14,11 @@ Two things work differently from xv6, because the kernel is Python:
 The CPU's registers of a process are its trap frame (cpu/trapframe.py): in the
 CPU while it runs, saved in p.tf while it does not.
 
-Modules above this one (files, shared memory, the system calls, trap) call into
-it, and it calls back into them from exit(), fork() and the scheduler; those
-calls import late, inside the function, to keep Python's imports acyclic.
+The scheduler itself, which runs user code and so sits above trap(), is in
+proc/scheduler.py. Files and pipes call into this module and it calls back into
+them from fork() and exit(), as xv6's proc.c and file.c do: the one cycle among
+the kernel's modules. Those calls import late, inside the function, because
+Python cannot import two modules that each need the other first.
 """
 
 from dataclasses import dataclass, field
@@ -24,7 +26,8 @@ from enum import Enum
 from types import GeneratorType
 
 from ..memlayout import PhysAddr
-from ..mm.pgdir import allocuvm, copyuvm, deallocuvm, freevm, inituvm, setupkvm, switchkvm, switchuvm
+from ..mm.pgdir import allocuvm, copyuvm, deallocuvm, freevm, inituvm, setupkvm, switchuvm
+from ..mm.shm import shm_exit, shm_fork, shm_overlaps
 from ..mmu import PGSIZE
 from ..panic import panic
 from ..param import NOFILE, NPROC
@@ -32,12 +35,14 @@ from ..spinlock import Spinlock, acquire, release
 
 __all__ = ["ProcState", "UNUSED", "EMBRYO", "SLEEPING", "RUNNABLE", "RUNNING", "ZOMBIE",
            "Proc", "Cpu", "Exited", "pinit", "mycpu", "myproc", "allocproc", "userinit",
-           "growproc", "fork", "exit", "wait", "scheduler", "sched", "yield_", "sleep",
+           "growproc", "fork", "exit", "wait", "resume", "sched", "yield_", "sleep",
            "wakeup", "kill", "procdump", "reap"]
 
-x86 = None                  # the hardware (installed by the Machine)
-ptable: "Ptable" = None     # the process table (installed by the Machine)
-cpu: "Cpu" = None           # the one CPU's kernel state (installed by the Machine)
+# Per-machine state (see Machine): each machine has its own, installed while it runs.
+PER_MACHINE = ("x86", "ptable", "cpu")
+x86 = None                  # the hardware
+ptable: "Ptable" = None     # the process table
+cpu: "Cpu" = None           # the one CPU's kernel state
 
 
 class ProcState(Enum):
@@ -166,8 +171,7 @@ def growproc(n: int) -> int:
     curproc = myproc()
     sz = curproc.sz
     if n > 0:
-        from ..syscalls.shm import shm_overlaps  # segments above sz must not be grown into
-        if shm_overlaps(curproc, sz, sz + n):
+        if shm_overlaps(curproc, sz, sz + n):    # segments above sz must not be grown into
             return -1
         sz = allocuvm(curproc.pgdir, sz, sz + n)
         if sz == 0:
@@ -185,8 +189,7 @@ def fork() -> int:
     """Create a new process copying the current one as the parent. Sets up the
     child to return from the system call as if it were the parent, with 0.
     Returns the child's pid, or -1 (no free slot, or no memory: nothing leaked)."""
-    from ..fs.file import filedup
-    from ..syscalls.shm import shm_fork
+    from ..fs.file import filedup  # file.py calls into this module: import late
     curproc = myproc()
     np = allocproc()
     if np is None:
@@ -222,8 +225,7 @@ def exit(status: str = "exit"):
 
     In xv6 init never exits (it panics if it does). Here init exits when its
     program has ended and no children are left: that ends the run."""
-    from ..fs.file import fileclose
-    from ..syscalls.shm import shm_exit
+    from ..fs.file import fileclose  # file.py calls into this module: import late
     curproc = myproc()
     # Close all open files.
     for fd in range(NOFILE):
@@ -280,50 +282,18 @@ def wait():
         yield from sleep(curproc, ptable.lock)
 
 
-def scheduler():
-    """The CPU's scheduler (xv6's scheduler()). Loops over the process table in
-    order, running each RUNNABLE process until it gives up the CPU. Unlike xv6's,
-    it returns, once the machine halts.
-
-    It is a generator for the sake of a debugger: while one is attached, the
-    machine pauses inside a time slice (a breakpoint, the end of a step) by
-    yielding up through swtch() and run_user(), and goes on where it was when
-    resumed. A plain run never pauses: `for _ in scheduler(): pass`."""
-    from ..trap import idle, run_user
-    c = mycpu()
-    while c.halted is None:
-        ran = False
-        for p in ptable.proc:
-            if p.state is not RUNNABLE:
-                continue
-            ran = True
-            # Switch to chosen process.
-            c.proc = p
-            switchuvm(p)
-            p.state = RUNNING
-            c.nswitch += 1
-            yield from swtch(p, run_user)
-            switchkvm()
-            x86.unload()
-            # Process is done running for now.
-            c.proc = None
-            if c.halted is not None:
-                return
-        if not ran:
-            idle()
-
-
-def swtch(p: Proc, run_user):
-    """Run p until it gives up the CPU: first the rest of a system call it was
-    blocked in, if any, then user code, until it sleeps, yields or exits.
-    (In xv6 this is swtch() into p's kernel context and back.)"""
-    from ..syscalls.syscall import resume
-    c = mycpu()
-    while p.state is RUNNING and c.halted is None:
-        if p.context is not None:
-            resume(p)
-        else:
-            yield from run_user(p)
+def resume(p: Proc) -> None:
+    """Go on with the kernel code p is blocked in (p.context: a system call that
+    slept) until it sleeps again or ends; then p.context is None. If it exits,
+    Exited goes on up to the caller, as from any exit(). (In xv6 this is where
+    swtch() returns into the sleeping process's kernel stack.)"""
+    try:
+        p.context.send(None)
+    except StopIteration:
+        p.context = None
+    except Exited:
+        p.context = None
+        raise
 
 
 def sched() -> None:
@@ -410,8 +380,7 @@ def procdump() -> list[str]:
 def reap(p: Proc) -> None:
     """Tear down a process the machine no longer runs (a run that was stopped, or
     init after it exited): close its files, detach its segments, free its memory."""
-    from ..fs.file import fileclose
-    from ..syscalls.shm import shm_exit
+    from ..fs.file import fileclose  # file.py calls into this module: import late
     for fd in range(NOFILE):
         if p.ofile[fd] is not None:
             fileclose(p.ofile[fd])

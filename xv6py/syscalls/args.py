@@ -20,7 +20,9 @@ from ..proc.proc import myproc
 
 __all__ = ["fetchint", "fetchstr", "argint", "argptr", "argstr", "argfd", "fdalloc"]
 
-x86 = None   # the hardware (installed by the Machine)
+# Per-machine state (see Machine): each machine has its own, installed while it runs.
+PER_MACHINE = ("x86",)
+x86 = None   # the hardware
 
 _INT = struct.Struct("<i")
 

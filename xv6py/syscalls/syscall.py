@@ -5,20 +5,23 @@ The numbers are those of userprogs/include/syscall.h, the one list shared with
 user programs; tests/test_syscall_numbers.py checks that the two agree.
 
 A system call is a plain function in one table keyed by its number; it returns
-the value for %eax (-1 on any error). A call that may block is a generator (see
-proc/proc.py): dispatch runs it until it finishes or sleeps, and resume() runs
-the rest when the process is scheduled again.
+the value for %eax (-1 on any error). The table also says which calls may block
+(wait, read, write, sleep): those are generators (see sleep() in proc/proc.py).
+Dispatch wraps such a call in _blocking(), which runs it until it sleeps and,
+when the scheduler resumes it, finishes it by itself: the result goes in %eax,
+and a process killed while it slept exits, as trap() would have made it.
 """
 
 import logging
 from dataclasses import dataclass
-from types import GeneratorType
+from typing import NamedTuple
 
 from ..dev.console import cprintf
-from ..proc.proc import mycpu, myproc
+from ..proc.proc import Exited, exit, mycpu, myproc, resume
+from . import sysfile, sysproc, sysshm
 from .args import argint, fetchstr
 
-__all__ = ["SYSCALL_NAMES", "syscalls", "syscall", "resume", "set_tracing", "set_tracer", "Traced"]
+__all__ = ["SYSCALL_NAMES", "Syscall", "syscalls", "syscall", "set_tracing", "set_tracer", "Traced"]
 
 # System call numbers
 SYS_fork = 1
@@ -47,42 +50,55 @@ SYS_shm_attach = 23
 SYS_shm_detach = 24
 SYS_shm_destroy = 25
 
-from . import shm, sysfile, sysproc  # noqa: E402 -- they import argint & co. from above
 
-# The table: number -> (function, name, argument kinds for traces: i int, p pointer, s string).
+
+class Syscall(NamedTuple):
+    """A row of the table."""
+
+    fn: object          # the sys_* function; a generator function if `blocks`
+    name: str           # for traces and messages
+    args: str           # argument kinds, for traces: i int, p pointer, s string
+    blocks: bool = False  # may sleep (a generator): dispatch goes through _blocking()
+
+
+BLOCKS = True
+
+# The table: number -> Syscall.
 syscalls = {
-    SYS_fork: (sysproc.sys_fork, "fork", ""),
-    SYS_exit: (sysproc.sys_exit, "exit", ""),
-    SYS_wait: (sysproc.sys_wait, "wait", ""),
-    SYS_pipe: (sysfile.sys_pipe, "pipe", "p"),
-    SYS_read: (sysfile.sys_read, "read", "ipi"),
-    SYS_kill: (sysproc.sys_kill, "kill", "i"),
-    SYS_exec: (sysfile.sys_exec, "exec", "sp"),
-    SYS_fstat: (sysfile.sys_fstat, "fstat", "ip"),
-    SYS_chdir: (sysfile.sys_chdir, "chdir", "s"),
-    SYS_dup: (sysfile.sys_dup, "dup", "i"),
-    SYS_getpid: (sysproc.sys_getpid, "getpid", ""),
-    SYS_sbrk: (sysproc.sys_sbrk, "sbrk", "i"),
-    SYS_sleep: (sysproc.sys_sleep, "sleep", "i"),
-    SYS_uptime: (sysproc.sys_uptime, "uptime", ""),
-    SYS_open: (sysfile.sys_open, "open", "si"),
-    SYS_write: (sysfile.sys_write, "write", "ipi"),
-    SYS_mknod: (sysfile.sys_mknod, "mknod", "sii"),
-    SYS_unlink: (sysfile.sys_unlink, "unlink", "s"),
-    SYS_link: (sysfile.sys_link, "link", "ss"),
-    SYS_mkdir: (sysfile.sys_mkdir, "mkdir", "s"),
-    SYS_close: (sysfile.sys_close, "close", "i"),
-    SYS_shm_create: (shm.sys_shm_create, "shm_create", "i"),
-    SYS_shm_attach: (shm.sys_shm_attach, "shm_attach", "ip"),
-    SYS_shm_detach: (shm.sys_shm_detach, "shm_detach", "i"),
-    SYS_shm_destroy: (shm.sys_shm_destroy, "shm_destroy", "i"),
+    SYS_fork: Syscall(sysproc.sys_fork, "fork", ""),
+    SYS_exit: Syscall(sysproc.sys_exit, "exit", ""),
+    SYS_wait: Syscall(sysproc.sys_wait, "wait", "", BLOCKS),
+    SYS_pipe: Syscall(sysfile.sys_pipe, "pipe", "p"),
+    SYS_read: Syscall(sysfile.sys_read, "read", "ipi", BLOCKS),
+    SYS_kill: Syscall(sysproc.sys_kill, "kill", "i"),
+    SYS_exec: Syscall(sysfile.sys_exec, "exec", "sp"),
+    SYS_fstat: Syscall(sysfile.sys_fstat, "fstat", "ip"),
+    SYS_chdir: Syscall(sysfile.sys_chdir, "chdir", "s"),
+    SYS_dup: Syscall(sysfile.sys_dup, "dup", "i"),
+    SYS_getpid: Syscall(sysproc.sys_getpid, "getpid", ""),
+    SYS_sbrk: Syscall(sysproc.sys_sbrk, "sbrk", "i"),
+    SYS_sleep: Syscall(sysproc.sys_sleep, "sleep", "i", BLOCKS),
+    SYS_uptime: Syscall(sysproc.sys_uptime, "uptime", ""),
+    SYS_open: Syscall(sysfile.sys_open, "open", "si"),
+    SYS_write: Syscall(sysfile.sys_write, "write", "ipi", BLOCKS),
+    SYS_mknod: Syscall(sysfile.sys_mknod, "mknod", "sii"),
+    SYS_unlink: Syscall(sysfile.sys_unlink, "unlink", "s"),
+    SYS_link: Syscall(sysfile.sys_link, "link", "ss"),
+    SYS_mkdir: Syscall(sysfile.sys_mkdir, "mkdir", "s"),
+    SYS_close: Syscall(sysfile.sys_close, "close", "i"),
+    SYS_shm_create: Syscall(sysshm.sys_shm_create, "shm_create", "i"),
+    SYS_shm_attach: Syscall(sysshm.sys_shm_attach, "shm_attach", "ip"),
+    SYS_shm_detach: Syscall(sysshm.sys_shm_detach, "shm_detach", "i"),
+    SYS_shm_destroy: Syscall(sysshm.sys_shm_destroy, "shm_destroy", "i"),
 }
 
-SYSCALL_NAMES = {num: name for num, (_, name, _) in syscalls.items()}
+SYSCALL_NAMES = {num: call.name for num, call in syscalls.items()}
 
 log = logging.getLogger("xv6py.syscalls")
+
+# Per-machine hooks (see Machine): tools attach them; each machine has its own.
+HOOKS = ("tracer",)
 tracer = None            # while tracing: called with a Traced record after each system call
-sleeping: dict = {}      # pid -> the traced call it sleeps in (to name it when it returns)
 
 
 @dataclass(slots=True)
@@ -119,75 +135,69 @@ def set_tracer(fn) -> None:
 
 
 def syscall() -> None:
-    """Dispatch the system call whose number is in %eax; its result goes in %eax."""
+    """Dispatch the system call whose number is in %eax; its result goes in %eax.
+    A call that sleeps is left in p.context, and finishes when resumed."""
     curproc = myproc()
     num = curproc.tf.eax
-    entry = syscalls.get(num)
-    if entry is None:
+    call = syscalls.get(num)
+    if call is None:
         num -= (num & 0x80000000) << 1          # print it as the int it is
         cprintf("%d %s: unknown sys call %d\n", curproc.pid, curproc.name, num)
         curproc.tf.eax = -1
         return
     mycpu().nsyscall += 1
-    if tracer is not None:
-        return _traced(curproc, entry)
-    ret = entry[0]()
-    if type(ret) is GeneratorType:
-        curproc.context = ret
-        ret = _run_blocking(curproc)
-        if curproc.context is not None:
-            return           # asleep in the middle of the call; resume() finishes it
-    curproc.tf.eax = ret
-
-
-def _run_blocking(p):
-    """Run p's blocking system call until it finishes (return its result) or goes to
-    sleep again (return None, p.context stays set)."""
-    try:
-        p.context.send(None)
-    except StopIteration as done:
-        p.context = None
-        return done.value
-    return None
-
-
-def resume(p) -> None:
-    """Finish the system call p is blocked in, now that it has been woken and
-    scheduled (what xv6 does when swtch() returns into sleep())."""
-    from ..proc.proc import Exited, exit
-    ret = _run_blocking(p)
-    if p.context is not None:
+    # For a trace, the arguments are read before the call (exec replaces them).
+    traced = Traced(curproc.pid, curproc.name, _format(call), None) if tracer is not None else None
+    if call.blocks:
+        curproc.context = _blocking(curproc, call, traced)
+        resume(curproc)
         return
-    p.tf.eax = ret
-    if tracer is not None:
-        tracer(Traced(p.pid, p.name, sleeping.pop(p.pid, "..."), ret, "woke up"))
-    if p.killed:
-        try:
-            exit("killed")
-        except Exited:
-            pass
-
-
-def _traced(p, entry) -> None:
-    """syscall() with a trace record: the call with its arguments (read before it
-    runs: exec replaces the memory they are in), then its result."""
-    from ..proc.proc import Exited
-    call = f"{entry[1]}({', '.join(_describe(entry[2]))})"
-    pid, name = p.pid, p.name
     try:
-        ret = entry[0]()
-        if type(ret) is GeneratorType:
-            p.context = ret
-            ret = _run_blocking(p)
+        curproc.tf.eax = call.fn()
     except Exited:
-        tracer(Traced(pid, name, call, None, "exited"))
+        _trace(traced, None, "exited")
         raise
-    if p.context is not None:
-        sleeping[pid] = call
-        tracer(Traced(pid, name, call, None, "sleeps"))
-        return
+    _trace(traced, curproc.tf.eax)
+
+
+def _blocking(p, call: Syscall, traced):
+    """Run a call that may sleep (a generator) to its end, yielding each time it
+    sleeps; then put its result in %eax. If it slept and p was killed meanwhile,
+    exit, as trap() does after a system call returns."""
+    body = call.fn()
+    slept = False
+    try:
+        while True:
+            try:
+                body.send(None)
+            except StopIteration as done:
+                ret = done.value
+                break
+            if not slept:
+                _trace(traced, None, "sleeps")
+            slept = True
+            yield               # asleep: the scheduler resumes us after wakeup()
+    except Exited:
+        _trace(traced, None, "exited")
+        raise
     p.tf.eax = ret
-    tracer(Traced(pid, p.name, call, ret))
+    _trace(traced, ret, "woke up" if slept else "")
+    if slept and p.killed:
+        exit("killed")
+
+
+def _trace(traced, result, note: str = "") -> None:
+    """Hand the tracer the record of a call (if tracing), with its result or note.
+    A call that returned is shown under the process's name now (exec renames it)."""
+    if traced is None or tracer is None:
+        return
+    name = myproc().name if result is not None else traced.name
+    tracer(Traced(traced.pid, name, traced.call, result, note))
+
+
+def _format(call: Syscall) -> str:
+    """The current call with its arguments: "write(1, 0x2f8c, 12)"."""
+    return f"{call.name}({', '.join(_describe(call.args))})"
 
 
 def _describe(kinds: str) -> list[str]:

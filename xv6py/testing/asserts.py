@@ -128,15 +128,15 @@ def pte(m, pid: int, va: int) -> int | None:
     from ..mm import pgdir
     from ..mmu import PDX, PTE_P, PTE_PS
     from ..proc import proc
-    m.activate()
-    p = next((p for p in proc.ptable.proc if p.pid == pid and p.state is not proc.UNUSED), None)
-    if p is None or p.pgdir is None:
-        raise LookupError(f"no process with pid {pid} (and a page table); the table holds: {_listing(m)}")
-    pde = pgdir.x86.read32(p.pgdir + 4 * PDX(va))
-    if pde & PTE_P and pde & PTE_PS:
-        return pde                  # a 4 MiB page: the directory entry is the last level
-    entry = pgdir.walkpgdir(p.pgdir, va, False)
-    return pgdir.x86.read32(entry) if entry is not None else None
+    with m.entered():
+        p = next((p for p in proc.ptable.proc if p.pid == pid and p.state is not proc.UNUSED), None)
+        if p is None or p.pgdir is None:
+            raise LookupError(f"no process with pid {pid} (and a page table); the table holds: {_listing(m)}")
+        pde = m.x86.read32(p.pgdir + 4 * PDX(va))
+        if pde & PTE_P and pde & PTE_PS:
+            return pde                  # a 4 MiB page: the directory entry is the last level
+        entry = pgdir.walkpgdir(p.pgdir, va, False)
+        return m.x86.read32(entry) if entry is not None else None
 
 
 def describe_pte(entry: int | None) -> str:
@@ -175,14 +175,14 @@ def assert_pte(m, pid: int, va: int, *, present: bool = True, user: bool | None 
 def shm_entry(m, id: int) -> dict:
     """Row id of the shared-memory table: id, npages, frames, refcount, free (a slot is
     free when its page count is 0), attached [(pid, addr)]. IndexError if id is out of range."""
+    from ..mm import shm
     from ..proc import proc
-    from ..syscalls import shm
-    m.activate()
-    if not 0 <= id < len(shm.shmtable.seg):
-        raise IndexError(f"shm id {id} out of range (the table has {len(shm.shmtable.seg)} slots)")
-    seg = shm.shmtable.seg[id]
-    attached = [(p.pid, addr) for p in proc.ptable.proc if p.state is not proc.UNUSED
-                for a, addr in p.shm if a == id]
+    with m.entered():
+        if not 0 <= id < len(shm.shmtable.seg):
+            raise IndexError(f"shm id {id} out of range (the table has {len(shm.shmtable.seg)} slots)")
+        seg = shm.shmtable.seg[id]
+        attached = [(p.pid, addr) for p in proc.ptable.proc if p.state is not proc.UNUSED
+                    for a, addr in p.shm if a == id]
     return {"id": id, "npages": seg.npages, "frames": list(seg.frames), "refcount": seg.refcount,
             "free": seg.npages == 0, "attached": attached}
 

@@ -19,10 +19,12 @@ returns None and leaves the process asleep in the call.
 
 import struct
 
-from ..mm.pgdir import copyin, copyout, switchkvm, switchuvm
+from ..mm.pgdir import copyin, copyout
 from ..proc import proc as P
 from ..proc.initcode import initcode
+from ..proc.scheduler import switchback, switchto
 from ..syscalls.syscall import SYSCALL_NAMES
+from ..trap import trap
 from ..traps import T_SYSCALL
 
 __all__ = ["Syscaller"]
@@ -36,71 +38,63 @@ class Syscaller:
 
     def __init__(self, machine):
         self.m = machine
-        machine.activate()
-        from .. import trap
-        self._trap = trap.trap
 
     def spawn(self, prog: str = "hello", args=()) -> "P.Proc":
         """A new process that has exec'd prog (through sys_exec) and waits to run.
         It is a child of the machine's root process, which is created on first use,
         never runs, and plays init: orphans go to it."""
-        self.m.activate()
-        root = P.ptable.initproc
-        if root is None:
-            root = P.userinit(initcode([b"init"]))
-        p = self.fork(root)
-        if self.call(p, "exec", "/" + prog, [prog, *args]) != 0:
-            raise RuntimeError(f"exec {prog} failed")
-        return p
+        with self.m.entered():
+            root = P.ptable.initproc
+            if root is None:
+                root = P.userinit(initcode([b"init"]))
+            p = self.fork(root)
+            if self.call(p, "exec", "/" + prog, [prog, *args]) != 0:
+                raise RuntimeError(f"exec {prog} failed")
+            return p
 
     def fork(self, p) -> "P.Proc":
         """fork() as p; returns the child (or raises if fork failed)."""
-        self.m.activate()
-        esp = _esp(p)
-        pid = self.call(p, "fork")
-        if pid is None or pid < 0:
-            raise RuntimeError("fork failed")
-        child = next(q for q in P.ptable.proc if q.pid == pid)
-        child.tf.esp = esp          # its registers were copied in the middle of the call
-        return child
+        with self.m.entered():
+            esp = p.tf.esp
+            pid = self.call(p, "fork")
+            if pid is None or pid < 0:
+                raise RuntimeError("fork failed")
+            child = next(q for q in P.ptable.proc if q.pid == pid)
+            child.tf.esp = esp          # its registers were copied in the middle of the call
+            return child
 
     def call(self, p, name: str, *args):
         """Make system call `name` as process p with int, str/bytes (passed as a
         pointer to a copy) or list-of-str (an argv array) arguments. Returns the
         result as a signed int, or None if the process is now asleep in the call
         or has exited."""
-        self.m.activate()
-        if p.state is not P.RUNNABLE or p.context is not None:
-            raise RuntimeError(f"pid {p.pid} is {p.state.value}: it cannot make a call")
-        c = P.mycpu()
-        c.proc = p
-        switchuvm(p)
-        p.state = P.RUNNING
-        esp, pgdir = p.tf.esp, p.pgdir
-        try:
-            p.tf.esp = self._push_args(p, esp, args)
-            p.tf.eax = _NUMBERS[name]
-            p.tf.trapno = T_SYSCALL
-            self._trap(p.tf)
-            if p.state is P.RUNNING:
-                p.state = P.RUNNABLE
+        with self.m.entered():
             if p.state is not P.RUNNABLE or p.context is not None:
-                return None                    # asleep in the call, or exited
-            result = p.tf.eax
-            return result - (1 << 32) if result & 0x80000000 else result
-        finally:
-            if p.state is P.RUNNABLE and p.pgdir == pgdir:   # (exec gave it a new stack)
-                p.tf.esp = esp
-            switchkvm()
-            P.x86.unload()
-            c.proc = None
+                raise RuntimeError(f"pid {p.pid} is {p.state.value}: it cannot make a call")
+            switchto(p)                 # as the scheduler would, then the trap as from user mode
+            esp, pgdir = p.tf.esp, p.pgdir
+            try:
+                p.tf.esp = self._push_args(p, esp, args)
+                p.tf.eax = _NUMBERS[name]
+                p.tf.trapno = T_SYSCALL
+                trap(p.tf)
+                if p.state is P.RUNNING:
+                    p.state = P.RUNNABLE
+                if p.state is not P.RUNNABLE or p.context is not None:
+                    return None                    # asleep in the call, or exited
+                result = p.tf.eax
+                return result - (1 << 32) if result & 0x80000000 else result
+            finally:
+                if p.state is P.RUNNABLE and p.pgdir == pgdir:   # (exec gave it a new stack)
+                    p.tf.esp = esp
+                switchback()
 
     def reap(self) -> None:
         """Free every zombie, as a parent's wait() would."""
-        self.m.activate()
-        for p in P.ptable.proc:
-            if p.state is P.ZOMBIE:
-                P.reap(p)
+        with self.m.entered():
+            for p in P.ptable.proc:
+                if p.state is P.ZOMBIE:
+                    P.reap(p)
 
     def _push_args(self, p, esp: int, args) -> int:
         """Lay out a call frame below esp: strings and arrays first, then the return
@@ -137,17 +131,13 @@ class Syscaller:
 
     def peek(self, p, va: int, n: int) -> bytes | None:
         """n bytes at user address va of p, or None if not all user-accessible."""
-        self.m.activate()
-        return copyin(p.pgdir, va, n)
+        with self.m.entered():
+            return copyin(p.pgdir, va, n)
 
     def poke(self, p, va: int, data: bytes) -> bool:
         """Store bytes at user address va of p, as a user store would."""
-        self.m.activate()
-        return copyout(p.pgdir, va, data) == 0
-
-
-def _esp(p) -> int:
-    return p.tf.esp
+        with self.m.entered():
+            return copyout(p.pgdir, va, data) == 0
 
 
 def _bytes(s) -> bytes:

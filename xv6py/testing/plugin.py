@@ -141,8 +141,8 @@ def xv6_machine(request):
 @pytest.fixture
 def xv6_run(xv6_machine):
     """xv6_run(prog, *args, stdin=None) -> RunResult: run prog on this test's machine.
-    stdin (str or bytes) is the console input from this run on; None leaves the
-    console as it is (on a fresh machine: no input, a read returns 0). The test
+    stdin (str or bytes) is this run's console input; None: no input (a read
+    returns 0). Each run starts on a freshly booted kernel. The test
     fails if the run exhausts its instruction budget or the kernel panics."""
     from .runs import run_with_stdin, trouble
 

@@ -19,19 +19,28 @@ TAIL_LINES = 5      # console lines quoted in a failure message
 
 
 def set_stdin(m, stdin) -> None:
-    """Make stdin (bytes or str) what the console of m reads from now on."""
+    """Make stdin (bytes or str) what the console of m reads from now on: in the
+    console as it is, and in every later run (each starts on a fresh kernel)."""
     from ..dev import console
-    m.activate()
     data = stdin.encode() if isinstance(stdin, str) else bytes(stdin)
-    cons = console.cons
-    cons.source, cons.line, cons.eof = io.BytesIO(data), bytearray(), False
+    m.stdin = data
+    with m.entered():
+        cons = console.cons
+        cons.source, cons.line, cons.eof = io.BytesIO(data), bytearray(), False
 
 
 def run_with_stdin(m, prog, args=(), *, stdin=None):
-    """m.run(prog, args) with stdin as console input (if not None)."""
-    if stdin is not None:
-        set_stdin(m, stdin)
-    return m.run(prog, [str(a) if isinstance(a, int) else a for a in args])
+    """m.run(prog, args) with stdin as this run's console input (None: the
+    machine's own, which is none unless it was made with some)."""
+    args = [str(a) if isinstance(a, int) else a for a in args]
+    if stdin is None:
+        return m.run(prog, args)
+    before = m.stdin
+    set_stdin(m, stdin)
+    try:
+        return m.run(prog, args)
+    finally:
+        m.stdin = before
 
 
 def trouble(r, budget: int | None) -> str | None:

@@ -1,10 +1,11 @@
-"""Shared memory: segments of physical frames that several processes map.
+"""Shared memory: segments of physical frames that several processes map (the
+kernel half; the system calls in syscalls/sysshm.py fetch the arguments).
 
-    id = shm_create(size)     allocate and zero a segment of size bytes (rounded up
-                              to pages, at most SHM_MAX pages); returns its id
-    shm_attach(id, addr)      map the segment's frames, user-writable, at addr
-    shm_detach(id)            unmap it from the calling process
-    shm_destroy(id)           free the frames; refused while any process has it attached
+    id = shm_create(size)       allocate and zero a segment of size bytes (rounded up
+                                to pages, at most SHM_MAX pages); returns its id
+    shm_attach(p, id, addr)     map the segment's frames, user-writable, at addr in p
+    shm_detach(p, id)           unmap it from p
+    shm_destroy(id)             free the frames; refused while any process has it attached
 
 The kernel keeps a fixed table of SHM_N segments, guarded by one lock; a slot is
 free when its page count is 0. Each process lists the segments it has attached
@@ -20,21 +21,20 @@ fails politely. The markers are comments; they change nothing here.
 """
 
 from ..memlayout import KERNBASE, PhysAddr
-from ..mm.kalloc import kalloc, kfree
-from ..mm.pgdir import mappages, walkpgdir
-from ..mmu import PDX, PGROUNDUP, PGSIZE, PTE_ADDR, PTE_P, PTE_U, PTE_W
+from ..mmu import PGROUNDUP, PGSIZE, PTE_P, PTE_U, PTE_W
 from ..panic import panic
 from ..param import SHM_MAX, SHM_N
-from ..proc.proc import myproc
 from ..spinlock import Spinlock, acquire, release
-from .args import argint
+from .kalloc import kalloc, kfree
+from .pgdir import free_tables, mappages, missing_tables, switchuvm, uvmwalk, walkpgdir
 
-__all__ = ["Segment", "ShmTable", "shminit", "sys_shm_create", "sys_shm_attach",
-           "sys_shm_detach", "sys_shm_destroy", "shm_fork", "shm_detach_all", "shm_exit",
-           "shm_overlaps", "shm_segments"]
+__all__ = ["Segment", "ShmTable", "shminit", "shm_create", "shm_attach", "shm_detach",
+           "shm_destroy", "shm_fork", "shm_detach_all", "shm_exit", "shm_overlaps", "shm_segments"]
 
-x86 = None                      # the hardware (installed by the Machine)
-shmtable: "ShmTable" = None     # the segment table (installed by the Machine)
+# Per-machine state (see Machine): each machine has its own, installed while it runs.
+PER_MACHINE = ("x86", "shmtable")
+x86 = None                      # the hardware
+shmtable: "ShmTable" = None     # the segment table
 
 ZERO_PAGE = bytes(PGSIZE)
 
@@ -63,20 +63,19 @@ def shminit() -> None:
     shmtable = ShmTable()
 
 
-def _segment(id: int | None) -> Segment | None:
+def _segment(id: int) -> Segment | None:
     """The segment with this id, if the id is in range and the slot in use."""
-    if id is None or not 0 <= id < SHM_N:
+    if not 0 <= id < SHM_N:
         return None
     seg = shmtable.seg[id]
     return seg if seg.npages > 0 else None
 
 
-def sys_shm_create() -> int:
-    """shm_create(size): a new zero-filled segment; its id, or -1 (bad size, table
+def shm_create(size: int) -> int:
+    """A new zero-filled segment of size bytes; its id, or -1 (bad size, table
     full, or out of memory: then nothing stays allocated)."""
     # [lab shm] begin: check the size, take a free slot, allocate and zero its frames
-    size = argint(0)
-    if size is None or size <= 0 or size > SHM_MAX * PGSIZE:
+    if size <= 0 or size > SHM_MAX * PGSIZE:
         return -1
     npages = PGROUNDUP(size) // PGSIZE
     acquire(shmtable.lock)
@@ -103,16 +102,14 @@ def sys_shm_create() -> int:
     # [lab shm] end
 
 
-def sys_shm_attach() -> int:
-    """shm_attach(id, addr): map segment id at addr in the caller. addr must be
-    page aligned, the whole segment below KERNBASE, every page of the range unmapped,
-    and the segment not already attached by the caller. 0, or -1."""
+def shm_attach(p, id: int, addr: int) -> int:
+    """Map segment id at addr in process p. addr must be page aligned, the whole
+    segment below KERNBASE, every page of the range unmapped, and the segment not
+    already attached by p. 0, or -1."""
     # [lab shm] begin: check every argument, map the frames, record the attachment
-    id, addr = argint(0), argint(1)
-    p = myproc()
     acquire(shmtable.lock)
     seg = _segment(id)
-    ok = (seg is not None and addr is not None and addr % PGSIZE == 0
+    ok = (seg is not None and addr % PGSIZE == 0
           and 0 < addr and addr + seg.npages * PGSIZE <= KERNBASE
           and all(a != id for a, _ in p.shm)
           and _unmapped(p.pgdir, addr, seg.npages)
@@ -127,17 +124,15 @@ def sys_shm_attach() -> int:
     # [lab shm] end
 
 
-def sys_shm_detach() -> int:
-    """shm_detach(id): unmap segment id from the caller. 0, or -1 if not attached."""
+def shm_detach(p, id: int) -> int:
+    """Unmap segment id from process p, the running one. 0, or -1 if not attached."""
     # [lab shm] begin: unmap, flush the TLB, drop the reference
-    id = argint(0)
-    p = myproc()
     acquire(shmtable.lock)
     for i, (a, addr) in enumerate(p.shm):
         if a == id:
             _detach(p.pgdir, addr, shmtable.seg[id])
             del p.shm[i]
-            x86.lcr3(p.pgdir)       # flush the TLB: the pages must fault from now on
+            switchuvm(p)            # flush the TLB: the pages must fault from now on
             release(shmtable.lock)
             return 0
     release(shmtable.lock)
@@ -147,10 +142,9 @@ def sys_shm_detach() -> int:
     # [lab shm] end
 
 
-def sys_shm_destroy() -> int:
-    """shm_destroy(id): free segment id. -1 if it is free or still attached."""
+def shm_destroy(id: int) -> int:
+    """Free segment id. -1 if it is free or still attached."""
     # [lab shm] begin: refuse while attached, free the frames, free the slot
-    id = argint(0)
     acquire(shmtable.lock)
     seg = _segment(id)
     if seg is None or seg.refcount > 0:
@@ -169,26 +163,17 @@ def sys_shm_destroy() -> int:
 # [lab shm] begin: your own helpers, if you want some
 def _unmapped(pgdir: PhysAddr, addr: int, npages: int) -> bool:
     """Is no page of [addr, addr + npages pages) mapped in pgdir?"""
-    for va in range(addr, addr + npages * PGSIZE, PGSIZE):
-        pte = walkpgdir(pgdir, va, False)
-        if pte is not None and x86.read32(pte) & PTE_P:
-            return False
-    return True
+    return not any(pte & PTE_P for _, _, _, pte in uvmwalk(pgdir, addr, npages * PGSIZE))
 
 
 def _map(pgdir: PhysAddr, addr: int, seg: Segment) -> int:
     """Map the segment's frames at addr. Returns 0, or -1 if a page table could not
     be allocated; then the page tables this call added are freed again."""
-    new_tables = {PDX(va) for va in range(addr, addr + seg.npages * PGSIZE, PGSIZE)
-                  if not x86.read32(pgdir + 4 * PDX(va)) & PTE_P}
+    tables = missing_tables(pgdir, addr, addr + seg.npages * PGSIZE)
     for i, pa in enumerate(seg.frames):
         if mappages(pgdir, addr + i * PGSIZE, PGSIZE, pa, PTE_W | PTE_U) < 0:
             _unmap(pgdir, addr, i)
-            for pdx in new_tables:
-                pde = pgdir + 4 * pdx
-                if x86.read32(pde) & PTE_P:
-                    kfree(PTE_ADDR(x86.read32(pde)))
-                    x86.write32(pde, 0)
+            free_tables(pgdir, tables)
             return -1
     return 0
 
@@ -249,8 +234,8 @@ def shm_exit(p) -> None:
     # [lab shm] begin: detach everything, flush the TLB if p's page table is loaded
     if p.shm:
         shm_detach_all(p, p.pgdir)
-        if x86.loaded is p.tf:
-            x86.lcr3(p.pgdir)
+        if x86.loaded is p.tf:      # p is running: flush the TLB
+            switchuvm(p)
     # [lab shm] stub:
     # pass
     # [lab shm] end
@@ -265,15 +250,15 @@ def shm_overlaps(p, lo: int, hi: int) -> bool:
     # [lab shm] end
 
 
-def shm_segments() -> list[dict]:
+def shm_segments(procs) -> list[dict]:
     """The segment table, for tests and debuggers: one dict per used slot with its
-    id, pages, frames, reference count, and the (pid, addr) of each attachment."""
-    from ..proc import proc as _proc
+    id, pages, frames, reference count, and the (pid, addr) of each attachment
+    among the processes procs."""
     out = []
     for id, seg in enumerate(shmtable.seg):
         if seg.npages == 0:
             continue
-        maps = [(p.pid, addr) for p in _proc.ptable.proc for a, addr in p.shm if a == id]
+        maps = [(p.pid, addr) for p in procs for a, addr in p.shm if a == id]
         out.append({"id": id, "pages": seg.npages, "frames": list(seg.frames),
                     "refcount": seg.refcount, "attached": maps})
     return out
