@@ -524,7 +524,8 @@ class Debugger:
 
     def _fault_stop(self, p) -> Stop:
         from ..traps import T_PGFLT
-        from .views import explain_fault, shm_of
+        from .commands import explain_fault
+        from .ptdata import shm_of
         trapno, err, eip, cr2 = self.m.x86.fault
         line = (f"pid {p.pid} {p.name}: trap {trapno} err {err} eip {eip:#x} addr {cr2:#x}"
                 " (the kernel kills it when you continue)")

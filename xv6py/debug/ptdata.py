@@ -1,6 +1,4 @@
-"""Page-table views: what the MMU sees in a machine's memory, as data, then as text.
-
-Data (plain frozen dataclasses, computed from the page tables in emulated RAM):
+"""Page-table data: what the MMU sees in a machine's memory, as plain frozen dataclasses.
 
     walk(pgdir, va, access, user) -> Walk         one translation, level by level
     mappings(pgdir, sz, shm)      -> [Range]      the user half, coalesced and labelled
@@ -9,14 +7,12 @@ Data (plain frozen dataclasses, computed from the page tables in emulated RAM):
     ptdiff(old, new)              -> [Change]     mappings added, removed or changed
     kalloc_diff(old, new)         -> KallocDiff   frames allocated and freed
     frames(machine)               -> [Frame]      which processes map which frame
+    owners(machine)               -> {pa: str}    what each frame in use holds, in words
     shm_view(machine)             -> [ShmView]    segments, counts, who maps them where
-    explain_fault(pgdir, cr2, err, eip) -> str    a page fault's error code and walk
+    pt(machine, pid), walk_va(machine, va, pid)   the same for a process picked by pid
 
-Text: render_walk, render_pt, render_ptdiff, render_kalloc, render_frames and
-render_shm turn that data into `rich` renderables (tables and lines). Print
-them on a rich Console (colours on a terminal only), or turn them into plain
-text with text(). The functions taking a Machine (pt, walk_va, snapshot,
-frames, shm_view, owners) install its kernel state first.
+The functions taking a Machine (pt, walk_va, snapshot, frames, shm_view,
+owners) install its kernel state first.
 
 The functions taking a page directory read the RAM of the machine whose state
 is installed (the one last activated): a page directory is a physical address,
@@ -26,15 +22,12 @@ Labels come from the page table itself plus p.sz and p.shm: exec leaves
 text/data from 0, then one page that is present but not PTE_U (the guard),
 then the stack page; sbrk's heap lies above the stack up to sz; shm segments
 are attached wherever the program asked, usually above sz.
+
+render.py turns this data into text; commands.py holds the debugger's commands.
 """
 
-import io
 import struct
 from dataclasses import dataclass
-
-from rich.console import Console, Group, RenderableType
-from rich.table import Table
-from rich.text import Text
 
 from ..memlayout import KERNBASE
 from ..mm import kalloc as _kalloc
@@ -46,9 +39,7 @@ from ..mmu import (
     PGADDR,
     PGSIZE,
     PGSIZE_4M,
-    PTE_A,
     PTE_ADDR,
-    PTE_D,
     PTE_P,
     PTE_PS,
     PTE_U,
@@ -58,12 +49,11 @@ from ..mmu import (
 
 __all__ = [
     "Step", "Walk", "Range", "Pde", "KernelHalf", "PageDir", "ProcMaps", "Snapshot", "Change",
-    "KallocDiff", "Frame", "ShmAttach", "ShmView",
-    "flagstr", "walk", "mappings", "pagedir", "snapshot", "ptdiff", "kalloc_diff", "frames",
-    "owners", "shm_of", "shm_view", "decode_err", "explain_fault", "live_procs", "find_proc", "pt", "walk_va",
-    "render_walk", "render_pt", "render_ptdiff", "render_kalloc", "render_frames", "render_shm",
-    "text", "frames_text", "COMMANDS", "command",
+    "KallocDiff", "Frame", "ShmAttach", "ShmView", "ACCESSES",
+    "walk", "mappings", "pagedir", "snapshot", "ptdiff", "kalloc_diff", "frames",
+    "owners", "shm_of", "shm_view", "decode_err", "live_procs", "find_proc", "pt", "walk_va",
 ]
+
 
 # The bits that say what a mapping allows. The MMU sets A and D as it goes: they
 # are shown in a walk, but left out of ranges, or every access would split one.
@@ -87,13 +77,6 @@ def _entries(pa: int) -> tuple[int, ...] | None:
     return struct.unpack_from("<1024I", ram, pa)
 
 
-def flagstr(entry: int, every: bool = False) -> str:
-    """The permission flags of an entry as `P W U`, a dash for each clear one
-    (`P - U`). With every=True also A, D and PS, named when set, e.g. `P W U A D`."""
-    out = [name if entry & bit else "-" for bit, name in ((PTE_P, "P"), (PTE_W, "W"), (PTE_U, "U"))]
-    if every:
-        out += [name for bit, name in ((PTE_A, "A"), (PTE_D, "D"), (PTE_PS, "PS")) if entry & bit]
-    return " ".join(out)
 
 
 # ---- one translation ------------------------------------------------------------------------
@@ -514,7 +497,8 @@ def owners(machine) -> dict[int, str]:
         out[p.pgdir] = f"pid {p.pid} page directory"
         for d in pagedir(p.pgdir, p.sz, shm_of(p)).pdes:
             if not d.value & PTE_PS:
-                out[PTE_ADDR(d.value)] = f"pid {p.pid} page table {_span(d.index << PDXSHIFT, PGSIZE_4M)}"
+                lo = d.index << PDXSHIFT
+                out[PTE_ADDR(d.value)] = f"pid {p.pid} page table {lo:#010x}-{lo + PGSIZE_4M - 1:#010x}"
             for r in d.ranges:
                 out.update({f: out.get(f, f"pid {p.pid} {r.start + i * PGSIZE:#010x} {r.label}")
                             for i, f in enumerate(r.frames)})
@@ -562,7 +546,7 @@ def _maps_at(pgdir: int, addr: int, seg_frames) -> bool:
     return True
 
 
-# ---- the fault explainer --------------------------------------------------------------------
+# ---- the page-fault error code ---------------------------------------------------------------
 
 # The page-fault error code the CPU pushes (Intel SDM vol. 3, "Page-Fault Error Code").
 FEC_P = 0x01     # 0: the page was not present; 1: a protection violation
@@ -581,282 +565,3 @@ def decode_err(err: int) -> str:
     if err & FEC_I:
         words.append("instruction fetch")
     return ", ".join(words)
-
-
-def explain_fault(pgdir: int, cr2: int, err: int, eip: int, sz: int | None = None, shm=None) -> str:
-    """Explain a page fault of a process whose page directory is at pgdir (call it
-    before exit frees it): the error code decoded, the walk of cr2 for the access
-    the code describes (a fetch when eip == cr2), which part of the address space
-    cr2 is in, and a note when the page table now disagrees with the fault."""
-    access = "fetch" if err & FEC_I or eip == cr2 else "write" if err & FEC_W else "read"
-    w = walk(pgdir, cr2, access, bool(err & FEC_U))
-    lines = [f"page fault: err {err} = {decode_err(err)}; addr {cr2:#010x}, eip {eip:#010x}"]
-    where = next((r for r in mappings(pgdir, sz, shm) if r.start <= cr2 < r.end), None)
-    if where is not None:
-        lines.append(f"{cr2:#010x} is in {where.label} {_span(where.start, where.end - where.start)}"
-                     + _HINTS.get(where.label, ""))
-    elif cr2 >= KERNBASE:
-        lines.append(f"{cr2:#010x} is in the kernel half (from KERNBASE {KERNBASE:#x} up)")
-    lines.append(text(render_walk(w)).rstrip("\n"))
-    note = _disagreement(w, err)
-    if note:
-        lines.append(note)
-    return "\n".join(lines)
-
-
-_HINTS = {
-    "guard": "\n  (the page exec leaves without PTE_U below the stack: the stack overflowed, "
-             "or a pointer ran below it)",
-    "beyond sz": "\n  (mapped above the process size, where the kernel accounts for nothing)",
-}
-
-
-def _disagreement(w: Walk, err: int) -> str | None:
-    """A note when the page table does not explain the fault (a stale TLB entry:
-    a PTE changed without a CR3 reload or TLB flush)."""
-    if w.ok:
-        return ("note: the page table allows this access now; the CPU used an older "
-                "translation (a PTE changed without reloading CR3?)")
-    if bool(err & FEC_P) != w.present:
-        return ("note: the error code says the page was " + ("present" if err & FEC_P else "not present")
-                + "; the page table now says otherwise (a PTE changed without reloading CR3?)")
-    return None
-
-
-# ---- text -----------------------------------------------------------------------------------
-
-def text(renderable: RenderableType, width: int = 100) -> str:
-    """A renderable as plain text: no colours, no terminal codes, width columns."""
-    buf = io.StringIO()
-    Console(file=buf, width=width, color_system=None, force_terminal=False, force_jupyter=False,
-            highlight=False, emoji=False, markup=False).print(renderable)
-    return buf.getvalue()
-
-
-def _span(start: int, size: int) -> str:
-    return f"{start:#010x}-{start + size - 1:#010x}"
-
-
-def frames_text(fs, most: int = 3) -> str:
-    """A frame list, runs of consecutive frames (up or down) written first..last:
-    '0x0dff7000..0x0dff5000 (3)'; after `most` runs, '+ N more'."""
-    runs: list[list[int]] = []
-    for f in fs:
-        r = runs[-1] if runs else None
-        if r and (len(r) == 1 and abs(f - r[-1]) == PGSIZE or len(r) > 1 and f - r[-1] == r[1] - r[0]):
-            r.append(f)
-        else:
-            runs.append([f])
-    parts = [f"{r[0]:#010x}" if len(r) == 1 else f"{r[0]:#010x}..{r[-1]:#010x} ({len(r)})"
-             for r in runs[:most]]
-    rest = sum(len(r) for r in runs[most:])
-    return ", ".join(parts) + (f", + {rest} more" if rest else "")
-
-
-_LABEL_STYLE = {"guard": "bold red", "stack": "green", "heap": "yellow", "text/data": "cyan",
-                "beyond sz": "bold magenta"}
-
-
-def _label(name: str) -> Text:
-    return Text(name, style=_LABEL_STYLE.get(name, "bold blue" if name.startswith("shm") else ""))
-
-
-def render_walk(w: Walk) -> RenderableType:
-    """A walk, one line per level: which index, which entry at which address, its
-    value and every flag; then the frame and physical address, or the failure."""
-    va = w.va
-    lines = [Text(f"walk {va:#010x} ({'user' if w.user else 'kernel'} {w.access}) "
-                  f"in page directory {w.pgdir:#010x}"),
-             Text(f"  va {va:#010x} = PDX {PDX(va)} | PTX {PTX(va)} | offset {va & 0xFFF:#05x}")]
-    for s in w.steps:
-        base = "pgdir" if s.level == "PDE" else "table"
-        lines.append(Text(f"  {s.level}[{s.index}] at {base} {s.table:#010x} + 4*{s.index} = {s.addr:#010x}"
-                          f" holds {s.value:#010x}"))
-        lines.append(Text(f"       {_bits(s)}"))
-    if w.ok:
-        size = "4 MiB page" if w.large else "frame"
-        lines.append(Text(f"  -> {size} {w.frame:#010x} + {w.pa - w.frame:#x} = pa {w.pa:#010x}",
-                          style="green"))
-    else:
-        lines.append(Text(f"  fault at the {w.failed}: {w.fault}", style="bold red"))
-    return Group(*lines)
-
-
-def _bits(s: Step) -> str:
-    """Every flag of an entry, and where it points."""
-    e = s.value
-    if not e & PTE_P:
-        return "P=0 (not present)"
-    names = [("P", PTE_P), ("W", PTE_W), ("U", PTE_U), ("A", PTE_A), ("D", PTE_D)]
-    if s.level == "PDE":
-        names.append(("PS", PTE_PS))
-    bits = " ".join(f"{n}={int(bool(e & b))}" for n, b in names)
-    if s.level == "PDE" and e & PTE_PS:
-        return f"{bits} -> 4 MiB page {e & ~(PGSIZE_4M - 1) & 0xFFFFFFFF:#010x}"
-    return f"{bits} -> {'page table' if s.level == 'PDE' else 'frame'} {PTE_ADDR(e):#010x}"
-
-
-def _range_row(r: Range) -> list:
-    return [_span(r.start, r.end - r.start), str(r.npages), flagstr(r.flags), _label(r.label),
-            frames_text(r.frames)]
-
-
-def render_pt(pd: PageDir) -> RenderableType:
-    """A page directory: one row per present user PDE, its mapped ranges under it,
-    then the kernel half in one line."""
-    who = f"pid {pd.pid} {pd.name} " if pd.pid is not None else ""
-    size = f", sz {pd.sz:#x}" if pd.sz is not None else ""
-    t = Table(title=f"{who}page directory {pd.pgdir:#010x}{size}", title_justify="left",
-              box=None, show_edge=False, pad_edge=False)
-    for col in ("entry / range", "pages", "flags", "label", "page table / frames"):
-        t.add_column(col, no_wrap=col != "page table / frames")
-    for d in pd.pdes:
-        t.add_row(Text(f"PDE {d.index} at {d.addr:#010x}: {_span(d.index << PDXSHIFT, PGSIZE_4M)}",
-                       style="bold"), "", flagstr(d.value), "",
-                  f"page table {PTE_ADDR(d.value):#010x}" if not d.value & PTE_PS else "4 MiB page")
-        for r in d.ranges:
-            row = _range_row(r)
-            t.add_row("  " + row[0], *row[1:])
-    if not pd.pdes:
-        t.add_row("(no user mappings)", "", "", "", "")
-    return Group(t, Text(_kernel_line(pd.kernel)))
-
-
-def _kernel_line(k: KernelHalf) -> str:
-    who = "supervisor only" if k.user == 0 else f"{k.user} entries WITH PTE_U"
-    small = k.present - k.large
-    return (f"{KERNBASE:#010x}-0xffffffff: kernel, {k.large} x 4 MiB pages"
-            + (f" and {small} page tables" if small else "")
-            + f" mapping {KERNBASE:#010x}-{k.end - 1:#010x}, {who}")
-
-
-def render_ptdiff(changes: list[Change]) -> RenderableType:
-    """What ptdiff() found: one row per added, removed or changed range."""
-    if not changes:
-        return Text("no mapping changed")
-    t = Table(box=None, show_edge=False, pad_edge=False)
-    for col in ("pid", "", "range", "pages", "flags", "label", "frames"):
-        t.add_column(col)
-    style = {"added": "green", "removed": "red", "changed": "yellow"}
-    for c in changes:
-        r = c.new or c.old
-        flags = flagstr(r.flags) if c.kind != "changed" else f"{flagstr(c.old.flags)} -> {flagstr(r.flags)}"
-        fr = frames_text(r.frames) if c.kind != "changed" or c.old.frames == r.frames else \
-            f"{frames_text(c.old.frames)} -> {frames_text(r.frames)}"
-        t.add_row(str(c.pid), Text(c.kind, style=style[c.kind]), _span(r.start, r.end - r.start),
-                  str(r.npages), flags, _label(r.label), fr)
-    return t
-
-
-def render_kalloc(d: KallocDiff, owner: dict[int, str] | None = None, most: int = 20) -> RenderableType:
-    """Free-frame count, frames allocated (with what holds them now, from owners())
-    and frames freed since the earlier snapshot. At most `most` allocated frames
-    are listed one per line."""
-    head = Text(f"free frames: {d.free_after} (was {d.free_before}); "
-                f"{len(d.allocated)} allocated, {len(d.freed)} freed since the last stop")
-    parts: list[RenderableType] = [head]
-    if d.allocated:
-        t = Table(box=None, show_edge=False, pad_edge=False, show_header=False)
-        for f in d.allocated[:most]:
-            t.add_row(Text("  allocated", style="green"), f"{f:#010x}", (owner or {}).get(f, ""))
-        parts.append(t)
-        if len(d.allocated) > most:
-            parts.append(Text(f"  ... and {len(d.allocated) - most} more: {frames_text(d.allocated, 8)}"))
-    if d.freed:
-        parts.append(Text(f"  freed: {frames_text(d.freed, 8)}", style="red"))
-    return Group(*parts)
-
-
-def render_frames(fs: list[Frame], shared_only: bool = False) -> RenderableType:
-    """Which processes map which frame; shared frames are marked (and styled)."""
-    t = Table(box=None, show_edge=False, pad_edge=False)
-    for col in ("frame", "", "mapped by (pid: va flags)", "segment"):
-        t.add_column(col)
-    for f in fs:
-        if shared_only and not f.shared:
-            continue
-        who = ", ".join(f"{pid}: {va:#010x} {flagstr(fl)}" for pid, va, fl in f.maps) or "(not mapped)"
-        t.add_row(f"{f.pa:#010x}", Text("shared", style="bold magenta") if f.shared else "",
-                  who, f"shm {f.shm}" if f.shm is not None else "", style="bold" if f.shared else None)
-    return t
-
-
-def render_shm(segs: list[ShmView]) -> RenderableType:
-    """The segment table: pages, frames, reference count, and each attachment,
-    marked when the count or the page table disagrees with the attachments."""
-    if not segs:
-        return Text("no shm segments")
-    t = Table(box=None, show_edge=False, pad_edge=False)
-    for col in ("id", "pages", "refs", "frames", "attached (pid name @ addr)"):
-        t.add_column(col)
-    for s in segs:
-        att = [f"{a.pid} {a.name} @ {a.addr:#010x}" + ("" if a.mapped else " NOT MAPPED THERE")
-               for a in s.attached]
-        refs = str(s.refcount) if s.refcount == len(s.attached) else \
-            f"{s.refcount} (but {len(s.attached)} attached)"
-        t.add_row(str(s.id), str(s.npages), refs, frames_text(s.frames), "\n".join(att) or "(none)")
-    return t
-
-
-# ---- commands, for the REPL and the CLI -----------------------------------------------------
-
-def _arg_int(word: str, what: str) -> int:
-    try:
-        return int(word, 0)
-    except ValueError:
-        raise ValueError(f"{what}: not a number: {word!r}") from None
-
-
-def _cmd_pt(machine, args, since):
-    return render_pt(pt(machine, _arg_int(args[0], "pid") if args else None))
-
-
-def _cmd_walk(machine, args, since):
-    if not args:
-        raise ValueError("usage: " + COMMANDS["walk"][1])
-    access = next((a for a in args[1:] if a in ACCESSES), "read")
-    pids = [a for a in args[1:] if a not in ACCESSES]
-    pid = _arg_int(pids[0], "pid") if pids else None
-    return render_walk(walk_va(machine, _arg_int(args[0], "va"), pid, access))
-
-
-def _cmd_ptdiff(machine, args, since):
-    if since is None:
-        return Text("no earlier stop to compare with")
-    return render_ptdiff(ptdiff(since, snapshot(machine)))
-
-
-def _cmd_kalloc(machine, args, since):
-    now = snapshot(machine)
-    if since is None:
-        return Text(f"free frames: {now.free.count(1)}")
-    return render_kalloc(kalloc_diff(since, now), owners(machine))
-
-
-def _cmd_frames(machine, args, since):
-    return render_frames(frames(machine), shared_only="shared" in args)
-
-
-def _cmd_shm(machine, args, since):
-    return render_shm(shm_view(machine))
-
-
-# name -> (handler(machine, args, since), usage). `since` is the Snapshot taken at
-# the previous stop (None before the first), for ptdiff and kalloc.
-COMMANDS = {
-    "pt": (_cmd_pt, "pt [PID]: the page directory and the mapped ranges of a process"),
-    "walk": (_cmd_walk, "walk VA [PID] [read|write|fetch]: translate VA level by level"),
-    "ptdiff": (_cmd_ptdiff, "ptdiff: mappings added, removed or changed since the last stop"),
-    "frames": (_cmd_frames, "frames [shared]: which processes map which frame"),
-    "shm": (_cmd_shm, "shm: the segment table, reference counts, who maps each segment where"),
-    "kalloc": (_cmd_kalloc, "kalloc: free frames; frames allocated and freed since the last stop"),
-}
-
-
-def command(machine, line: str, since: Snapshot | None = None) -> RenderableType:
-    """Run one view command (a line such as "walk 0x2010 3 write", see COMMANDS)
-    on machine. Raises ValueError for an unknown command or bad arguments."""
-    words = line.split()
-    if not words or words[0] not in COMMANDS:
-        raise ValueError("commands: " + "; ".join(usage for _, usage in COMMANDS.values()))
-    return COMMANDS[words[0]][0](machine, words[1:], since)
