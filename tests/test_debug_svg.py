@@ -54,7 +54,7 @@ def test_shared_frames_are_drawn_once_and_connected(h, tmp_path):
     assert sorted(int(p.get("data-pid")) for p in links) == [parent.pid, child.pid]
     assert {p.get("class") for p in links} == {"share"}       # highlighted: more than one process
     # Private frames are drawn in their process's band, never in the shared column.
-    stack = [r for r in ptdata.mappings(parent.pgdir, parent.sz) if r.label == "stack"][0]
+    stack = [r for r in ptdata.mappings(h.m, parent.pgdir, parent.sz) if r.label == "stack"][0]
     proc = root.find(f"s:g[@data-pid='{parent.pid}']", NS)
     assert f"{stack.frames[0]:#010x}" in " ".join(t.text for t in proc.iter(f"{{{NS['s']}}}text"))
     assert root.findall(".//s:path[@data-to]", NS) == links

@@ -54,7 +54,7 @@ def test_walk_matches_a_hand_computed_one(h):
     pte_at = table + 4 * 0x345
     pte = r32(pte_at)
     frame = h.m.shm_segments()[0]["frames"][0]
-    w = ptdata.walk(p.pgdir, va, "write")
+    w = ptdata.walk(h.m, p.pgdir, va, "write")
     assert [(s.level, s.index, s.table, s.addr, s.value) for s in w.steps] == [
         ("PDE", 0x48, p.pgdir, pde_at, pde), ("PTE", 0x345, table, pte_at, pte)]
     assert pte & 0xFFFFF000 == frame                    # the segment's own record agrees
@@ -72,7 +72,7 @@ def test_walk_fails_at_the_level_that_refuses(h):
         KERNBASE: ("PDE", "PTE_U clear: user access to a supervisor page"),
     }
     for va, (level, why) in cases.items():
-        w = ptdata.walk(p.pgdir, va, "read")
+        w = ptdata.walk(h.m, p.pgdir, va, "read")
         assert not w.ok and w.pa is None and w.failed == level and w.fault.startswith(why), hex(va)
         assert len(w.steps) == (1 if level == "PDE" else 2)
         assert w.present == ("not present" not in why)
@@ -82,32 +82,32 @@ def test_walk_write_needs_pte_w_and_read_does_not(h):
     p = h.spawn()
     at = pte_addr(p, 0x0)
     V.x86.write32(at, r32(at) & ~PTE_W)
-    assert ptdata.walk(p.pgdir, 0x10, "write").fault == "PTE_W clear: write to a read-only page"
-    assert ptdata.walk(p.pgdir, 0x10, "read").ok
-    assert ptdata.walk(p.pgdir, 0x10, "fetch").ok         # no execute bit in 32-bit paging
+    assert ptdata.walk(h.m, p.pgdir, 0x10, "write").fault == "PTE_W clear: write to a read-only page"
+    assert ptdata.walk(h.m, p.pgdir, 0x10, "read").ok
+    assert ptdata.walk(h.m, p.pgdir, 0x10, "fetch").ok         # no execute bit in 32-bit paging
 
 
 def test_walk_of_the_kernel_half_is_one_level_of_4mib_pages(h):
     p = h.spawn()
-    w = ptdata.walk(p.pgdir, KERNBASE + 0x00812345, "write", user=False)
+    w = ptdata.walk(h.m, p.pgdir, KERNBASE + 0x00812345, "write", user=False)
     assert w.ok and w.large and len(w.steps) == 1
     assert w.steps[0].addr == p.pgdir + 4 * (PDX(KERNBASE) + 2)
     assert (w.frame, w.pa) == (0x00800000, 0x00812345)    # KERNBASE + pa -> pa
-    assert not ptdata.walk(p.pgdir, KERNBASE + PHYSTOP, "read", user=False).ok
+    assert not ptdata.walk(h.m, p.pgdir, KERNBASE + PHYSTOP, "read", user=False).ok
 
 
 def test_walk_refuses_bad_arguments(h):
     p = h.spawn()
     with pytest.raises(ValueError):
-        ptdata.walk(p.pgdir, 1 << 32)
+        ptdata.walk(h.m, p.pgdir, 1 << 32)
     with pytest.raises(ValueError):
-        ptdata.walk(p.pgdir, 0, "execute")
+        ptdata.walk(h.m, p.pgdir, 0, "execute")
 
 
 def test_walk_renders_every_level_in_plain_text(h):
     p = h.spawn()
     va = guard_of(p) + 0x10
-    out = render.text(render.render_walk(ptdata.walk(p.pgdir, va, "write")))
+    out = render.text(render.render_walk(ptdata.walk(h.m, p.pgdir, va, "write")))
     pde, pte = r32(p.pgdir), r32(pte_addr(p, va))
     assert f"PDX {PDX(va)} | PTX {PTX(va)} | offset 0x010" in out
     assert f"PDE[0] at pgdir {p.pgdir:#010x} + 4*0 = {p.pgdir:#010x} holds {pde:#010x}" in out
@@ -124,7 +124,8 @@ def test_mappings_label_exec_layout_heap_and_segment(h):
     assert h.call(p, "sbrk", 3 * PGSIZE) >= 0
     seg = h.call(p, "shm_create", 2 * PGSIZE)
     h.call(p, "shm_attach", seg, 0x10000000)
-    got = [(r.start, r.end, r.label, r.flags) for r in ptdata.mappings(p.pgdir, p.sz, ptdata.shm_of(p))]
+    ranges = ptdata.mappings(h.m, p.pgdir, p.sz, ptdata.shm_of(h.m, p))
+    got = [(r.start, r.end, r.label, r.flags) for r in ranges]
     assert got == [(image, guard, "text/data", PWU), (guard, guard + PGSIZE, "guard", PTE_P | PTE_W),
                    (guard + PGSIZE, guard + 2 * PGSIZE, "stack", PWU),
                    (guard + 2 * PGSIZE, p.sz, "heap", PWU),
@@ -133,14 +134,14 @@ def test_mappings_label_exec_layout_heap_and_segment(h):
 
 def test_mappings_frames_are_the_page_tables_frames(h):
     p = h.spawn()
-    for r in ptdata.mappings(p.pgdir):
+    for r in ptdata.mappings(h.m, p.pgdir):
         for i, f in enumerate(r.frames):
             assert r32(pte_addr(p, r.start + i * PGSIZE)) & 0xFFFFF000 == f
 
 
 def test_without_sz_the_guard_still_comes_from_the_page_table(h):
     p = h.spawn()
-    labels = [r.label for r in ptdata.mappings(p.pgdir)]
+    labels = [r.label for r in ptdata.mappings(h.m, p.pgdir)]
     assert labels == ["text/data", "guard", "stack"]
 
 
@@ -148,7 +149,7 @@ def test_a_page_above_sz_that_no_segment_explains(h):
     p = h.spawn()
     pa = K.kalloc()
     V.mappages(p.pgdir, 0x20000000, PGSIZE, pa, PTE_W | PTE_U)
-    (r,) = [r for r in ptdata.mappings(p.pgdir, p.sz, []) if r.start == 0x20000000]
+    (r,) = [r for r in ptdata.mappings(h.m, p.pgdir, p.sz, []) if r.start == 0x20000000]
     assert r.label == "beyond sz" and r.frames == (pa,)
 
 
@@ -157,7 +158,7 @@ def test_pt_splits_ranges_at_page_directory_entries(h):
     p = h.spawn()
     seg = h.call(p, "shm_create", 2 * PGSIZE)
     assert h.call(p, "shm_attach", seg, 0x3FF000) == 0
-    (whole,) = [r for r in ptdata.mappings(p.pgdir, p.sz, ptdata.shm_of(p)) if r.label == "shm 0"]
+    (whole,) = [r for r in ptdata.mappings(h.m, p.pgdir, p.sz, ptdata.shm_of(h.m, p)) if r.label == "shm 0"]
     assert (whole.start, whole.end) == (0x3FF000, 0x401000)
     pd = ptdata.pt(h.m, p.pid)
     assert [d.index for d in pd.pdes] == [0, 1]
@@ -261,7 +262,7 @@ def test_kalloc_diff_of_sbrk_up_and_down(h):
     h.call(p, "sbrk", 3 * PGSIZE)
     s1 = ptdata.snapshot(h.m)
     up = ptdata.kalloc_diff(s0, s1)
-    heap = [r for r in ptdata.mappings(p.pgdir, p.sz) if r.label == "heap"][0]
+    heap = [r for r in ptdata.mappings(h.m, p.pgdir, p.sz) if r.label == "heap"][0]
     assert sorted(heap.frames) == list(up.allocated) and up.freed == ()
     h.call(p, "sbrk", -3 * PGSIZE)
     down = ptdata.kalloc_diff(s1, ptdata.snapshot(h.m))
@@ -340,7 +341,7 @@ def test_explainer_agrees_with_the_mmu(kind):
     err, eip, addr = (int(x, 16) if i else int(x) for i, x in enumerate(KILL.search(r.output).groups()))
     h = Syscaller(Machine())
     p = h.spawn("faults")
-    out = commands.explain_fault(p.pgdir, addr, err, eip, p.sz, [])
+    out = commands.explain_fault(h.m, p.pgdir, addr, err, eip, p.sz, [])
     assert PAGE_FAULTS[kind] in out and "note:" not in out, out
     assert ("protection violation" in out) == (PAGE_FAULTS[kind] == "PTE_U clear")
     if kind in ("guard", "stack-overflow"):
@@ -351,17 +352,17 @@ def test_explainer_agrees_with_the_mmu(kind):
 
 def test_explainer_names_pte_u_and_not_present(h):
     p = h.spawn()
-    kernel = commands.explain_fault(p.pgdir, KERNBASE + 0x10, 5, 0x40)
+    kernel = commands.explain_fault(h.m, p.pgdir, KERNBASE + 0x10, 5, 0x40)
     assert "protection violation, read, user mode" in kernel
     assert "fault at the PDE: PTE_U clear: user access to a supervisor page" in kernel
-    missing = commands.explain_fault(p.pgdir, p.sz + PGSIZE, 6, 0x40)
+    missing = commands.explain_fault(h.m, p.pgdir, p.sz + PGSIZE, 6, 0x40)
     assert "page not present, write" in missing and "PTE not present" in missing
 
 
 def test_explainer_notices_a_stale_translation(h):
     """The page table allows what faulted: the CPU used an older translation."""
     p = h.spawn()
-    out = commands.explain_fault(p.pgdir, 0x10, 4, 0x40)
+    out = commands.explain_fault(h.m, p.pgdir, 0x10, 4, 0x40)
     assert "note: the page table allows this access now" in out
 
 
@@ -399,5 +400,6 @@ def test_views_read_the_machine_they_are_given(h):
 
 def test_a_page_directory_outside_memory_is_refused(h):
     with pytest.raises(ValueError):
-        ptdata.walk(PHYSTOP, 0)
-    assert ptdata.mappings(PHYSTOP + PGSIZE) == []
+        ptdata.walk(h.m, PHYSTOP, 0)
+    assert ptdata.mappings(h.m, PHYSTOP + PGSIZE) == []
+

@@ -2,7 +2,7 @@
 
     command(machine, "walk 0x2010 3 write", since)  -> a rich renderable
     COMMANDS                                         name -> (handler, usage)
-    explain_fault(pgdir, cr2, err, eip, sz, shm)     -> a page fault in words
+    explain_fault(m, pgdir, cr2, err, eip, sz, shm)  -> a page fault in words
 
 The REPL (repl.py), gdb's `monitor` (gdbstub.py) and the debugger's fault stops
 (debugger.py, trace.py) all come here, so each shows the same text.
@@ -11,6 +11,7 @@ The REPL (repl.py), gdb's `monitor` (gdbstub.py) and the debugger's fault stops
 from rich.console import RenderableType
 from rich.text import Text
 
+from ..machine import Machine
 from ..memlayout import KERNBASE
 from .ptdata import (
     ACCESSES,
@@ -111,15 +112,17 @@ def command(machine, line: str, since: Snapshot | None = None) -> RenderableType
 
 # ---- the fault explainer --------------------------------------------------------------------
 
-def explain_fault(pgdir: int, cr2: int, err: int, eip: int, sz: int | None = None, shm=None) -> str:
-    """Explain a page fault of a process whose page directory is at pgdir (call it
-    before exit frees it): the error code decoded, the walk of cr2 for the access
-    the code describes (a fetch when eip == cr2), which part of the address space
-    cr2 is in, and a note when the page table now disagrees with the fault."""
+def explain_fault(m: Machine, pgdir: int, cr2: int, err: int, eip: int, sz: int | None = None,
+                  shm=None) -> str:
+    """Explain a page fault of a process of m whose page directory is at pgdir
+    (call it before exit frees it): the error code decoded, the walk of cr2 for
+    the access the code describes (a fetch when eip == cr2), which part of the
+    address space cr2 is in, and a note when the page table now disagrees with
+    the fault."""
     access = "fetch" if err & FEC_I or eip == cr2 else "write" if err & FEC_W else "read"
-    w = walk(pgdir, cr2, access, bool(err & FEC_U))
+    w = walk(m, pgdir, cr2, access, bool(err & FEC_U))
     lines = [f"page fault: err {err} = {decode_err(err)}; addr {cr2:#010x}, eip {eip:#010x}"]
-    where = next((r for r in mappings(pgdir, sz, shm) if r.start <= cr2 < r.end), None)
+    where = next((r for r in mappings(m, pgdir, sz, shm) if r.start <= cr2 < r.end), None)
     if where is not None:
         lines.append(f"{cr2:#010x} is in {where.label} {where.start:#010x}-{where.end - 1:#010x}"
                      + _HINTS.get(where.label, ""))

@@ -1,37 +1,38 @@
 """Page-table data: what the MMU sees in a machine's memory, as plain frozen dataclasses.
 
-    walk(pgdir, va, access, user) -> Walk         one translation, level by level
-    mappings(pgdir, sz, shm)      -> [Range]      the user half, coalesced and labelled
-    pagedir(pgdir, sz, shm)       -> PageDir      the same, under each page directory entry
-    snapshot(machine)             -> Snapshot     every live process's mappings + free frames
-    ptdiff(old, new)              -> [Change]     mappings added, removed or changed
-    kalloc_diff(old, new)         -> KallocDiff   frames allocated and freed
-    frames(machine)               -> [Frame]      which processes map which frame
-    owners(machine)               -> {pa: str}    what each frame in use holds, in words
-    shm_view(machine)             -> [ShmView]    segments, counts, who maps them where
-    pt(machine, pid), walk_va(machine, va, pid)   the same for a process picked by pid
+    walk(m, pgdir, va, access, user) -> Walk        one translation, level by level
+    mappings(m, pgdir, sz, shm)      -> [Range]     the user half, coalesced and labelled
+    pagedir(m, pgdir, sz, shm)       -> PageDir     the same, under each page directory entry
+    snapshot(m)                      -> Snapshot    every live process's mappings + free frames
+    ptdiff(old, new)                 -> [Change]    mappings added, removed or changed
+    kalloc_diff(old, new)            -> KallocDiff  frames allocated and freed
+    frames(m)                        -> [Frame]     which processes map which frame
+    owners(m)                        -> {pa: str}   what each frame in use holds, in words
+    shm_view(m)                      -> [ShmView]   segments, counts, who maps them where
+    pt(m, pid), walk_va(m, va, pid)                 the same for a process picked by pid
 
-The functions taking a Machine (pt, walk_va, snapshot, frames, shm_view,
-owners) install its kernel state first.
-
-The functions taking a page directory read the RAM of the machine whose state
-is installed (the one last activated): a page directory is a physical address,
-and only means something in the memory it lives in.
+m is the Machine to look at, and the only one looked at: a page directory is
+a physical address, and only means something in the memory it lives in, so
+every function that reads memory takes m and reads m.x86's RAM (never that of
+whichever machine ran last). The tables the kernel keeps in module globals (processes,
+shm segments, the allocator's free map) are read in one helper each, below,
+with m's kernel state installed.
 
 Labels come from the page table itself plus p.sz and p.shm: exec leaves
 text/data from 0, then one page that is present but not PTE_U (the guard),
 then the stack page; sbrk's heap lies above the stack up to sz; shm segments
 are attached wherever the program asked, usually above sz.
 
-render.py turns this data into text; commands.py holds the debugger's commands.
+render.py turns this data into text; commands.py holds the debugger's commands
+and the page-fault explainer.
 """
 
 import struct
 from dataclasses import dataclass
 
+from ..machine import Machine
 from ..memlayout import KERNBASE
 from ..mm import kalloc as _kalloc
-from ..mm import pgdir as _vm
 from ..mmu import (
     NPDENTRIES,
     PDX,
@@ -46,6 +47,8 @@ from ..mmu import (
     PTE_W,
     PTX,
 )
+from ..proc import proc as _proc
+from ..syscalls import shm as _shm
 
 __all__ = [
     "Step", "Walk", "Range", "Pde", "KernelHalf", "PageDir", "ProcMaps", "Snapshot", "Change",
@@ -62,21 +65,37 @@ ACCESSES = ("read", "write", "fetch")
 USER_HALF = PDX(KERNBASE)          # PDEs below this index map user space
 
 
+# ---- the kernel's tables, one helper each ----------------------------------------------------
+# The kernel keeps these in module globals, one set per machine: install m's set,
+# then read. Nothing else in this module reads a kernel global.
+
+def _ptable(m: Machine) -> tuple[list[_proc.Proc], _proc.Proc | None]:
+    """m's process table (every slot) and the process on its CPU (or None)."""
+    m.activate()
+    return _proc.ptable.proc, _proc.mycpu().proc
+
+
+def _shmtable(m: Machine) -> list:
+    """m's shm segment table, every slot (a free one has no pages)."""
+    m.activate()
+    return _shm.shmtable.seg
+
+
+def _kmem(m: Machine) -> tuple[bytes, int]:
+    """A copy of m's free-frame map (1: the frame is free) and the address of its first frame."""
+    m.activate()
+    return bytes(_kalloc.kmem.free), _kalloc.kmem.start
+
+
 # ---- reading entries ------------------------------------------------------------------------
 
-def _ram():
-    return _vm.x86.ram
-
-
-def _entries(pa: int) -> tuple[int, ...] | None:
-    """The 1024 entries of the page directory or page table at pa, or None if pa
-    does not lie in physical memory (a corrupt entry points anywhere)."""
-    ram = _ram()
+def _entries(m: Machine, pa: int) -> tuple[int, ...] | None:
+    """The 1024 entries of the page directory or page table at pa in m's RAM, or
+    None if pa does not lie in physical memory (a corrupt entry points anywhere)."""
+    ram = m.x86.ram
     if pa % PGSIZE or not 0 <= pa <= len(ram) - PGSIZE:
         return None
     return struct.unpack_from("<1024I", ram, pa)
-
-
 
 
 # ---- one translation ------------------------------------------------------------------------
@@ -116,17 +135,17 @@ class Walk:
         return self.pa is not None
 
 
-def walk(pgdir: int, va: int, access: str = "read", user: bool = True) -> Walk:
-    """Translate va through the page directory at physical address pgdir, checking
+def walk(m: Machine, pgdir: int, va: int, access: str = "read", user: bool = True) -> Walk:
+    """Translate va through the page directory at physical address pgdir of m, checking
     what the MMU checks: first that both levels are present, then the rights of
     both (PTE_U for a user access, PTE_W for a write; the kernel runs with CR0.WP,
     so its writes need PTE_W too). A fetch needs what a read needs: a 32-bit page
     table has no execute bit. A 4 MiB page (PTE_PS in the PDE) ends the walk at
     the first level. Raises ValueError for a va outside 32 bits, an unknown access,
     or a pgdir that is not a page in physical memory."""
-    if not 0 <= va <= 0xFFFFFFFF or access not in ACCESSES or _entries(pgdir) is None:
+    if not 0 <= va <= 0xFFFFFFFF or access not in ACCESSES or _entries(m, pgdir) is None:
         raise ValueError(f"walk: bad va {va:#x}, access {access!r} or page directory {pgdir:#x}")
-    pde = Step("PDE", PDX(va), pgdir, pgdir + 4 * PDX(va), _vm.x86.read32(pgdir + 4 * PDX(va)))
+    pde = Step("PDE", PDX(va), pgdir, pgdir + 4 * PDX(va), m.x86.read32(pgdir + 4 * PDX(va)))
     base = Walk(pgdir, va, access, user, (pde,))
     if not pde.value & PTE_P:
         return _fail(base, "PDE", "PDE not present: no page table covers "
@@ -135,9 +154,9 @@ def walk(pgdir: int, va: int, access: str = "read", user: bool = True) -> Walk:
         frame = pde.value & ~(PGSIZE_4M - 1) & 0xFFFFFFFF
         return _finish(base, [pde], frame, frame | (va & (PGSIZE_4M - 1)), large=True)
     table = PTE_ADDR(pde.value)
-    if _entries(table) is None:
+    if _entries(m, table) is None:
         return _fail(base, "PDE", f"PDE points at {table:#010x}, outside physical memory")
-    pte = Step("PTE", PTX(va), table, table + 4 * PTX(va), _vm.x86.read32(table + 4 * PTX(va)))
+    pte = Step("PTE", PTX(va), table, table + 4 * PTX(va), m.x86.read32(table + 4 * PTX(va)))
     base = Walk(pgdir, va, access, user, (pde, pte))
     if not pte.value & PTE_P:
         return _fail(base, "PTE", "PTE not present: page not mapped", present=False)
@@ -187,14 +206,14 @@ class Range:
         return (self.end - self.start) // PGSIZE
 
 
-def _user_pages(pgdir: int) -> list[tuple[int, int, int]]:
+def _user_pages(m: Machine, pgdir: int) -> list[tuple[int, int, int]]:
     """(va, frame, flags) of every present page of the user half, in va order.
     Page tables that lie outside physical memory are skipped."""
     pages: list[tuple[int, int, int]] = []
-    for d, pde in enumerate((_entries(pgdir) or ())[:USER_HALF]):
+    for d, pde in enumerate((_entries(m, pgdir) or ())[:USER_HALF]):
         if not pde & PTE_P or pde & PTE_PS:
             continue
-        table = _entries(PTE_ADDR(pde))
+        table = _entries(m, PTE_ADDR(pde))
         if table is None:
             continue
         pages += [(PGADDR(d, t, 0), PTE_ADDR(pte), pte & PERM)
@@ -242,12 +261,12 @@ def _coalesce(pages, label) -> list[Range]:
     return ranges
 
 
-def mappings(pgdir: int, sz: int | None = None, shm=None) -> list[Range]:
-    """The present pages of the user half of the page directory at pgdir, coalesced
+def mappings(m: Machine, pgdir: int, sz: int | None = None, shm=None) -> list[Range]:
+    """The present pages of the user half of the page directory at pgdir of m, coalesced
     into labelled ranges in va order. sz: the process size (p.sz), if known; shm:
     (id, addr, npages) of each segment it has attached (p.shm plus each segment's
     size), if known. Both only improve the labels."""
-    pages = _user_pages(pgdir)
+    pages = _user_pages(m, pgdir)
     return _coalesce(pages, _labeller(pages, sz, shm))
 
 
@@ -284,11 +303,11 @@ class PageDir:
     sz: int | None = None
 
 
-def pagedir(pgdir: int, sz: int | None = None, shm=None, pid=None, name: str = "") -> PageDir:
-    """The page directory at pgdir as a PageDir: the user-half PDEs, each with its
+def pagedir(m: Machine, pgdir: int, sz: int | None = None, shm=None, pid=None, name: str = "") -> PageDir:
+    """The page directory at pgdir of m as a PageDir: the user-half PDEs, each with its
     ranges (labelled as by mappings()), and the kernel half summarised."""
-    pdes = _entries(pgdir)
-    ranges = mappings(pgdir, sz, shm)
+    pdes = _entries(m, pgdir)
+    ranges = mappings(m, pgdir, sz, shm)
     user = tuple(
         Pde(d, pgdir + 4 * d, e, tuple(_clip(ranges, d)))
         for d, e in enumerate(pdes[:USER_HALF]) if e & PTE_P)
@@ -311,22 +330,23 @@ def _clip(ranges: list[Range], d: int):
 
 # ---- processes of a machine -----------------------------------------------------------------
 
-def live_procs(machine) -> list:
-    """The processes of machine that have an address space (zombies included:
-    theirs lives until the parent's wait), in pid order."""
-    from ..proc import proc
-    machine.activate()
-    return sorted((p for p in proc.ptable.proc if p.state is not proc.UNUSED and p.pgdir is not None),
+def live_procs(m: Machine) -> list[_proc.Proc]:
+    """The processes of m that have an address space (zombies included: theirs
+    lives until the parent's wait), in pid order."""
+    return _live(_ptable(m)[0])
+
+
+def _live(procs) -> list[_proc.Proc]:
+    return sorted((p for p in procs if p.state is not _proc.UNUSED and p.pgdir is not None),
                   key=lambda p: p.pid)
 
 
-def find_proc(machine, pid: int | None = None):
-    """The live process with this pid; with pid None, the one on the CPU, else the
-    newest. Raises ValueError if there is no such process."""
-    from ..proc import proc
-    procs = live_procs(machine)
+def find_proc(m: Machine, pid: int | None = None) -> _proc.Proc:
+    """The live process of m with this pid; with pid None, the one on the CPU,
+    else the newest. Raises ValueError if there is no such process."""
+    table, cur = _ptable(m)
+    procs = _live(table)
     if pid is None:
-        cur = proc.mycpu().proc
         if cur is not None and cur.pgdir is not None:
             return cur
         if procs:
@@ -337,21 +357,21 @@ def find_proc(machine, pid: int | None = None):
     raise ValueError(f"no process with pid {pid}" if pid is not None else "no live process")
 
 
-def shm_of(p) -> list[tuple[int, int, int]]:
-    """(id, addr, npages) of each segment p has attached."""
-    from ..syscalls import shm
-    return [(id, addr, shm.shmtable.seg[id].npages) for id, addr in p.shm]
+def shm_of(m: Machine, p: _proc.Proc) -> list[tuple[int, int, int]]:
+    """(id, addr, npages) of each segment p, a process of m, has attached."""
+    segs = _shmtable(m)
+    return [(id, addr, segs[id].npages) for id, addr in p.shm]
 
 
-def pt(machine, pid: int | None = None) -> PageDir:
-    """The page directory of process pid (default: see find_proc)."""
-    p = find_proc(machine, pid)
-    return pagedir(p.pgdir, p.sz, shm_of(p), p.pid, p.name)
+def pt(m: Machine, pid: int | None = None) -> PageDir:
+    """The page directory of process pid of m (default: see find_proc)."""
+    p = find_proc(m, pid)
+    return pagedir(m, p.pgdir, p.sz, shm_of(m, p), p.pid, p.name)
 
 
-def walk_va(machine, va: int, pid: int | None = None, access: str = "read", user: bool = True) -> Walk:
-    """walk() of va in the page directory of process pid (default: see find_proc)."""
-    return walk(find_proc(machine, pid).pgdir, va, access, user)
+def walk_va(m: Machine, va: int, pid: int | None = None, access: str = "read", user: bool = True) -> Walk:
+    """walk() of va in the page directory of process pid of m (default: see find_proc)."""
+    return walk(m, find_proc(m, pid).pgdir, va, access, user)
 
 
 # ---- changes between two stops -------------------------------------------------------------
@@ -378,12 +398,12 @@ class Snapshot:
     base: int
 
 
-def snapshot(machine) -> Snapshot:
-    """The mappings of every live process of machine and its free frames, now."""
+def snapshot(m: Machine) -> Snapshot:
+    """The mappings of every live process of m and its free frames, now."""
     procs = {p.pid: ProcMaps(p.pid, p.name, p.state.value, p.sz, p.pgdir,
-                             tuple(mappings(p.pgdir, p.sz, shm_of(p))))
-             for p in live_procs(machine)}
-    return Snapshot(procs, bytes(_kalloc.kmem.free), _kalloc.kmem.start)
+                             tuple(mappings(m, p.pgdir, p.sz, shm_of(m, p))))
+             for p in live_procs(m)}
+    return Snapshot(procs, *_kmem(m))
 
 
 @dataclass(frozen=True)
@@ -472,30 +492,28 @@ class Frame:
         return len(self.maps) > 1
 
 
-def frames(machine) -> list[Frame]:
-    """Every frame mapped in the user half of a live process, and every frame of a
-    shm segment (attached or not), in address order."""
-    from ..syscalls import shm
+def frames(m: Machine) -> list[Frame]:
+    """Every frame mapped in the user half of a live process of m, and every frame
+    of a shm segment (attached or not), in address order."""
     maps: dict[int, list] = {}
-    for p in live_procs(machine):
-        for r in mappings(p.pgdir, p.sz, shm_of(p)):
+    for p in live_procs(m):
+        for r in mappings(m, p.pgdir, p.sz, shm_of(m, p)):
             for i, f in enumerate(r.frames):
                 maps.setdefault(f, []).append((p.pid, r.start + i * PGSIZE, r.flags))
-    seg_of = {f: id for id, s in enumerate(shm.shmtable.seg) for f in s.frames}
+    seg_of = {f: id for id, s in enumerate(_shmtable(m)) for f in s.frames}
     return [Frame(f, tuple(maps.get(f, ())), seg_of.get(f)) for f in sorted(maps.keys() | seg_of.keys())]
 
 
-def owners(machine) -> dict[int, str]:
-    """What each frame in use by a process or a segment holds, in words: a page
-    directory, a page table, a user page (with its label), a segment's page."""
-    from ..syscalls import shm
-    procs = live_procs(machine)
+def owners(m: Machine) -> dict[int, str]:
+    """What each frame of m in use by a process or a segment holds, in words: a
+    page directory, a page table, a user page (with its label), a segment's page."""
+    procs = live_procs(m)
     out: dict[int, str] = {}
-    for id, s in enumerate(shm.shmtable.seg):
+    for id, s in enumerate(_shmtable(m)):
         out.update({f: f"shm {id} page {i}" for i, f in enumerate(s.frames)})
     for p in procs:
         out[p.pgdir] = f"pid {p.pid} page directory"
-        for d in pagedir(p.pgdir, p.sz, shm_of(p)).pdes:
+        for d in pagedir(m, p.pgdir, p.sz, shm_of(m, p)).pdes:
             if not d.value & PTE_PS:
                 lo = d.index << PDXSHIFT
                 out[PTE_ADDR(d.value)] = f"pid {p.pid} page table {lo:#010x}-{lo + PGSIZE_4M - 1:#010x}"
@@ -525,22 +543,22 @@ class ShmView:
     attached: tuple[ShmAttach, ...]
 
 
-def shm_view(machine) -> list[ShmView]:
-    """The used slots of the segment table, with each attachment checked against
+def shm_view(m: Machine) -> list[ShmView]:
+    """The used slots of m's segment table, with each attachment checked against
     the attaching process's page table."""
-    procs = {p.pid: p for p in live_procs(machine)}
+    procs = {p.pid: p for p in live_procs(m)}
     out = []
-    for s in machine.shm_segments():
-        att = tuple(ShmAttach(pid, procs[pid].name, addr, _maps_at(procs[pid].pgdir, addr, s["frames"]))
+    for s in m.shm_segments():
+        att = tuple(ShmAttach(pid, procs[pid].name, addr, _maps_at(m, procs[pid].pgdir, addr, s["frames"]))
                     for pid, addr in s["attached"] if pid in procs)
         out.append(ShmView(s["id"], s["pages"], tuple(s["frames"]), s["refcount"], att))
     return out
 
 
-def _maps_at(pgdir: int, addr: int, seg_frames) -> bool:
+def _maps_at(m: Machine, pgdir: int, addr: int, seg_frames) -> bool:
     """Does pgdir map seg_frames, user-writable, at consecutive pages from addr?"""
     for i, f in enumerate(seg_frames):
-        w = walk(pgdir, addr + i * PGSIZE, "write")
+        w = walk(m, pgdir, addr + i * PGSIZE, "write")
         if not w.ok or w.frame != f:
             return False
     return True

@@ -97,7 +97,7 @@ def render(machine) -> str:
     links: list[_Link] = []
     for p in ptdata.live_procs(machine):
         c = _Canvas()
-        height = _band(c, p, top, groups)
+        height = _band(c, machine, p, top, groups)
         procs.append(f'<g class="proc" id="pid-{p.pid}" data-pid="{p.pid}">{"".join(c.parts)}</g>')
         links += c.links
         top += height + 2 * GAP
@@ -148,10 +148,10 @@ def _members(machine, groups: dict[int, str]) -> dict[str, list[int]]:
     return out
 
 
-def _band(c: _Canvas, p, top: float, groups: dict[int, str]) -> float:
-    """Draw process p from y=top: title, page directory, page tables, frames.
+def _band(c: _Canvas, machine, p, top: float, groups: dict[int, str]) -> float:
+    """Draw process p of machine from y=top: title, page directory, page tables, frames.
     Returns the height used."""
-    pd = ptdata.pagedir(p.pgdir, p.sz, ptdata.shm_of(p), p.pid, p.name)
+    pd = ptdata.pagedir(machine, p.pgdir, p.sz, ptdata.shm_of(machine, p), p.pid, p.name)
     c.text(PD_X, top + 12, f"pid {p.pid} {p.name} ({p.state.value}), sz {p.sz:#x}", "title")
     y0 = top + ROW + 4
     pde_y = _pd_box(c, pd, y0)

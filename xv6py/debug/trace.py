@@ -26,12 +26,12 @@ _TRAP_MEANING = {
 }
 
 
-def explain_trap(p, tf) -> str:
-    """Why process p was killed by the trap in tf, in a few lines."""
+def explain_trap(m, p, tf) -> str:
+    """Why process p of machine m was killed by the trap in tf, in a few lines."""
     if tf.trapno == T_PGFLT:
         from .commands import explain_fault
         from .ptdata import shm_of
-        return explain_fault(p.pgdir, tf.cr2, tf.err, tf.eip, p.sz, shm_of(p))
+        return explain_fault(m, p.pgdir, tf.cr2, tf.err, tf.eip, p.sz, shm_of(m, p))
     return _TRAP_MEANING.get(tf.trapno, f"trap {tf.trapno}")
 
 
@@ -72,5 +72,5 @@ class Trace:
                 self.write(f"[pt] {line.rstrip()}")
 
     def _on_fault(self, p, tf) -> None:
-        for line in explain_trap(p, tf).splitlines():
+        for line in explain_trap(self.m, p, tf).splitlines():
             self.write(f"[fault] {line}")
