@@ -403,3 +403,36 @@ def test_a_page_directory_outside_memory_is_refused(h):
         ptdata.walk(h.m, PHYSTOP, 0)
     assert ptdata.mappings(h.m, PHYSTOP + PGSIZE) == []
 
+
+def test_data_functions_read_the_machine_they_are_given():
+    """Two machines, a page directory at the same physical address in each, other
+    mappings behind it. Asked about the first machine after the second one ran,
+    every data function answers from the first one's memory and tables: a page
+    directory only means something in the RAM it lives in."""
+    h1 = Syscaller(Machine())
+    p1 = h1.spawn()
+    seg = h1.call(p1, "shm_create", 2 * PGSIZE)
+    assert h1.call(p1, "shm_attach", seg, 0x10000000) == 0
+    frames1 = tuple(h1.m.shm_segments()[0]["frames"])
+    h2 = Syscaller(Machine())
+    p2 = h2.spawn("faults")                                # used last: its state is installed
+    assert p2.pgdir == p1.pgdir and p2.sz != p1.sz
+    w = ptdata.walk(h1.m, p1.pgdir, 0x10000004, "write")
+    assert (w.ok, w.frame, w.pa) == (True, frames1[0], frames1[0] + 4)
+    assert not ptdata.walk(h2.m, p2.pgdir, 0x10000004).ok
+    labels = [(r.label, r.frames) for r in ptdata.mappings(h1.m, p1.pgdir, p1.sz, [(seg, 0x10000000, 2)])]
+    assert labels[-1] == ("shm 0", frames1)
+    assert ("shm 0", frames1) not in [(r.label, r.frames) for r in ptdata.mappings(h2.m, p2.pgdir, p2.sz)]
+    assert [d.index for d in ptdata.pagedir(h1.m, p1.pgdir, p1.sz).pdes] == [0, PDX(0x10000000)]
+    assert "is in shm 0" in commands.explain_fault(h1.m, p1.pgdir, 0x10000004, 6, 0x40, p1.sz,
+                                                   [(seg, 0x10000000, 2)])
+    h2.m.activate()
+    pd = ptdata.pt(h1.m, p1.pid)
+    assert (pd.pgdir, pd.sz, pd.pdes[-1].ranges[0].frames) == (p1.pgdir, p1.sz, frames1)
+    h2.m.activate()
+    assert ptdata.snapshot(h1.m).procs[p1.pid].ranges[-1].frames == frames1
+    h2.m.activate()
+    segframes = [(f.pa, f.shm) for f in ptdata.frames(h1.m) if f.shm is not None]
+    assert segframes == [(f, seg) for f in sorted(frames1)]
+    h2.m.activate()
+    assert [(s.id, s.frames) for s in ptdata.shm_view(h1.m)] == [(seg, frames1)]
