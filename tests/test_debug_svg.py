@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from xv6py.build import program_path
-from xv6py.debug import svg, views
+from xv6py.debug import ptdata, svg
 from xv6py.machine import Machine
 from xv6py.testing.kcall import Syscaller
 
@@ -37,7 +37,7 @@ def test_one_group_per_live_process(h, tmp_path):
     parent, child, _ = shmtest_state(h)
     root = picture(h, tmp_path)
     groups = root.findall("s:g[@class='proc']", NS)
-    assert [g.get("data-pid") for g in groups] == [str(p.pid) for p in views.live_procs(h.m)]
+    assert [g.get("data-pid") for g in groups] == [str(p.pid) for p in ptdata.live_procs(h.m)]
     assert {str(parent.pid), str(child.pid)} <= {g.get("data-pid") for g in groups}
     texts = " ".join(t.text or "" for t in root.iter(f"{{{NS['s']}}}text"))
     assert f"page directory {parent.pgdir:#010x}" in texts and f"page directory {child.pgdir:#010x}" in texts
@@ -54,7 +54,7 @@ def test_shared_frames_are_drawn_once_and_connected(h, tmp_path):
     assert sorted(int(p.get("data-pid")) for p in links) == [parent.pid, child.pid]
     assert {p.get("class") for p in links} == {"share"}       # highlighted: more than one process
     # Private frames are drawn in their process's band, never in the shared column.
-    stack = [r for r in views.mappings(parent.pgdir, parent.sz) if r.label == "stack"][0]
+    stack = [r for r in ptdata.mappings(h.m, parent.pgdir, parent.sz) if r.label == "stack"][0]
     proc = root.find(f"s:g[@data-pid='{parent.pid}']", NS)
     assert f"{stack.frames[0]:#010x}" in " ".join(t.text for t in proc.iter(f"{{{NS['s']}}}text"))
     assert root.findall(".//s:path[@data-to]", NS) == links

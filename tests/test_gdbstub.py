@@ -18,7 +18,7 @@ import pytest
 from elftools.elf.elffile import ELFFile
 
 from xv6py.build import program_path
-from xv6py.debug import gdbstub, views
+from xv6py.debug import commands, gdbstub, ptdata, render
 from xv6py.debug.debugger import Debugger
 from xv6py.debug.dwarf import Symbols
 from xv6py.machine import Machine
@@ -339,7 +339,7 @@ def test_register_writes_keep_ring_3():
 
 def test_monitor_commands_answer_as_console_output():
     oracle = Debugger(Machine(), "shmtest")             # the same machine state, by the API
-    expected = views.text(views.command(oracle.m, "walk 0x3000 2"))
+    expected = render.text(commands.command(oracle.m, "walk 0x3000 2"))
     oracle.finish_run()
     with client("shmtest") as (c, _):
         assert c.ask(b"qRcmd," + b"walk 0x3000".hex().encode()) == b"OK"
@@ -356,19 +356,19 @@ def test_monitor_ptdiff_compares_with_the_stop_before():
     oracle = Debugger(Machine(), "shmtest")             # the parent: before and after its attach,
     bp = oracle.break_at(line66)                        # three steps, after its detach
     oracle.cont()
-    at66 = views.snapshot(oracle.m)
+    at66 = ptdata.snapshot(oracle.m)
     oracle.delete(bp.number)
     bp = oracle.break_at(line68)                        # the spin loop: hit again and again
     oracle.cont()
-    at68 = views.snapshot(oracle.m)
+    at68 = ptdata.snapshot(oracle.m)
     oracle.delete(bp.number)
-    attach = views.text(views.render_ptdiff(views.ptdiff(at66, at68)))
+    attach = render.text(render.render_ptdiff(ptdata.ptdiff(at66, at68)))
     for _ in range(3):
         oracle.stepi()
     oracle.break_at(line77)
     while oracle.cont().reason != "breakpoint":         # past the child's exit
         pass
-    detach = views.text(views.render_ptdiff(views.ptdiff(at68, views.snapshot(oracle.m))))
+    detach = render.text(render.render_ptdiff(ptdata.ptdiff(at68, ptdata.snapshot(oracle.m))))
     oracle.finish_run()
     assert re.fullmatch(r"\D*\n2\s+added\s+0x10000000-0x10001fff .*shm 0.*\n", attach), attach
     assert "removed" in detach

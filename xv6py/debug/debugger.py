@@ -523,12 +523,13 @@ class Debugger:
 
     def _fault_stop(self, p) -> Stop:
         from ..traps import T_PGFLT
-        from .views import explain_fault, shm_of
+        from .commands import explain_fault
+        from .ptdata import shm_of
         trapno, err, eip, cr2 = self.m.x86.fault
         line = (f"pid {p.pid} {p.name}: trap {trapno} err {err} eip {eip:#x} addr {cr2:#x}"
                 " (the kernel kills it when you continue)")
         if trapno == T_PGFLT:
-            line += "\n" + explain_fault(p.pgdir, cr2, err, eip, p.sz, shm_of(p))
+            line += "\n" + explain_fault(self.m, p.pgdir, cr2, err, eip, p.sz, shm_of(self.m, p))
         return Stop("fault", p.pid, eip, line)
 
     def _on_syscall(self, t) -> None:

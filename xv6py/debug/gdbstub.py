@@ -9,7 +9,7 @@
     (gdb) info registers eip
     (gdb) x/4xw $esp                        # memory by virtual address, through the page table
     (gdb) stepi
-    (gdb) monitor walk 0x10000000           # the page-table views (see views.COMMANDS)
+    (gdb) monitor walk 0x10000000           # the page-table views (see commands.COMMANDS)
     (gdb) monitor pt
     (gdb) continue                          # to the end: the program's output, then its exit
 
@@ -67,7 +67,7 @@ import select
 import socket
 
 from ..traps import T_ALIGN, T_BRKPT, T_DIVIDE, T_FPERR, T_ILLOP, T_SIMDERR
-from . import views
+from . import commands, ptdata, render
 from .debugger import SEGMENT_REGS, Debugger
 
 __all__ = ["serve", "GdbStub", "REGS", "checksum", "frame", "LOOPBACK"]
@@ -228,8 +228,8 @@ class GdbStub:
         self.swbreak = False            # the client understands `swbreak` in stop replies
         self.done = False               # the client detached or killed: run to the end
         self.bps: dict[tuple[int, int], int] = {}   # (Z type, address) -> breakpoint number
-        self.since: views.Snapshot | None = None    # page tables at the stop before this one
-        self.at_stop = views.snapshot(self.m)       # ... and at this one
+        self.since: ptdata.Snapshot | None = None    # page tables at the stop before this one
+        self.at_stop = ptdata.snapshot(self.m)       # ... and at this one
         self.kernel_at_stop = self._kernel_work()
         self.interrupted = lambda: False    # has the client sent ^C? (set by the session)
 
@@ -429,7 +429,7 @@ class GdbStub:
         single steps; a snapshot costs about as much as the rest of a step)."""
         work = self._kernel_work()
         if work != self.kernel_at_stop:
-            self.since, self.at_stop, self.kernel_at_stop = self.at_stop, views.snapshot(self.m), work
+            self.since, self.at_stop, self.kernel_at_stop = self.at_stop, ptdata.snapshot(self.m), work
         else:
             self.since = self.at_stop
 
@@ -512,15 +512,15 @@ class GdbStub:
         return [f"{p['name']}, {p['state']}".encode().hex() if p else ERROR]
 
     def _monitor(self, text: str) -> list:
-        """qRcmd,HEX: a view command (views.COMMANDS); its text as console
+        """qRcmd,HEX: a view command (commands.COMMANDS); its text as console
         output, then OK (an error is output too: gdb shows it either way)."""
         line = bytes.fromhex(text.partition(",")[2]).decode("utf-8", "replace")
         words = line.split()
         if not words or words[0] == "help":
-            out = "\n".join(usage for _, usage in views.COMMANDS.values())
+            out = "\n".join(usage for _, usage in commands.COMMANDS.values())
         else:
             try:
-                out = views.text(views.command(self.m, " ".join(self._with_pid(words)), self.since))
+                out = render.text(commands.command(self.m, " ".join(self._with_pid(words)), self.since))
             except ValueError as e:
                 out = str(e)
         return _console_packets(out.rstrip("\n").encode() + b"\n") + ["OK"]
@@ -534,7 +534,7 @@ class GdbStub:
         pid = str(self.dbg.focus)
         if words[0] == "pt" and len(words) == 1:
             return words + [pid]
-        if words[0] == "walk" and len(words) >= 2 and all(w in views.ACCESSES for w in words[2:]):
+        if words[0] == "walk" and len(words) >= 2 and all(w in ptdata.ACCESSES for w in words[2:]):
             return words[:2] + [pid] + words[2:]
         return words
 

@@ -58,7 +58,7 @@ class Repl(cmd.Cmd):
             else self.console.print(thing)
 
     def _snap(self) -> None:
-        from .views import snapshot
+        from .ptdata import snapshot
         self.before, self.since = self.since, snapshot(self.d.m)
 
     def _describe(self, stop: Stop) -> str:
@@ -281,7 +281,7 @@ class Repl(cmd.Cmd):
     # ---- page tables --------------------------------------------------------------------
 
     def _view(self, line: str) -> None:
-        from .views import command
+        from .commands import command
         self.out(command(self.d.m, line, self.before))
 
     def do_pt(self, arg):

@@ -4,7 +4,7 @@
 
 One band per process, left to right: its page directory (one row per present
 user PDE, the kernel half in one row), the page table of each PDE (one row per
-labelled range, as views.mappings() coalesces them), and the frames of each
+labelled range, as ptdata.mappings() coalesces them), and the frames of each
 range. Frames that belong to a shm segment, or that more than one page maps,
 are drawn once, in a column on the right, and every range that maps them is
 connected to them: shared frames stand out as lines that cross bands.
@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
 from ..mmu import PDXSHIFT, PGSIZE, PGSIZE_4M, PTE_ADDR, PTE_PS
-from . import views
+from . import ptdata
+from .render import flagstr, frames_text
 
 __all__ = ["draw", "render"]
 
@@ -89,14 +90,14 @@ class _Canvas:
 
 def render(machine) -> str:
     """The SVG text of the picture of machine's live processes."""
-    groups = _groups(views.frames(machine))
+    groups = _groups(ptdata.frames(machine))
     members = _members(machine, groups)
     top = 20 + 2 * ROW
     procs: list[str] = []
     links: list[_Link] = []
-    for p in views.live_procs(machine):
+    for p in ptdata.live_procs(machine):
         c = _Canvas()
-        height = _band(c, p, top, groups)
+        height = _band(c, machine, p, top, groups)
         procs.append(f'<g class="proc" id="pid-{p.pid}" data-pid="{p.pid}">{"".join(c.parts)}</g>')
         links += c.links
         top += height + 2 * GAP
@@ -147,10 +148,10 @@ def _members(machine, groups: dict[int, str]) -> dict[str, list[int]]:
     return out
 
 
-def _band(c: _Canvas, p, top: float, groups: dict[int, str]) -> float:
-    """Draw process p from y=top: title, page directory, page tables, frames.
+def _band(c: _Canvas, machine, p, top: float, groups: dict[int, str]) -> float:
+    """Draw process p of machine from y=top: title, page directory, page tables, frames.
     Returns the height used."""
-    pd = views.pagedir(p.pgdir, p.sz, views.shm_of(p), p.pid, p.name)
+    pd = ptdata.pagedir(machine, p.pgdir, p.sz, ptdata.shm_of(machine, p), p.pid, p.name)
     c.text(PD_X, top + 12, f"pid {p.pid} {p.name} ({p.state.value}), sz {p.sz:#x}", "title")
     y0 = top + ROW + 4
     pde_y = _pd_box(c, pd, y0)
@@ -163,7 +164,7 @@ def _band(c: _Canvas, p, top: float, groups: dict[int, str]) -> float:
     return bottom - top
 
 
-def _pd_box(c: _Canvas, pd: views.PageDir, y: float) -> dict[int, float]:
+def _pd_box(c: _Canvas, pd: ptdata.PageDir, y: float) -> dict[int, float]:
     """The page directory box at y; returns the y of each PDE's row, for the arrows."""
     rows = len(pd.pdes) + 2
     c.rect(PD_X, y, PD_W, rows * ROW + PAD)
@@ -179,7 +180,7 @@ def _pd_box(c: _Canvas, pd: views.PageDir, y: float) -> dict[int, float]:
     return ys
 
 
-def _pt_box(c: _Canvas, d: views.Pde, y: float, pid: int, groups) -> float:
+def _pt_box(c: _Canvas, d: ptdata.Pde, y: float, pid: int, groups) -> float:
     """The page table of PDE d at y, one row per range (and its frames or its link
     to the shared column). Returns the bottom of the box."""
     ranges = d.ranges[:MAX_ROWS]
@@ -199,13 +200,13 @@ def _colour(label: str) -> str:
     return COLOURS["shm"] if label.startswith("shm") else COLOURS.get(label, "#999")
 
 
-def _range_row(c: _Canvas, r: views.Range, y: float, pid: int, groups) -> None:
+def _range_row(c: _Canvas, r: ptdata.Range, y: float, pid: int, groups) -> None:
     """One range in a page table at row y: a colour stripe, PTE indexes, virtual
     range, flags, label; then its private frames, or links to shared ones."""
     first = (r.start % PGSIZE_4M) // PGSIZE
     c.rect(PT_X + 2, y + 6, 5, ROW - 4, "box", _colour(r.label))
     ptes = f"[{first}]" if r.npages == 1 else f"[{first}-{first + r.npages - 1}]"
-    c.text(PT_X + PAD + 6, y + ROW, f"{ptes:<11} {r.start:#010x} {r.npages:4d}p {views.flagstr(r.flags)}")
+    c.text(PT_X + PAD + 6, y + ROW, f"{ptes:<11} {r.start:#010x} {r.npages:4d}p {flagstr(r.flags)}")
     c.text(PT_X + PT_W - PAD, y + ROW, r.label, anchor="end")
     mid = y + ROW / 2 + 4
     shared = sorted({groups[f] for f in r.frames if f in groups})
@@ -228,7 +229,7 @@ def _tint(label: str) -> str:
 def _frames(fs) -> str:
     """Frames in about 33 characters: the run notation of the text views, or how many
     and the span of addresses they lie in."""
-    s = views.frames_text(fs, most=2)
+    s = frames_text(fs, most=2)
     if len(s) <= 33 and "more" not in s:
         return s
     return f"{len(fs)} frames in {min(fs):#010x}-{max(fs):#010x}"

@@ -26,11 +26,12 @@ _TRAP_MEANING = {
 }
 
 
-def explain_trap(p, tf) -> str:
-    """Why process p was killed by the trap in tf, in a few lines."""
+def explain_trap(m, p, tf) -> str:
+    """Why process p of machine m was killed by the trap in tf, in a few lines."""
     if tf.trapno == T_PGFLT:
-        from .views import explain_fault, shm_of
-        return explain_fault(p.pgdir, tf.cr2, tf.err, tf.eip, p.sz, shm_of(p))
+        from .commands import explain_fault
+        from .ptdata import shm_of
+        return explain_fault(m, p.pgdir, tf.cr2, tf.err, tf.eip, p.sz, shm_of(m, p))
     return _TRAP_MEANING.get(tf.trapno, f"trap {tf.trapno}")
 
 
@@ -50,7 +51,7 @@ class Trace:
             if self.kinds & {"syscalls", "pt"}:
                 sc.set_tracer(self._on_syscall)
         if "pt" in self.kinds:
-            from .views import snapshot
+            from .ptdata import snapshot
             self._before = snapshot(machine)
 
     def _on_syscall(self, t) -> None:
@@ -61,7 +62,8 @@ class Trace:
 
     def _pt_changes(self) -> None:
         """Print the mappings that changed since the last look, if any did."""
-        from .views import ptdiff, render_ptdiff, snapshot, text
+        from .ptdata import ptdiff, snapshot
+        from .render import render_ptdiff, text
         now = snapshot(self.m)
         changes = ptdiff(self._before, now)
         self._before = now
@@ -70,5 +72,5 @@ class Trace:
                 self.write(f"[pt] {line.rstrip()}")
 
     def _on_fault(self, p, tf) -> None:
-        for line in explain_trap(p, tf).splitlines():
+        for line in explain_trap(self.m, p, tf).splitlines():
             self.write(f"[fault] {line}")
