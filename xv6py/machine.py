@@ -150,10 +150,8 @@ def boot(m: "Machine") -> None:
     file.fileinit()                         # file table
     fs.fsinit()                             # the root directory
     fs.addfile("console", None, major=CONSOLE, minor=1, type=fs.T_DEV)
-    for name in program_names():
-        path = program_path(name)
-        if path is not None:
-            fs.addfile(name, path)
+    for name, path in m.programs:
+        fs.addfile(name, path)
     for name, contents in m.files.items():
         fs.addfile(name, contents)          # what the user added
     shm.shminit()                           # shared memory
@@ -194,15 +192,18 @@ class Machine:
         self.files: dict[str, bytes | Path] = {}   # added by the user: kept across runs
         self._state: dict = {}
         self._owner: int | None = None     # the thread whose run is in progress
-        self._fresh = True                 # booted, and no run started since
+        self._fresh = False                # as booted: nothing has entered the kernel since
         self.booted = False
+        self.programs = [(name, path) for name in program_names()
+                         if (path := program_path(name)) is not None]   # the built programs
         self.x86 = X86(phystop)
         with self.entered():
             try:
                 boot(self)
             finally:
                 self.booted = True
-        self.free_frames_at_boot = self.free_frames
+            self.free_frames_at_boot = kalloc.kfreecount()
+        self._fresh = True
 
     # ---- entering the kernel --------------------------------------------------------------
 
@@ -217,6 +218,7 @@ class Machine:
         self._check_thread()
         with _lock:
             prev = _install(self)
+            self._fresh = False         # the next run boots afresh (see start)
             _depth += 1
             try:
                 yield self
@@ -231,6 +233,7 @@ class Machine:
         functions (kalloc, walkpgdir, ...) directly, as a test does. It stays until
         another machine is installed. Single-threaded use only: tools use entered()."""
         self._check_thread()
+        self._fresh = False
         with _lock:
             if _depth and _installed is not self:
                 raise RuntimeError("activate() while another machine's kernel is entered "
@@ -264,10 +267,10 @@ class Machine:
         """Start a run on a freshly booted kernel: create init, which will run the
         program, and return the Run whose `schedule` generator runs the machine (a
         debugger drives it step by step; see xv6py/debug/). Then call finish(run)."""
+        fresh = self._fresh
         with self.entered():
-            if not self._fresh:
+            if not fresh:
                 self._reboot()
-            self._fresh = False
             name = self._resolve(prog)
             argv = [b"init", name.encode()] + [a.encode() if isinstance(a, str) else bytes(a) for a in args]
             budget = max_instructions if max_instructions is not None else self.max_instructions
