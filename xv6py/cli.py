@@ -157,8 +157,8 @@ def _run(ns) -> int:
         Trace(m, traces, lambda line: print(line, file=sys.stderr, flush=True))
     try:
         if ns.gdb is not None:
-            from .build import program_path
             from .debug.gdbstub import serve
+            from .programs import program_path
             elf = ns.prog if "/" in ns.prog else program_path(ns.prog) or ns.prog
             result = serve(m, ns.prog, ns.args, ns.gdb, ready=lambda port: print(
                 f"[xv6py] waiting for gdb on 127.0.0.1:{port}: gdb -ex 'set architecture i386' "
@@ -191,7 +191,7 @@ def _build(ns) -> int:
 
 
 def _programs(ns) -> int:
-    from .build import program_names, program_path
+    from .programs import program_names, program_path
     for name in program_names():
         print(name if program_path(name) else f"{name} (not built)")
     return 0

@@ -28,10 +28,10 @@ from functools import partial
 from pathlib import Path
 
 from .. import trap
-from ..build import program_path
 from ..mm import pgdir as vm
 from ..mmu import PTE_P, PTE_U
 from ..proc import proc as P
+from ..programs import program_path
 from ..syscalls import syscall as sc
 from .dwarf import DW_EBP, DW_EIP, DW_ESP, Symbols
 
