@@ -18,9 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from xv6py.lab.grade import grade_many
-from xv6py.lab.selfcheck import selfcheck
-from xv6py.lab.spec import init_workspace, lab_names, load_lab
+from xv6py.grading.grade import grade_many
+from xv6py.grading.selfcheck import selfcheck
+from xv6py.grading.spec import init_workspace, lab_names, load_lab
 
 
 def command_line(ws: Path, runs: int) -> list[float]:

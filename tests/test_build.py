@@ -1,4 +1,5 @@
-"""Tests of the user-program build (xv6py/build.py) and of the built ELF files.
+"""Tests of the user-program build (xv6py/build.py) and of the built ELF files
+(found through xv6py/programs.py).
 
 The first group needs no compiler: it checks the committed binaries in
 userprogs/bin (present, up to date with their sources, laid out as xv6's exec
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from xv6py import build
+from xv6py import build, programs
 from xv6py.build import BuildError
 
 PGSIZE = 4096
@@ -66,7 +67,7 @@ def check_layout(path: Path, name: str) -> None:
 def copy_sources(dst: Path) -> Path:
     """A copy of userprogs/ without its binaries, to build in."""
     src = dst / "userprogs"
-    shutil.copytree(build.SRCDIR, src, ignore=shutil.ignore_patterns("bin", "__pycache__"))
+    shutil.copytree(programs.SRCDIR, src, ignore=shutil.ignore_patterns("bin", "__pycache__"))
     return src
 
 
@@ -74,31 +75,31 @@ def copy_sources(dst: Path) -> Path:
 # No compiler needed
 
 def test_every_program_is_built_and_up_to_date():
-    names = build.program_names()
+    names = programs.program_names()
     assert {"init", "hello", "echo", "forktree", "argtest", "sbrktest", "faults",
             "spin", "getpidloop", "forkloop", "regloop"} <= set(names)
-    missing = [n for n in names if build.program_path(n) is None]
+    missing = [n for n in names if programs.program_path(n) is None]
     assert missing == [], f"not built: {missing}"
     stale = build.stale_programs()
     assert stale == [], (f"sources changed but these binaries were not rebuilt: {stale}; "
                          "run `python -m xv6py.build` and commit userprogs/bin")
 
 
-@pytest.mark.parametrize("name", build.program_names())
+@pytest.mark.parametrize("name", programs.program_names())
 def test_binary_layout(name):
-    check_layout(build.program_path(name), name)
+    check_layout(programs.program_path(name), name)
 
 
 def test_program_path_rejects_odd_names():
-    assert build.program_path("no-such-program") is None
-    assert build.program_path("../build.py") is None
-    assert build.program_path("") is None
-    assert build.program_path("MANIFEST.json") is None
-    assert build.program_path("hello") == build.BINDIR / "hello"
+    assert programs.program_path("no-such-program") is None
+    assert programs.program_path("../build.py") is None
+    assert programs.program_path("") is None
+    assert programs.program_path("MANIFEST.json") is None
+    assert programs.program_path("hello") == programs.BINDIR / "hello"
 
 
 def test_syscall_numbers():
-    text = (build.SRCDIR / "include" / "syscall.h").read_text()
+    text = (programs.SRCDIR / "include" / "syscall.h").read_text()
     found = {}
     for line in text.splitlines():
         line = line.strip()
@@ -112,10 +113,10 @@ def test_syscall_numbers():
 
 
 def test_every_syscall_has_a_stub_and_a_prototype():
-    usys = (build.SRCDIR / "ulib" / "usys.S").read_text()
+    usys = (programs.SRCDIR / "ulib" / "usys.S").read_text()
     stubs = re.findall(r"^STUB\((\w+)\)", usys, re.M)
     assert sorted(stubs) == sorted(XV6_SYSCALLS)
-    user_h = (build.SRCDIR / "include" / "user.h").read_text()
+    user_h = (programs.SRCDIR / "include" / "user.h").read_text()
     for name in XV6_SYSCALLS:
         assert re.search(rf"\b{name}\(", user_h), f"no prototype for {name} in user.h"
 
@@ -123,7 +124,7 @@ def test_every_syscall_has_a_stub_and_a_prototype():
 def test_stale_programs_notices_changes(tmp_path):
     src = copy_sources(tmp_path)
     bindir = tmp_path / "bin"
-    shutil.copytree(build.BINDIR, bindir)
+    shutil.copytree(programs.BINDIR, bindir)
     assert build.stale_programs(src, bindir) == []
 
     with open(src / "hello.c", "a") as f:
@@ -132,13 +133,13 @@ def test_stale_programs_notices_changes(tmp_path):
 
     with open(src / "ulib" / "printf.c", "a") as f:
         f.write("// changed\n")
-    assert build.stale_programs(src, bindir) == build.program_names(src)
+    assert build.stale_programs(src, bindir) == programs.program_names(src)
 
 
 def test_stale_programs_notices_a_missing_or_changed_binary(tmp_path):
     src = copy_sources(tmp_path)
     bindir = tmp_path / "bin"
-    shutil.copytree(build.BINDIR, bindir)
+    shutil.copytree(programs.BINDIR, bindir)
     (bindir / "echo").unlink()
     with open(bindir / "spin", "ab") as f:
         f.write(b"\0")
@@ -148,7 +149,7 @@ def test_stale_programs_notices_a_missing_or_changed_binary(tmp_path):
 def test_crlf_checkout_is_not_stale(tmp_path):
     src = copy_sources(tmp_path)
     bindir = tmp_path / "bin"
-    shutil.copytree(build.BINDIR, bindir)
+    shutil.copytree(programs.BINDIR, bindir)
     p = src / "hello.c"
     p.write_bytes(p.read_bytes().replace(b"\n", b"\r\n"))
     assert build.stale_programs(src, bindir) == []
@@ -175,16 +176,16 @@ def test_build_is_reproducible(compiler, tmp_path):
                     outdir=tmp_path / "c")
     assert c[0].read_bytes() == a[0].read_bytes()
     # And, when this is the compiler that built the committed binaries, the same bytes.
-    entry = build._load_manifest(build.BINDIR)["programs"]["hello"]
+    entry = programs.load_manifest(programs.BINDIR)["programs"]["hello"]
     if entry["compiler"] == compiler.describe():
-        assert a[0].read_bytes() == build.program_path("hello").read_bytes()
+        assert a[0].read_bytes() == programs.program_path("hello").read_bytes()
 
 
 def test_build_writes_manifest(compiler, tmp_path):
     out = build.build(["echo"], compiler, outdir=tmp_path)
     assert out == [tmp_path / "echo"]
     check_layout(out[0], "echo")
-    stale = build.stale_programs(build.SRCDIR, tmp_path)
+    stale = build.stale_programs(programs.SRCDIR, tmp_path)
     assert "echo" not in stale and "hello" in stale
 
 
@@ -257,7 +258,7 @@ def test_toolchain_builds_every_program(toolchain, tmp_path):
     if c is None:
         pytest.skip(f"{toolchain} is not available: needs {needs}")
     out = build.build(None, c, outdir=tmp_path / "a")
-    assert [p.name for p in out] == build.program_names()
+    assert [p.name for p in out] == programs.program_names()
     for p in out:
         check_layout(p, p.name)
     # Reproducible from a copy of the sources elsewhere, too.

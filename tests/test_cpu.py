@@ -3,11 +3,17 @@ every fault reported with the right vector, error code, EIP and CR2, a thousand
 times in a row and across time slices of 1, 1,000 and 100,000 instructions;
 system calls served inside the slice; x87 and SSE state kept per process."""
 
+import ast
 import struct
+from pathlib import Path
 
 import pytest
+from unicorn import UcError
+from unicorn import unicorn_const as ucc
 from unicorn import x86_const as x86c
 
+import xv6py
+from xv6py.cpu.uc import CPUError
 from xv6py.cpu.x86 import CR4_TSD, X86
 from xv6py.memlayout import KERNBASE
 from xv6py.mmu import (
@@ -265,3 +271,79 @@ def _x87_value(reg) -> float:
     """An 80-bit x87 register as unicorn returns it: (64-bit mantissa, 16-bit exponent)."""
     mantissa, exponent = reg
     return 0.0 if mantissa == 0 else mantissa * 2.0 ** ((exponent & 0x7FFF) - 16383 - 63)
+
+
+# ---- unicorn's errors stay inside cpu/ ----------------------------------------------------
+
+def test_a_unicorn_error_is_a_cpu_error():
+    """unicorn refuses to map a memory size that is not a whole number of pages; the
+    kernel hears it as a CPUError that says what was being done, never as a UcError."""
+    with pytest.raises(CPUError, match=r"mem_map_ptr .*UC_ERR_ARG") as e:
+        X86(16 * MB + 0x800)
+    assert not isinstance(e.value, UcError)
+    assert isinstance(e.value.__cause__, UcError)      # unicorn's own error, kept as the cause
+
+
+class _Refusing:
+    """unicorn's binding, except that the calls named in `refuse` fail as unicorn would."""
+
+    def __init__(self, uc, refuse):
+        self._uc, self._refuse = uc, refuse
+
+    def __getattr__(self, name):
+        if name in self._refuse:
+            def refuse(*args, **kwargs):
+                raise UcError(ucc.UC_ERR_ARG)
+            return refuse
+        return getattr(self._uc, name)
+
+
+BINDING_CALLS = {     # what the kernel or the debugger asks of the CPU -> the binding calls it makes
+    "add_breakpoint": (lambda x: x.add_breakpoint(0x1000, lambda va: True), ("hook_add", "ctl_flush_tb")),
+    "remove_breakpoint": (lambda x: x.remove_breakpoint(0x1000), ("hook_del", "ctl_flush_tb")),
+    "add_watchpoint": (lambda x: x.add_watchpoint(0x2000, 4, read=True, write=True,
+                                                  should_stop=lambda *hit: True), ("hook_add",)),
+    "remove_watchpoint": (lambda x: x.remove_watchpoint(1), ("hook_del",)),
+    "lgdt": (lambda x: x.lgdt(0x1000, 0x28), ("reg_write",)),
+    "user_frame": (lambda x: x.user_frame(), ("context_save",)),
+}
+
+
+@pytest.mark.parametrize("op,refused", [(op, call) for op, (_, calls) in BINDING_CALLS.items()
+                                        for call in calls])
+def test_every_binding_call_raises_cpu_error(op, refused):
+    do, _ = BINDING_CALLS[op]
+    x = X86(MB)
+    x.add_breakpoint(0x1000, lambda va: True)           # something to remove
+    x.add_watchpoint(0x2000, 4, read=False, write=True, should_stop=lambda *hit: True)
+    if op == "add_breakpoint":
+        x.remove_breakpoint(0x1000)
+    x.uc = _Refusing(x.uc, {refused})
+    with pytest.raises(CPUError, match=r"UC_ERR_ARG") as e:
+        do(x)
+    assert not isinstance(e.value, UcError)
+
+
+def _imports(tree: ast.AST):
+    """The modules a module imports, statically or through importlib/__import__."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            if getattr(node.func, "attr", getattr(node.func, "id", "")) in ("import_module", "__import__"):
+                yield str(node.args[0].value)
+
+
+def test_only_cpu_imports_unicorn():
+    """DESIGN.md: cpu/ is the only place that calls unicorn. Checked over everything
+    installed as xv6py: the package, and the labs' graders (labs/, as xv6py.labs)."""
+    root = Path(xv6py.__file__).resolve().parent
+    cpu = root / "cpu"
+    files = [f for d in (root, root.parent / "labs") for f in d.rglob("*.py") if cpu not in f.parents]
+    assert len(files) > 30
+    offenders = sorted(f"{f.relative_to(root.parent)} imports {name}" for f in files
+                       for name in _imports(ast.parse(f.read_text(), str(f)))
+                       if name.split(".")[0] == "unicorn")
+    assert offenders == []

@@ -5,9 +5,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from xv6py.build import program_path
 from xv6py.debug import ptdata, svg
 from xv6py.machine import Machine
+from xv6py.programs import program_path
 from xv6py.testing.kcall import Syscaller
 
 NS = {"s": "http://www.w3.org/2000/svg"}

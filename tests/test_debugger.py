@@ -5,10 +5,10 @@ backtraces -- and that none of it changes what the program computes."""
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from xv6py.build import program_path
 from xv6py.debug.debugger import Debugger
 from xv6py.debug.dwarf import Symbols
 from xv6py.machine import Machine
+from xv6py.programs import program_path
 
 
 def symbol(prog: str, name: str) -> int:

@@ -32,8 +32,8 @@ from elfgen import (
 from elftools.elf.elffile import ELFFile
 from helpers import run
 
-from xv6py.build import program_path
 from xv6py.machine import Machine
+from xv6py.programs import program_path
 
 PGSIZE = 4096
 KERNBASE = 0x80000000

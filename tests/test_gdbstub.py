@@ -17,11 +17,11 @@ from contextlib import contextmanager
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from xv6py.build import program_path
 from xv6py.debug import commands, gdbstub, ptdata, render
 from xv6py.debug.debugger import Debugger
 from xv6py.debug.dwarf import Symbols
 from xv6py.machine import Machine
+from xv6py.programs import program_path
 
 GDB = shutil.which("gdb")
 needs_gdb = pytest.mark.skipif(GDB is None, reason="gdb is not installed")

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from xv6py.cli import main as cli
-from xv6py.lab import regions
-from xv6py.lab.grade import grade_many, grade_one
-from xv6py.lab.selfcheck import selfcheck
-from xv6py.lab.spec import LabError, init_workspace, lab_names, load_lab
+from xv6py.grading import regions
+from xv6py.grading.grade import grade_many, grade_one
+from xv6py.grading.selfcheck import selfcheck
+from xv6py.grading.spec import LabError, init_workspace, lab_names, load_lab
 
 LABS = lab_names()
 MUTANTS = [(name, m.name) for name in LABS for m in load_lab(name).mutants]
@@ -321,7 +321,7 @@ def test_the_alarm_is_armed_while_a_test_runs_and_never_while_pytest_reports(tmp
     import signal
     from types import SimpleNamespace
 
-    from xv6py.lab.worker import Recorder
+    from xv6py.grading.worker import Recorder
 
     (tmp_path / "test_t.py").write_text(
         "import signal\n"

@@ -26,7 +26,7 @@ def test_unknown_program_is_a_host_error(machine):
 
 
 def test_host_elf_file(machine, tmp_path):
-    from xv6py.build import program_path
+    from xv6py.programs import program_path
     elf = tmp_path / "myhello"
     elf.write_bytes(program_path("hello").read_bytes())
     r = machine.run(elf)

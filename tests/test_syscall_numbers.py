@@ -3,7 +3,7 @@ table must agree with it, name for name and number for number."""
 
 import re
 
-from xv6py.build import SRCDIR
+from xv6py.programs import SRCDIR
 from xv6py.syscalls import syscall as S
 
 

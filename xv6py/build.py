@@ -32,6 +32,9 @@ on (its .c file, every file of ulib/ and include/, user.ld), the compiler and
 flags, and the sha256 of the ELF. `stale_programs` compares it with the
 sources without running a compiler, so a test can catch a source that changed
 without its binary being rebuilt.
+
+Where the sources and the built programs are (SRCDIR, BINDIR, program_names,
+program_path) is programs.py's business; they are re-exported here.
 """
 
 from __future__ import annotations
@@ -40,7 +43,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import struct
 import subprocess
@@ -48,6 +50,10 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# Where the programs are (also what booting needs, without this compiler driver).
+# program_names, program_path, SRCDIR and BINDIR stay importable from here.
+from .programs import BINDIR, MANIFEST, SRCDIR, load_manifest, program_names, program_path
 
 __all__ = ["BuildError", "Compiler", "find_compiler", "gcc_compiler", "clang_compiler",
            "zig_compiler", "build", "stale_programs", "program_path", "program_names",
@@ -57,18 +63,6 @@ __all__ = ["BuildError", "Compiler", "find_compiler", "gcc_compiler", "clang_com
 log = logging.getLogger(__name__)
 
 
-def _find_srcdir() -> Path:
-    """The userprogs directory: beside xv6py/ in a source tree, inside it when installed."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "userprogs", here / "userprogs"):
-        if (candidate / "__init__.py").is_file():
-            return candidate
-    return here.parent / "userprogs"
-
-
-SRCDIR = _find_srcdir()
-BINDIR = SRCDIR / "bin"
-MANIFEST = "MANIFEST.json"
 DEBUG_PREFIX = "userprogs"        # what the source directory is called in DWARF
 
 # Flags for every compiler (xv6's, plus what reproducibility and other
@@ -86,8 +80,6 @@ CFLAGS = (
 )
 # -N: one RWX segment, its file offset not padded to a page (ld -N in xv6).
 LDFLAGS = ("-N", "--build-id=none")
-
-_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")   # what a program may be called
 
 TIMEOUT = 300    # seconds for one compiler or linker run (zig's first run is slow)
 
@@ -288,7 +280,7 @@ def find_compiler() -> Compiler | None:
 
 
 # ---------------------------------------------------------------------------
-# Sources, the manifest, and where the programs are
+# Sources and the manifest (where the programs are: programs.py)
 
 def _hash(path: Path) -> str:
     """sha256 of a source file, with CRLF line ends counted as LF (a checkout on
@@ -309,31 +301,6 @@ def source_files(name: str, srcdir: Path = SRCDIR) -> list[str]:
     return [f"{name}.c"] + _library_files(Path(srcdir))
 
 
-def program_names(srcdir: Path = SRCDIR) -> list[str]:
-    """Names of the user programs: one per NAME.c in srcdir (or, with no sources,
-    the programs of the manifest)."""
-    srcdir = Path(srcdir)
-    names = sorted(p.stem for p in srcdir.glob("*.c"))
-    if not names:
-        names = sorted(_load_manifest(srcdir / "bin").get("programs", {}))
-    return names
-
-
-def program_path(name: str, bindir: Path = BINDIR) -> Path | None:
-    """The built ELF file of program `name`, or None if there is none."""
-    if not _NAME.fullmatch(name):
-        return None                 # not a program name: a path, MANIFEST.json, ...
-    p = Path(bindir) / name
-    return p if p.is_file() else None
-
-
-def _load_manifest(bindir: Path) -> dict:
-    try:
-        return json.loads((bindir / MANIFEST).read_text())
-    except (OSError, ValueError):
-        return {}
-
-
 def _write_manifest(bindir: Path, manifest: dict) -> None:
     tmp = bindir / (MANIFEST + ".tmp")
     tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
@@ -344,7 +311,7 @@ def stale_programs(srcdir: Path = SRCDIR, bindir: Path = BINDIR) -> list[str]:
     """Programs whose binary is missing or differs from the manifest, or whose
     sources or flags changed since it was built. Only hashes files: no compiler."""
     srcdir, bindir = Path(srcdir), Path(bindir)
-    entries = _load_manifest(bindir).get("programs", {})
+    entries = load_manifest(bindir).get("programs", {})
     stale = []
     for name in program_names(srcdir):
         entry = entries.get(name)
@@ -428,7 +395,7 @@ def build(names: list[str] | None = None, compiler: Compiler | None = None,
             raise BuildError("no C compiler for 32-bit x86 found: install gcc (with -m32 "
                              "support), clang with ld.lld, or `pip install ziglang`")
     outdir.mkdir(parents=True, exist_ok=True)
-    manifest = _load_manifest(outdir)
+    manifest = load_manifest(outdir)
     entries = manifest.setdefault("programs", {})
     built = []
     with tempfile.TemporaryDirectory(prefix="xv6py-build-") as tmp:

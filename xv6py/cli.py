@@ -5,7 +5,7 @@
     xv6py pt --svg FILE PROG     draw its page tables at a breakpoint
     xv6py build [NAMES...]       compile the user programs in userprogs/
     xv6py programs               list the built programs
-    xv6py lab ...                lab workspaces and grading (xv6py/lab/command.py)
+    xv6py lab ...                lab workspaces and grading (xv6py/grading/command.py)
 
 PROG is the name of a built program, or the path of an i386 ELF file (a
 program of your own, or an unmodified x86 xv6 user binary). The program's
@@ -83,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("programs", help="list the built programs")
 
-    from .lab.command import add_parser as add_lab_parser
+    from .grading.command import add_parser as add_lab_parser
     add_lab_parser(sub)
     return ap
 
@@ -138,7 +138,7 @@ def _run(ns) -> int:
     if ns.workspace is not None:
         from pathlib import Path
 
-        from .lab.command import use_workspace
+        from .grading.command import use_workspace
         if not use_workspace(Path(ns.workspace)):      # before the kernel is imported
             return 2
     from .debug.trace import KINDS, Trace
@@ -157,8 +157,8 @@ def _run(ns) -> int:
         Trace(m, traces, lambda line: print(line, file=sys.stderr, flush=True))
     try:
         if ns.gdb is not None:
-            from .build import program_path
             from .debug.gdbstub import serve
+            from .programs import program_path
             elf = ns.prog if "/" in ns.prog else program_path(ns.prog) or ns.prog
             result = serve(m, ns.prog, ns.args, ns.gdb, ready=lambda port: print(
                 f"[xv6py] waiting for gdb on 127.0.0.1:{port}: gdb -ex 'set architecture i386' "
@@ -191,7 +191,7 @@ def _build(ns) -> int:
 
 
 def _programs(ns) -> int:
-    from .build import program_names, program_path
+    from .programs import program_names, program_path
     for name in program_names():
         print(name if program_path(name) else f"{name} (not built)")
     return 0
@@ -199,7 +199,7 @@ def _programs(ns) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     ns = _parser().parse_args(argv)
-    from .lab.command import main as _lab
+    from .grading.command import main as _lab
     commands = {"run": _run, "debug": _debug, "pt": _pt, "build": _build, "programs": _programs,
                 "lab": _lab}
     return commands[ns.command](ns)

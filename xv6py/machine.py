@@ -39,7 +39,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import KERNEL, timer, trap
-from .build import program_names, program_path
 from .cpu.x86 import CR4_TSD, X86
 from .dev import console
 from .fs import file, fs
@@ -50,6 +49,7 @@ from .panic import KernelPanic
 from .param import CONSOLE, QUANTUM
 from .proc import proc, scheduler
 from .proc.initcode import initcode
+from .programs import program_names, program_path
 from .syscalls import syscall
 
 __all__ = ["Machine", "MachineBusy", "RunResult", "Run", "boot", "kernel_state"]

@@ -19,7 +19,7 @@ import ctypes
 import struct
 from dataclasses import dataclass
 
-from .uc import INTR_CALLBACK, CPUError, check, ucc, uclib, x86c
+from .uc import INTR_CALLBACK, CPUError, as_cpu_error, check, ucc, uclib, x86c
 
 __all__ = ["Offsets", "probe"]
 
@@ -48,8 +48,9 @@ class _Probe:
     def __init__(self, uc, ram, scratch: int):
         self.uc, self.ram, self.scratch = uc, ram, scratch
         self.h = uc._uch
-        self.ctx = uc.context_save()          # a context object to save into
-        self.initial = uc.context_save()      # the fresh CPU, to return to
+        with as_cpu_error("probe: context_save"):
+            self.ctx = uc.context_save()          # a context object to save into
+            self.initial = uc.context_save()      # the fresh CPU, to return to
         self.at_trap: bytes | None = None
         self.callback = INTR_CALLBACK(self._on_trap)
 
@@ -60,7 +61,8 @@ class _Probe:
 
     def run(self, code: bytes, count: int = 0) -> None:
         self.ram[self.scratch:self.scratch + len(code)] = code
-        self.uc.ctl_remove_cache(self.scratch, self.scratch + 4096)
+        with as_cpu_error("probe: ctl_remove_cache of the scratch page"):
+            self.uc.ctl_remove_cache(self.scratch, self.scratch + 4096)
         self.at_trap = None
         check(uclib.uc_emu_start(self.h, self.scratch, 0, 0, count), "probe: emu_start")
 
@@ -83,15 +85,16 @@ class _Probe:
 
     def find_context_fields(self) -> tuple[int, int, int]:
         """Offsets of error_code, exception_is_int and old_exception in a saved context."""
-        self.uc.reg_write(x86c.UC_X86_REG_GDTR, (0, self.scratch + 0x800, 0x17, 0))
+        self._lgdt()
         before = _int32s(self.snapshot())
         faults = []
         for sel in _SELECTORS:
             # mov $sel, %ax; mov %ax, %ds  ->  #GP with error code sel & ~3
             self.run(bytes([0x66, 0xB8, sel & 0xFF, sel >> 8, 0x8E, 0xD8]))
             faults.append(_int32s(_require(self.at_trap, "a #GP")))
-            self.uc.context_restore(self.initial)    # undo the stale exception state
-            self.uc.reg_write(x86c.UC_X86_REG_GDTR, (0, self.scratch + 0x800, 0x17, 0))
+            with as_cpu_error("probe: context_restore"):
+                self.uc.context_restore(self.initial)    # undo the stale exception state
+            self._lgdt()
         self.run(bytes([0xCD, _SOFT_INT]))       # int $0x55
         soft = _int32s(_require(self.at_trap, "an int instruction"))
         fault = faults[0]
@@ -101,6 +104,11 @@ class _Probe:
         old = {i for i in range(n) if before[i] == -1 and fault[i] == 13}
         return (4 * _only(err, "error_code"), 4 * _only(is_int, "exception_is_int"),
                 4 * _only(old, "old_exception"))
+
+    def _lgdt(self) -> None:
+        """A GDT of three (zeroed) entries in the scratch page, for the #GP probes."""
+        with as_cpu_error("probe: lgdt"):
+            self.uc.reg_write(x86c.UC_X86_REG_GDTR, (0, self.scratch + 0x800, 0x17, 0))
 
 
 def _only(candidates: set[int] | None, what: str) -> int:
@@ -128,7 +136,8 @@ def probe(uc, ram, scratch: int) -> Offsets:
         err, is_int, old = p.find_context_fields()
     finally:
         uclib.uc_hook_del(p.h, hook)
-        uc.context_restore(p.initial)
         ram[scratch:scratch + 4096] = bytes(4096)
-        uc.ctl_flush_tb()
+        with as_cpu_error("probe: restoring the fresh CPU (context_restore, ctl_flush_tb)"):
+            uc.context_restore(p.initial)
+            uc.ctl_flush_tb()
     return Offsets(counter, err, is_int, old)

@@ -5,6 +5,10 @@ Setup calls go through unicorn's Python binding (`Uc`). Calls on the hot path
 hook) go straight to the C library through ctypes with preallocated buffers: the
 binding's wrappers cost about 3 us per register access, the bare C call about
 0.5 us, and a system call needs several (DESIGN.md section 4, fact 8).
+
+No unicorn error leaves cpu/: a ctypes call's return code goes through `check`,
+and every call into the binding (which raises `unicorn.UcError`) is made inside
+`with as_cpu_error("what is being done"):`. Either way the kernel sees a CPUError.
 """
 
 import ctypes
@@ -14,7 +18,7 @@ from unicorn import unicorn_const as ucc
 from unicorn import x86_const as x86c
 from unicorn.unicorn_py3.unicorn import uclib  # the binding's ctypes handle on libunicorn
 
-__all__ = ["Uc", "ucc", "x86c", "uclib", "CPUError", "UNICORN_VERSION", "check",
+__all__ = ["Uc", "ucc", "x86c", "uclib", "CPUError", "UNICORN_VERSION", "check", "as_cpu_error",
            "INTR_CALLBACK", "uc_strerror"]
 
 Uc = unicorn.Uc
@@ -38,3 +42,25 @@ def check(err: int, what: str) -> None:
     """Raise CPUError unless a libunicorn call returned UC_ERR_OK."""
     if err != ucc.UC_ERR_OK:
         raise CPUError(f"{what}: {uc_strerror(err)} (unicorn {UNICORN_VERSION})")
+
+
+class as_cpu_error:
+    """`with as_cpu_error(what):` around calls into unicorn's Python binding: a
+    UcError raised in the block becomes a CPUError with the same message as
+    `check` gives (what was being done, unicorn's message, its version).
+
+    A class, like contextlib's `suppress`, so that entering it costs next to
+    nothing; still, keep it off the hot path, whose ctypes calls use `check`."""
+
+    __slots__ = ("what",)
+
+    def __init__(self, what: str):
+        self.what = what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, typ, e, tb) -> bool:
+        if typ is not None and issubclass(typ, unicorn.UcError):
+            raise CPUError(f"{self.what}: {e} (unicorn {UNICORN_VERSION})") from e
+        return False

@@ -44,7 +44,7 @@ from ..mmu import (
 from ..traps import T_GPFLT, T_ILLOP, T_PGFLT
 from .probe import Offsets, probe
 from .trapframe import TrapFrame
-from .uc import INTR_CALLBACK, CPUError, Uc, check, ucc, uclib, x86c
+from .uc import INTR_CALLBACK, CPUError, Uc, as_cpu_error, check, ucc, uclib, x86c
 
 __all__ = ["X86", "SEG", "CPUError"]
 
@@ -83,13 +83,16 @@ class X86:
         self.phystop = phystop
         self.ram = mmap.mmap(-1, phystop)   # zero-filled by the host on first touch
         self._ram_c = (ctypes.c_char * phystop).from_buffer(self.ram)
-        self.uc = Uc(ucc.UC_ARCH_X86, ucc.UC_MODE_32)
-        # Westmere: SSE up to 4.2 but no RDRAND, whose random numbers would make
-        # runs differ. (The default model has it.)
-        self.uc.ctl_set_cpu_model(x86c.UC_CPU_X86_WESTMERE)
-        self.uc.ctl_exits_enabled(True)
-        self.uc.ctl_set_exits([])
-        self.uc.mem_map_ptr(0, phystop, ucc.UC_PROT_ALL, ctypes.addressof(self._ram_c))
+        with as_cpu_error("creating a 32-bit x86 unicorn"):
+            self.uc = Uc(ucc.UC_ARCH_X86, ucc.UC_MODE_32)
+        with as_cpu_error("setting the CPU model and exits mode"):
+            # Westmere: SSE up to 4.2 but no RDRAND, whose random numbers would make
+            # runs differ. (The default model has it.)
+            self.uc.ctl_set_cpu_model(x86c.UC_CPU_X86_WESTMERE)
+            self.uc.ctl_exits_enabled(True)
+            self.uc.ctl_set_exits([])
+        with as_cpu_error(f"mem_map_ptr of {phystop:#x} bytes of physical memory"):
+            self.uc.mem_map_ptr(0, phystop, ucc.UC_PROT_ALL, ctypes.addressof(self._ram_c))
         self.h = self.uc._uch
         if _probed is None:
             _probed = probe(self.uc, self.ram, _PROBE_PA)
@@ -100,7 +103,8 @@ class X86:
         self._limit = ctypes.c_uint64.from_address(handle + self.offsets.emu_counter + 8)
         self._buf = ctypes.c_uint32()
         self._pbuf = ctypes.byref(self._buf)
-        self._scratch = self.uc.context_save()   # for reading private fields
+        with as_cpu_error("context_save (a scratch context)"):
+            self._scratch = self.uc.context_save()   # for reading private fields
         self._kernel_ctx = None                  # ring 0 with paging on (set by `enter_user`)
         self._user_ctx = None                    # ring 3 template for new processes
         self.loaded: TrapFrame | None = None     # the frame whose registers are in the CPU
@@ -153,7 +157,8 @@ class X86:
 
     def lgdt(self, base: int, size: int) -> None:
         """Load the GDT register: `base` is a linear address."""
-        self.uc.reg_write(x86c.UC_X86_REG_GDTR, (0, base, size - 1, 0))
+        with as_cpu_error(f"lgdt {base:#x}, {size} bytes"):
+            self.uc.reg_write(x86c.UC_X86_REG_GDTR, (0, base, size - 1, 0))
 
     def read32(self, pa: int) -> int:
         return struct.unpack_from("<I", self.ram, pa)[0]
@@ -183,7 +188,8 @@ class X86:
         only way into user mode is the one a kernel takes: an iret frame
         (EIP, CS, EFLAGS, ESP, SS) on the kernel stack and an `iret`.
         """
-        self._kernel_ctx = self.uc.context_save()
+        with as_cpu_error("context_save (the ring-0 context)"):
+            self._kernel_ctx = self.uc.context_save()
         self.ram[IRET_PA] = 0xCF                                  # iret
         udata = (SEG_UDATA << 3) | DPL_USER
         for reg in (x86c.UC_X86_REG_DS, x86c.UC_X86_REG_ES, x86c.UC_X86_REG_FS, x86c.UC_X86_REG_GS):
@@ -192,11 +198,12 @@ class X86:
         sp = KSTACK_TOP - 4 * len(frame)
         struct.pack_into("<5I", self.ram, sp, *frame)
         self.wreg(x86c.UC_X86_REG_ESP, P2V(sp))
-        self.uc.ctl_set_exits([0])     # stop on arriving at user eip 0
-        try:
-            check(uclib.uc_emu_start(self.h, P2V(IRET_PA), 0, 0, 0), "iret to user mode")
-        finally:
-            self.uc.ctl_set_exits([])
+        with as_cpu_error("ctl_set_exits for the iret to user mode"):
+            self.uc.ctl_set_exits([0])     # stop on arriving at user eip 0
+            try:
+                check(uclib.uc_emu_start(self.h, P2V(IRET_PA), 0, 0, 0), "iret to user mode")
+            finally:
+                self.uc.ctl_set_exits([])
         if self.rreg(x86c.UC_X86_REG_CS) & 3 != DPL_USER:
             raise CPUError("iret did not reach ring 3")
         # Stopping at an exit address still translates it, as a user fetch through
@@ -204,18 +211,21 @@ class X86:
         # must not be in every process's starting state.
         self.wreg(x86c.UC_X86_REG_ESP, 0)
         self.wreg(_CR2, 0)
-        self._user_ctx = self.uc.context_save()
+        with as_cpu_error("context_save (the user-mode template)"):
+            self._user_ctx = self.uc.context_save()
         self._clear_exception(self._user_ctx)
 
     def user_frame(self) -> TrapFrame:
         """A new trap frame in user mode: user segments, EFLAGS = IF, all else 0."""
-        ctx = self.uc.context_save()
+        with as_cpu_error("context_save (a new process's registers)"):
+            ctx = self.uc.context_save()
         ctypes.memmove(ctx.context.value, self._user_ctx.context.value, ctx.size)
         return TrapFrame(self, ctx)
 
     def copy_frame(self, tf: TrapFrame) -> TrapFrame:
         """A copy of `tf` (fork): every register, x87 and SSE included."""
-        ctx = self.uc.context_save()
+        with as_cpu_error("context_save (a copy of a process's registers)"):
+            ctx = self.uc.context_save()
         if tf.live:
             check(uclib.uc_context_save(self.h, ctx.context), "context_save")
         else:
@@ -309,15 +319,18 @@ class X86:
                 self.failure = e
                 self.stop()
 
-        handle = self.uc.hook_add(ucc.UC_HOOK_CODE, hit, None, va, va)
+        with as_cpu_error(f"hook_add of a breakpoint at {va:#x}"):
+            handle = self.uc.hook_add(ucc.UC_HOOK_CODE, hit, None, va, va)
         self._breakpoints[va] = (handle, hit)
         # Code translated before the hook existed would run past it: translate again.
-        self.uc.ctl_flush_tb()
+        with as_cpu_error(f"ctl_flush_tb after setting a breakpoint at {va:#x}"):
+            self.uc.ctl_flush_tb()
 
     def remove_breakpoint(self, va: int) -> None:
         handle, _ = self._breakpoints.pop(va)
-        self.uc.hook_del(handle)
-        self.uc.ctl_flush_tb()
+        with as_cpu_error(f"removing the breakpoint at {va:#x} (hook_del, ctl_flush_tb)"):
+            self.uc.hook_del(handle)
+            self.uc.ctl_flush_tb()
 
     def add_watchpoint(self, pa: int, length: int, *, read: bool, write: bool, should_stop) -> int:
         """On every user access to physical bytes [pa, pa + length) -- whatever
@@ -345,13 +358,15 @@ class X86:
                 self.stop()
 
         number, self._next_watch = self._next_watch, self._next_watch + 1
-        handle = self.uc.hook_add(kinds, hit, None, pa, pa + length - 1)
+        with as_cpu_error(f"hook_add of a watchpoint on pa {pa:#x}, {length} bytes"):
+            handle = self.uc.hook_add(kinds, hit, None, pa, pa + length - 1)
         self._watches[number] = (handle, hit)
         return number
 
     def remove_watchpoint(self, number: int) -> None:
         handle, _ = self._watches.pop(number)
-        self.uc.hook_del(handle)
+        with as_cpu_error(f"hook_del of watchpoint {number}"):
+            self.uc.hook_del(handle)
 
     # ---- translated code ------------------------------------------------------------------
 
@@ -390,7 +405,8 @@ class X86:
             start = prev = frames[0]
             for pa in frames[1:] + [None]:
                 if pa != prev + 0x1000:
-                    self.uc.ctl_remove_cache(P2V(start), P2V(prev) + 0x1000)
+                    with as_cpu_error(f"ctl_remove_cache of pa {start:#x}-{prev + 0x1000:#x}"):
+                        self.uc.ctl_remove_cache(P2V(start), P2V(prev) + 0x1000)
                     start = pa
                 prev = pa
         finally:
@@ -405,10 +421,12 @@ class X86:
                                 ctypes.cast(self._intr_cb, ctypes.c_void_p), None, 1, 0), "hook_add")
         # unicorn ignores IOPL: `in` and `out` run in ring 3 unless hooked, and
         # `syscall`/`sysenter` do nothing. Make them fault as on hardware.
-        self.uc.hook_add(ucc.UC_HOOK_INSN, self._on_in, None, 1, 0, x86c.UC_X86_INS_IN)
-        self.uc.hook_add(ucc.UC_HOOK_INSN, self._on_out, None, 1, 0, x86c.UC_X86_INS_OUT)
-        self.uc.hook_add(ucc.UC_HOOK_INSN, self._on_syscall_insn, None, 1, 0, x86c.UC_X86_INS_SYSCALL)
-        self.uc.hook_add(ucc.UC_HOOK_INSN, self._on_sysenter_insn, None, 1, 0, x86c.UC_X86_INS_SYSENTER)
+        with as_cpu_error("hook_add for in, out, syscall and sysenter"):
+            self.uc.hook_add(ucc.UC_HOOK_INSN, self._on_in, None, 1, 0, x86c.UC_X86_INS_IN)
+            self.uc.hook_add(ucc.UC_HOOK_INSN, self._on_out, None, 1, 0, x86c.UC_X86_INS_OUT)
+            self.uc.hook_add(ucc.UC_HOOK_INSN, self._on_syscall_insn, None, 1, 0, x86c.UC_X86_INS_SYSCALL)
+            self.uc.hook_add(ucc.UC_HOOK_INSN, self._on_sysenter_insn, None, 1, 0,
+                             x86c.UC_X86_INS_SYSENTER)
 
     def _on_interrupt(self, handle, intno, user_data) -> None:
         """unicorn's interrupt hook: `int n` and every exception arrive here, in ring 3.

@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from ..build import program_path
 from ..mm import pgdir as vm
 from ..mmu import PTE_P, PTE_U
 from ..proc import proc as P
 from ..proc import scheduler
+from ..programs import program_path
 from ..syscalls import syscall as sc
 from .dwarf import DW_EBP, DW_EIP, DW_ESP, Symbols
 

@@ -12,8 +12,8 @@ import struct
 
 import pytest
 
-from xv6py.lab import checks
-from xv6py.lab.checks import spawn
+from xv6py.grading import checks
+from xv6py.grading.checks import spawn
 from xv6py.memlayout import KERNBASE, KERNEND
 from xv6py.mm import kalloc
 from xv6py.mm import pgdir as V

@@ -9,7 +9,7 @@ program's text, a guard page and a stack page, and everything above is free.
 
 import pytest
 
-from xv6py.lab.checks import spawn
+from xv6py.grading.checks import spawn
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ Run it on your workspace with `xv6py lab grade DIR`.
 
 import pytest
 
-from xv6py.lab.checks import call, kernel, spawn
+from xv6py.grading.checks import call, kernel, spawn
 from xv6py.memlayout import KERNBASE, KERNEND
 from xv6py.mm import kalloc
 from xv6py.mmu import PGSIZE, PTE_ADDR, PTE_P, PTE_U, PTE_W

@@ -3,7 +3,7 @@
     grades = grade_many([Path("alice"), Path("bob")], jobs=2)
     print(summary(grades))
 
-Each workspace is graded by `python -m xv6py.lab.worker` in a process of its
+Each workspace is graded by `python -m xv6py.grading.worker` in a process of its
 own, under a wall-clock limit (the lab's `timeout`), so that one student's
 crash or endless loop costs that student the tests it did not finish and never
 touches anyone else's run. The worker reports each test as it ends; whatever it
@@ -81,7 +81,7 @@ class Grade:
 
 def _worker_command(lab: Lab, workspace: Path | None, events: Path, test_timeout: float | None,
                     extra=()) -> list[str]:
-    cmd = [sys.executable, "-P", "-B", "-m", "xv6py.lab.worker", "--lab", lab.name,
+    cmd = [sys.executable, "-P", "-B", "-m", "xv6py.grading.worker", "--lab", lab.name,
            "--events", str(events), *extra]
     if workspace is not None:
         cmd += ["--workspace", str(workspace.resolve())]

@@ -1,10 +1,10 @@
 """Grade one workspace, in a process of its own (started by grade.py).
 
-    python -P -B -m xv6py.lab.worker --lab shm --workspace DIR --events FILE
+    python -P -B -m xv6py.grading.worker --lab shm --workspace DIR --events FILE
 
 Before anything imports the kernel, substitute.install() makes each kernel
-module the lab names (xv6py.syscalls.shm, ...) load from the workspace's file
-instead of the reference: every `from ..syscalls.shm import shm_fork` in the
+module the lab names (xv6py.mm.shm, ...) load from the workspace's file
+instead of the reference: every `from ..mm.shm import shm_fork` in the
 kernel then gets the student's function. Then the lab's grader runs under
 pytest, in this process.
 
@@ -156,7 +156,7 @@ def _plugin_registered() -> bool:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m xv6py.lab.worker")
+    ap = argparse.ArgumentParser(prog="python -m xv6py.grading.worker")
     ap.add_argument("--lab", required=True)
     ap.add_argument("--workspace", type=Path, default=None, help="default: grade the reference")
     ap.add_argument("--events", required=True, type=Path)

@@ -46,7 +46,7 @@ def lab_names() -> list[str]:
 
 
 def module_path(module: str) -> Path:
-    """The source file of a kernel module (xv6py.syscalls.shm -> .../xv6py/syscalls/shm.py),
+    """The source file of a kernel module (xv6py.mm.shm -> .../xv6py/mm/shm.py),
     found without importing it: a worker must substitute it before anyone does."""
     top, *rest = module.split(".")
     if top != "xv6py" or not rest:

@@ -1,7 +1,7 @@
 """Helpers for lab graders: a student's mistake becomes a failed test whose
 message says what was being done and what went wrong, never a crash.
 
-    from xv6py.lab.checks import call, kernel, spawn
+    from xv6py.grading.checks import call, kernel, spawn
 
     p = spawn(h)                                    # h: a kcall.Syscaller
     id = call(h, p, "shm_create", 4096)
@@ -38,8 +38,11 @@ def _arg(a) -> str:
 def kernel_code(e: BaseException) -> str:
     """Where in kernel code e was raised: the innermost frame in a module of the
     kernel (or in a student's file standing in for one), as `file:line in function`."""
+    # Not kernel: the pytest plugin, this package, and the graders (installed, they
+    # are imported as xv6py.labs.NAME.grader.*).
     kernel = {m.__file__ for name, m in list(sys.modules.items())
-              if name.startswith("xv6py.") and not name.startswith(("xv6py.testing", "xv6py.lab"))
+              if name.startswith("xv6py.")
+              and not name.startswith(("xv6py.testing", "xv6py.grading", "xv6py.labs"))
               and getattr(m, "__file__", None)}
     frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename in kernel]
     if not frames:

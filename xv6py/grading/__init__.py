@@ -10,4 +10,7 @@ the reference ones.
                   loses the points of the test that names its mistake
     checks.py     helpers for graders: a student's crash is a clear failure
     command.py    `xv6py lab ...`
+
+The labs themselves (handouts, graders, mutants) are in labs/ at the top of the
+repository, installed as xv6py.labs; this package is the machinery that grades them.
 """

@@ -4,7 +4,7 @@
     from xv6py.machine import Machine      # the kernel now has alice's shm.py
 
 install() must run before anything imports the kernel. It puts a finder at the
-head of sys.meta_path that loads each module the lab names (xv6py.syscalls.shm,
+head of sys.meta_path that loads each module the lab names (xv6py.mm.shm,
 ...) from the workspace's file, then imports those modules at once, so that no
 other import hook (pytest's assertion rewriting is one) finds the reference
 first. The student's module is compiled from source every time: nothing is
