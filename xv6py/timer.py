@@ -9,6 +9,7 @@ interleaving, the same output and the same tick counts on every machine.
 """
 
 import random
+from dataclasses import dataclass
 
 from .proc.proc import wakeup
 from .spinlock import Spinlock, acquire, release
@@ -22,13 +23,11 @@ ticks = 0                  # timer interrupts since boot
 tickslock: Spinlock = None  # guards ticks
 
 
+@dataclass(frozen=True, eq=False)
 class _Channel:
     """A sleep channel with a name, for process listings."""
 
-    __slots__ = ("name",)
-
-    def __init__(self, name: str):
-        self.name = name
+    name: str
 
     def __repr__(self) -> str:
         return self.name

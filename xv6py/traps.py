@@ -1,5 +1,7 @@
 """x86 trap numbers (xv6's traps.h) and their names, for messages and debuggers."""
 
+from types import MappingProxyType
+
 __all__ = ["T_DIVIDE", "T_DEBUG", "T_NMI", "T_BRKPT", "T_OFLOW", "T_BOUND", "T_ILLOP",
            "T_DEVICE", "T_DBLFLT", "T_TSS", "T_SEGNP", "T_STACK", "T_GPFLT", "T_PGFLT",
            "T_FPERR", "T_ALIGN", "T_MCHK", "T_SIMDERR", "T_SYSCALL", "T_IRQ0", "IRQ_TIMER",
@@ -34,7 +36,7 @@ FEC_PR = 0x1      # 1: protection violation on a present page; 0: page not prese
 FEC_WR = 0x2      # 1: the access was a write
 FEC_U = 0x4       # 1: the access came from user mode
 
-TRAP_NAMES = {
+TRAP_NAMES = MappingProxyType({
     T_DIVIDE: "divide error",
     T_DEBUG: "debug exception",
     T_NMI: "non-maskable interrupt",
@@ -55,4 +57,4 @@ TRAP_NAMES = {
     T_SIMDERR: "SIMD floating point error",
     T_SYSCALL: "system call",
     T_IRQ0 + IRQ_TIMER: "timer interrupt",
-}
+})

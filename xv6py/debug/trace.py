@@ -11,7 +11,7 @@ brackets, so they never mix with the program's own console output.
 """
 
 from ..syscalls import syscall as sc
-from ..traps import T_DIVIDE, T_GPFLT, T_ILLOP, T_PGFLT
+from ..traps import T_DIVIDE, T_GPFLT, T_ILLOP, T_PGFLT, TRAP_NAMES
 
 __all__ = ["KINDS", "Trace", "explain_trap"]
 
@@ -32,7 +32,7 @@ def explain_trap(m, p, tf) -> str:
         from .commands import explain_fault
         from .ptdata import shm_of
         return explain_fault(m, p.pgdir, tf.cr2, tf.err, tf.eip, p.sz, shm_of(m, p))
-    return _TRAP_MEANING.get(tf.trapno, f"trap {tf.trapno}")
+    return _TRAP_MEANING.get(tf.trapno, TRAP_NAMES.get(tf.trapno, f"trap {tf.trapno}"))
 
 
 class Trace:

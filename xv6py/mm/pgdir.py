@@ -65,9 +65,9 @@ ZERO_PAGE = bytes(PGSIZE)
 # xv6 has rows for I/O space, kernel text, kernel data and devices; the only x86
 # structures xv6py's kernel has are the GDT and the iret stub at the bottom of
 # physical memory, and the rest is frames for kalloc, so one row maps it all.
-kmap = [
+kmap = (
     (KERNBASE, 0, PHYSTOP, PTE_W),   # GDT, iret stub, then all frames: supervisor only
-]
+)
 
 
 def walkpgdir(pgdir: PhysAddr, va: VirtAddr, alloc: bool) -> PhysAddr | None:

@@ -14,6 +14,7 @@ and a process killed while it slept exits, as trap() would have made it.
 
 import logging
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import NamedTuple
 
 from ..dev.console import cprintf
@@ -63,8 +64,8 @@ class Syscall(NamedTuple):
 
 BLOCKS = True
 
-# The table: number -> Syscall.
-syscalls = {
+# The table: number -> Syscall. (Read-only: it is code, shared by every machine.)
+syscalls = MappingProxyType({
     SYS_fork: Syscall(sysproc.sys_fork, "fork", ""),
     SYS_exit: Syscall(sysproc.sys_exit, "exit", ""),
     SYS_wait: Syscall(sysproc.sys_wait, "wait", "", BLOCKS),
@@ -90,9 +91,9 @@ syscalls = {
     SYS_shm_attach: Syscall(sysshm.sys_shm_attach, "shm_attach", "ip"),
     SYS_shm_detach: Syscall(sysshm.sys_shm_detach, "shm_detach", "i"),
     SYS_shm_destroy: Syscall(sysshm.sys_shm_destroy, "shm_destroy", "i"),
-}
+})
 
-SYSCALL_NAMES = {num: call.name for num, call in syscalls.items()}
+SYSCALL_NAMES = MappingProxyType({num: call.name for num, call in syscalls.items()})
 
 log = logging.getLogger("xv6py.syscalls")
 
