@@ -34,7 +34,6 @@ import importlib
 import threading
 import time
 import traceback
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -171,6 +170,33 @@ class Run:
     schedule: object = None     # the generator that runs the machine (Machine._schedule)
 
 
+class _Entry:
+    """One `with machine.entered():` block (a class, not a generator: it is on the
+    path of every debugger step)."""
+
+    __slots__ = ("m", "prev")
+
+    def __init__(self, m: "Machine"):
+        self.m = m
+
+    def __enter__(self) -> "Machine":
+        global _depth
+        self.m._check_thread()
+        _lock.acquire()
+        self.prev = _install(self.m)
+        self.m._fresh = False           # the next run boots afresh (see start)
+        _depth += 1
+        return self.m
+
+    def __exit__(self, *exc) -> None:
+        global _depth
+        _depth -= 1
+        if _depth and self.prev is not None:
+            _install(self.prev)         # entered from inside another machine's block
+        # Else this machine stays installed until another is: what activate() relies on.
+        _lock.release()
+
+
 class Machine:
     """An emulated x86 with xv6py booted on it.
 
@@ -207,26 +233,13 @@ class Machine:
 
     # ---- entering the kernel --------------------------------------------------------------
 
-    @contextmanager
-    def entered(self):
-        """Install this machine's kernel for the block: every use of a machine's
+    def entered(self) -> "_Entry":
+        """Install this machine's kernel for a `with` block: every use of a machine's
         kernel (a run, a time slice of a debugged run, a look at its tables) goes
         through here. Waits while another thread is inside a machine; raises
         MachineBusy if another thread is in the middle of a run of this one.
         Entered from inside another machine's block, that one is put back after."""
-        global _depth
-        self._check_thread()
-        with _lock:
-            prev = _install(self)
-            self._fresh = False         # the next run boots afresh (see start)
-            _depth += 1
-            try:
-                yield self
-            finally:
-                _depth -= 1
-                if _depth and prev is not None:
-                    _install(prev)      # entered from inside another machine's block
-                # Else this machine stays installed until another is: what activate() relies on.
+        return _Entry(self)
 
     def activate(self) -> None:
         """Install this machine's kernel and leave it installed, for calling kernel

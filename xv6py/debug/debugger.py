@@ -158,6 +158,7 @@ class Debugger:
         self._watched: tuple | None = None          # (watchpoint, pa, write?, eip, before): a hit
         self._r = _Resume()
         self._exited: set[int] = set()
+        self._exits_seen = -1                       # len(cpu.exits) at the last _check_exits
         self._out_at = self.run.counters[5]         # console length when the run started
         with machine.entered():
             self._tracer_before = sc.tracer          # this machine's, chained (see _on_syscall)
@@ -545,6 +546,10 @@ class Debugger:
 
     def _check_exits(self) -> None:
         """Note the exit of a process of the program (a pause, when nothing else is)."""
+        exits = len(P.mycpu().exits)
+        if exits == self._exits_seen:
+            return                  # nobody exited since the last look
+        self._exits_seen = exits
         for p in P.ptable.proc:
             if p.state is P.ZOMBIE and p.name == self.program and p.pid not in self._exited:
                 self._exited.add(p.pid)

@@ -154,11 +154,13 @@ def syscall() -> None:
         resume(curproc)
         return
     try:
-        curproc.tf.eax = call.fn()
+        ret = call.fn()
     except Exited:
         _trace(traced, None, "exited")
         raise
-    _trace(traced, curproc.tf.eax)
+    curproc.tf.eax = ret
+    if traced is not None:
+        _trace(traced, ret)
 
 
 def _blocking(p, call: Syscall, traced):
