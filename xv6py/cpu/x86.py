@@ -402,13 +402,13 @@ class X86:
         check(uclib.uc_context_save(self.h, self._scratch.context), "context_save")
         check(uclib.uc_context_restore(self.h, self._kernel_ctx.context), "context_restore")
         try:
-            start = prev = frames[0]
-            for pa in frames[1:] + [None]:
-                if pa != prev + 0x1000:
-                    with as_cpu_error(f"ctl_remove_cache of pa {start:#x}-{prev + 0x1000:#x}"):
+            with as_cpu_error("ctl_remove_cache (dropping code translated from reused frames)"):
+                start = prev = frames[0]
+                for pa in frames[1:] + [None]:
+                    if pa != prev + 0x1000:
                         self.uc.ctl_remove_cache(P2V(start), P2V(prev) + 0x1000)
-                    start = pa
-                prev = pa
+                        start = pa
+                    prev = pa
         finally:
             check(uclib.uc_context_restore(self.h, self._scratch.context), "context_restore")
 

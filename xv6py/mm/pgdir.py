@@ -51,7 +51,7 @@ from .kalloc import kalloc, kfree
 __all__ = ["walkpgdir", "mappages", "setupkvm", "kvmalloc", "switchkvm", "switchuvm",
            "inituvm", "loaduvm", "allocuvm", "deallocuvm", "freevm", "clearpteu",
            "copyuvm", "missing_tables", "free_tables", "uva2ka", "copyout", "copyin", "uvmwalk",
-           "uvmchunks", "vmprint", "kmap"]
+           "uvmpage", "uvmchunks", "vmprint", "kmap"]
 
 # Per-machine state (see Machine): each machine has its own, installed while it runs.
 PER_MACHINE = ("x86", "kpgdir")
@@ -371,29 +371,39 @@ def uvmwalk(pgdir: PhysAddr, va: VirtAddr, n: int):
     each page it touches, (va, pa, length, pte) -- the piece of the range in that
     page, where the piece would be in physical memory, and the PTE's value (0 when
     there is no page table: then pa is meaningless). The range must lie below
-    KERNBASE; the caller checks. This is the one walk behind copyin, copyout,
-    argptr, fetchstr, shm's overlap check and the debugger."""
+    KERNBASE; the caller checks. This walk (one uvmpage() a page) is behind
+    copyin, copyout, argptr, fetchstr, shm's overlap check and the debugger."""
     end = va + n
     while va < end:
-        va0 = PGROUNDDOWN(va)
-        pte = walkpgdir(pgdir, va0, False)
-        entry = x86.read32(pte) if pte is not None else 0
-        k = min(va0 + PGSIZE, end) - va
-        yield va, PTE_ADDR(entry) + (va - va0), k, entry
+        pa, k, pte = uvmpage(pgdir, va, end)
+        yield va, pa, k, pte
         va += k
+
+
+def uvmpage(pgdir: PhysAddr, va: VirtAddr, end: int) -> tuple[int, int, int]:
+    """One step of uvmwalk: for the page holding va, (pa, length, pte) of the piece
+    of [va, end) in it."""
+    va0 = PGROUNDDOWN(va)
+    pte = walkpgdir(pgdir, va0, False)
+    entry = x86.read32(pte) if pte is not None else 0
+    return PTE_ADDR(entry) + (va - va0), min(va0 + PGSIZE, end) - va, entry
 
 
 def uvmchunks(pgdir: PhysAddr, va: VirtAddr, n: int, need: int):
     """The physical pieces of the user range [va, va+n): a list of (pa, length),
     or None if the range leaves user space or any page it touches lacks one of
-    the PTE bits in `need` (say PTE_P | PTE_U, and PTE_W to write)."""
+    the PTE bits in `need` (say PTE_P | PTE_U, and PTE_W to write). (The loop of
+    uvmwalk, written out: every copyin and copyout comes here.)"""
     if n < 0 or va < 0 or va + n > KERNBASE:
         return None
     chunks = []
-    for _, pa, k, pte in uvmwalk(pgdir, va, n):
+    end = va + n
+    while va < end:
+        pa, k, pte = uvmpage(pgdir, va, end)
         if pte & need != need:
             return None
         chunks.append((pa, k))
+        va += k
     return chunks
 
 

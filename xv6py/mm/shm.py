@@ -163,7 +163,10 @@ def shm_destroy(id: int) -> int:
 # [lab shm] begin: your own helpers, if you want some
 def _unmapped(pgdir: PhysAddr, addr: int, npages: int) -> bool:
     """Is no page of [addr, addr + npages pages) mapped in pgdir?"""
-    return not any(pte & PTE_P for _, _, _, pte in uvmwalk(pgdir, addr, npages * PGSIZE))
+    for _, _, _, pte in uvmwalk(pgdir, addr, npages * PGSIZE):
+        if pte & PTE_P:
+            return False
+    return True
 
 
 def _map(pgdir: PhysAddr, addr: int, seg: Segment) -> int:
