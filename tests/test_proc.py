@@ -217,12 +217,9 @@ def test_exit_gives_children_to_init(h):
     assert h.call(init, "wait") == -1
 
 
-def test_exit_with_a_zombie_child_wakes_init():
+def test_exit_with_a_zombie_child_wakes_init(h):
     """c is a zombie when its parent b exits: init, asleep in wait() on its own
     live child a, must be woken to reap c (b's exit wakes only a otherwise)."""
-    m = Machine()
-    m.activate()
-    h = Syscaller(m)
     a = h.spawn()
     init = P.ptable.initproc
     b = h.fork(a)
