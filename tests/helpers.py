@@ -1,6 +1,10 @@
 """Helpers shared by test modules."""
 
+from contextlib import contextmanager
+
 from xv6py.machine import Machine, RunResult
+from xv6py.proc import proc as P
+from xv6py.proc.scheduler import switchback, switchto
 
 
 def run(m: Machine, prog, args=(), **kw) -> RunResult:
@@ -9,3 +13,48 @@ def run(m: Machine, prog, args=(), **kw) -> RunResult:
     assert r.status != "panic", r.reason
     assert r.free_frames_after == r.free_frames_before, r.summary()
     return r
+
+
+# ---- driving processes at the kernel's level (with xv6py.testing.kcall.Syscaller) -----------
+
+@contextmanager
+def running(h, p):
+    """Inside the block p is the running process, as during a system call: its
+    registers and page table in the CPU, myproc() is p. After it, p is back in
+    the table as the scheduler leaves it (RUNNABLE if it was still running)."""
+    with h.m.entered():
+        switchto(p)
+        try:
+            yield p
+        finally:
+            if p.state is P.RUNNING:
+                p.state = P.RUNNABLE
+            switchback()
+
+
+def finish(h, p):
+    """Let p, woken up in a system call it slept in, go on with that call as the
+    scheduler would (no user instruction runs). Returns the call's result as a
+    signed int, or None if p slept again or exited."""
+    with running(h, p):
+        if p.context is None:
+            raise RuntimeError(f"pid {p.pid} is not in a system call")
+        try:
+            P.resume(p)
+        except P.Exited:
+            return None
+        if p.state is not P.RUNNING or p.context is not None:
+            return None
+        eax = p.tf.eax
+        return eax - (1 << 32) if eax & 0x80000000 else eax
+
+
+def drain(gen):
+    """Run a kernel generator (fileread, piperead, ...) that must not sleep to its
+    end; returns its value."""
+    try:
+        while True:
+            next(gen)
+            raise AssertionError("the call slept")
+    except StopIteration as done:
+        return done.value
