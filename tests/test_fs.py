@@ -95,8 +95,6 @@ def test_namei_finds_nothing(kernel, path):
     assert fs.namei(path) is None
 
 
-@pytest.mark.xfail(strict=True, reason="namei skips a '.' element before checking that the inode "
-                   "so far is a directory: 'hello/.' names the file (xv6's namex returns 0)")
 @pytest.mark.parametrize("path", ["hello/.", "console/.", "hello/./"])
 def test_namei_of_dot_below_a_file_is_nothing(kernel, path):
     assert fs.namei(path) is None
@@ -137,9 +135,6 @@ def test_the_directory_grows_by_one_dirent_per_new_name(kernel):
     assert fs.readi(root, DIRENT.size, DIRENT.size) == DIRENT.pack(ROOTINO, b"..")   # offsets work
 
 
-@pytest.mark.xfail(strict=True, reason="names are str: the directory lists a host name's UTF-8 "
-                   "bytes, lookups from user space decode bytes as latin-1, and the name is cut "
-                   "to 14 characters rather than 14 bytes -- a non-ASCII name cannot be opened")
 def test_every_listed_name_can_be_looked_up_by_its_bytes(kernel):
     fs.addfile("héllo", b"h")
     fs.addfile("ééééééééééé", b"e")                         # 11 characters, 22 bytes

@@ -156,3 +156,12 @@ def test_a_fresh_kernel_zeroes_the_memory_the_last_run_used():
     for _ in run.schedule:
         pass
     assert m.finish(run) == alone("hello")
+
+
+def test_a_host_program_with_a_non_ascii_name_runs(tmp_path):
+    from xv6py.programs import program_path
+    prog = tmp_path / "prög-ünïcode-x"                 # 17 bytes in UTF-8: cut to 14 in "/"
+    prog.write_bytes(program_path("hello").read_bytes())
+    r = Machine().run(prog)
+    assert r.ok and r.output == "hello, world\n"
+    assert r.program == "prög-ünïcod"                  # its first 14 bytes

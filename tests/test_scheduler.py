@@ -152,8 +152,6 @@ def test_quantum_changes_the_interleaving_not_the_output():
     assert results[0].ticks > results[1].ticks > results[2].ticks
 
 
-@pytest.mark.xfail(strict=True, reason="the deadlock message lists a pipe sleeper with the "
-                   "host address of its Pipe object (procdump), so RunResult differs between runs")
 def test_a_deadlocked_run_gives_the_same_result_every_time():
     """RunResult promises that everything but `wall` is deterministic."""
     buf = 0x800

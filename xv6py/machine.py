@@ -285,7 +285,8 @@ class Machine:
             if not fresh:
                 self._reboot()
             name = self._resolve(prog)
-            argv = [b"init", name.encode()] + [a.encode() if isinstance(a, str) else bytes(a) for a in args]
+            argv = [b"init", name.encode("latin-1")] + [a.encode() if isinstance(a, str) else bytes(a)
+                                                         for a in args]
             budget = max_instructions if max_instructions is not None else self.max_instructions
             c, clock = proc.mycpu(), timer.clock
             run = Run(name, (c.nsyscall, c.nfault, c.nswitch, clock.insns, timer.ticks,
@@ -313,7 +314,8 @@ class Machine:
             start = run.counters
             self._owner = None
             return RunResult(
-                program=run.program, output=bytes(console.cons.out[start[5]:]).decode("utf-8", "replace"),
+                program=run.program.encode("latin-1").decode("utf-8", "replace"),
+                output=bytes(console.cons.out[start[5]:]).decode("utf-8", "replace"),
                 status=status, reason=reason, pid=run.pid,
                 instructions=clock.insns - start[3], syscalls=c.nsyscall - start[0],
                 faults=c.nfault - start[1], ticks=timer.ticks - start[4], switches=c.nswitch - start[2],
@@ -336,14 +338,14 @@ class Machine:
             path = Path(prog)
             if not path.is_file():
                 raise ValueError(f"no such file: {path}")
-            name = path.name[:fs.DIRSIZ]
-            self.files[name] = path.read_bytes()
-            fs.addfile(name, self.files[name])
-            return name
-        ip = fs.namei(str(prog))
+            self.files[path.name] = path.read_bytes()
+            fs.addfile(path.name, self.files[path.name])
+            return fs.hostname(path.name)
+        name = str(prog).encode().decode("latin-1")     # as the kernel sees a path's bytes
+        ip = fs.namei(name)
         if ip is None or ip.type != fs.T_FILE:
             raise ValueError(f"no program named {prog!r} (built programs: {', '.join(program_names())})")
-        return str(prog).lstrip("/")
+        return name.lstrip("/")
 
     def _schedule(self):
         """Run the scheduler until the machine halts; a kernel failure is a panic.

@@ -49,8 +49,9 @@ def _emit(data: bytes) -> None:
 
 
 def cprintf(fmt: str, *args) -> None:
-    """Print to the console from the kernel (formats with Python's % operator)."""
-    _emit((fmt % args if args else fmt).encode())
+    """Print to the console from the kernel (formats with Python's % operator).
+    The kernel holds names as the bytes a program gave (latin-1 strs): print those bytes."""
+    _emit((fmt % args if args else fmt).encode("latin-1", "replace"))
 
 
 def consolewrite(ip, data: bytes) -> int:

@@ -15,7 +15,7 @@ from ..dev.console import consoleread, consolewrite
 from ..param import CONSOLE
 
 __all__ = ["T_DIR", "T_FILE", "T_DEV", "DIRSIZ", "ROOTINO", "Inode", "fsinit", "addfile",
-           "namei", "readi", "writei", "stati", "listdir", "devsw"]
+           "namei", "readi", "writei", "stati", "listdir", "hostname", "devsw"]
 
 T_DIR = 1    # directory
 T_FILE = 2   # file
@@ -83,10 +83,18 @@ def fsinit() -> None:
     root = Root()
 
 
+def hostname(name: str) -> str:
+    """The name a file named `name` on the host gets in "/": its UTF-8 bytes cut to
+    DIRSIZ (at a character boundary), held as a str of those bytes (latin-1), as the
+    kernel holds every path a user program passes."""
+    raw = name.encode()[:DIRSIZ].decode("utf-8", "ignore").encode()
+    return raw.decode("latin-1")
+
+
 def addfile(name: str, contents: bytes | Path | None = None, *, major: int = 0, minor: int = 0,
             type: int = T_FILE) -> Inode:
-    """Add (or replace) a file in "/". Names are cut to DIRSIZ bytes, as xv6's are."""
-    name = name[:DIRSIZ]
+    """Add (or replace) a file in "/" under a host name (see hostname())."""
+    name = hostname(name)
     if not name or "/" in name or name in (".", ".."):
         raise ValueError(f"bad file name {name!r}")
     old = root.entries.get(name)
@@ -109,10 +117,12 @@ def namei(path: str) -> Inode | None:
     "." and ".." name "/" itself; each element is compared on its first DIRSIZ bytes."""
     ip = root.dir
     for elem in path.split("/"):
-        if not elem or elem == ".":
+        if not elem:
             continue
         if ip.type != T_DIR:
-            return None
+            return None         # a file is no directory, even before "."
+        if elem == ".":
+            continue
         ip = root.dir if elem == ".." else root.entries.get(elem[:DIRSIZ])
         if ip is None:
             return None
@@ -122,7 +132,7 @@ def namei(path: str) -> Inode | None:
 def _dirents() -> bytes:
     """The directory's contents, as xv6's struct dirent array: inum, name[DIRSIZ]."""
     ents = [(ROOTINO, "."), (ROOTINO, "..")] + [(ip.inum, n) for n, ip in root.entries.items()]
-    return b"".join(struct.pack("<H14s", inum, name.encode()) for inum, name in ents)
+    return b"".join(struct.pack("<H14s", inum, name.encode("latin-1")) for inum, name in ents)
 
 
 def readi(ip: Inode, off: int, n: int) -> bytes:

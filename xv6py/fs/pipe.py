@@ -25,6 +25,9 @@ class Pipe:
         self.readopen = True    # read fd is still open
         self.writeopen = True   # write fd is still open
 
+    def __repr__(self) -> str:      # as a sleep channel in a process listing: no host address
+        return f"pipe(nread {self.nread}, nwrite {self.nwrite})"
+
 
 def pipealloc():
     """Two files, reading and writing end of a new pipe, or None if no file is free."""
