@@ -240,21 +240,22 @@ def test_an_endless_loop_at_import_is_an_import_error(broken):
     assert g.status == "import error" and "took more than 1 s" in g.message and g.score == 0
 
 
-def test_code_that_swallows_the_alarm_is_stopped_by_the_workspace_limit(tmp_path):
-    """A loop that catches every exception: the per-test alarm cannot end it, the
-    wall-clock limit of the workspace's process does. Results written before stay."""
+def test_a_loop_that_swallows_every_exception_costs_only_the_tests_that_reach_it(tmp_path):
+    """A loop in shm_overlaps (sbrk) that catches every exception: the test that
+    calls it is stopped at its deadline, its kernel process killed; the tests
+    after it get a new kernel process and pass."""
     ws = _variant(tmp_path, "swallow", [("    return any(addr < hi and",
                                          "    while True:\n        try:\n            while True:\n"
                                          "                pass\n        except BaseException:\n"
                                          "            pass\n    return any(addr < hi and")])
-    g = grade_one(ws, timeout=6, test_timeout=1, select="create_returns or sbrk or shmtest")
-    assert g.status == "timeout" and "stopped after 6 s" in g.message
-    assert [(t.name, t.passed) for t in g.tests] == [
-        ("test_create_returns_a_new_segment", True), ("test_sbrk_never_grows_into_a_segment", False),
-        ("test_shmtest", False)]
-    assert "not run: the grader was stopped" in g.test("test_shmtest").output
-    results = json.loads((ws / "results.json").read_text())
-    assert results["score"] == 2 and results["extra_data"]["status"] == "timeout"
+    g = grade_one(ws, timeout=30, test_timeout=1,
+                  select="create_returns or sbrk_never or destroy_frees or create_rounds")
+    assert g.status == "graded"
+    assert sorted((t.name, t.passed) for t in g.tests) == [
+        ("test_create_returns_a_new_segment", True), ("test_create_rounds_up_to_whole_pages", True),
+        ("test_destroy_frees_the_frames_and_the_slot", True), ("test_sbrk_never_grows_into_a_segment", False)]
+    assert "ran for more than 1 s of host time" in g.test("test_sbrk_never_grows_into_a_segment").output
+    assert g.seconds < 15
 
 
 def test_a_workspace_that_never_gets_to_its_tests_scores_zero_on_each(tmp_path, broken):
@@ -313,42 +314,3 @@ def test_a_grade_reads_the_same_where_the_environment_names_a_ci_system(checks, 
         [(t.name, t.passed, t.output) for t in plain.tests]
     t = g.test(m.test)
     assert not t.passed and "not zero-filled" in t.output and "ran for more than" not in t.output
-
-
-def test_the_alarm_is_armed_while_a_test_runs_and_never_while_pytest_reports(tmp_path):
-    """A SIGALRM raised while pytest builds a report would be pytest's internal
-    error: the worker arms the alarm for setup, call and teardown only."""
-    import signal
-    from types import SimpleNamespace
-
-    from xv6py.grading.worker import Recorder
-
-    (tmp_path / "test_t.py").write_text(
-        "import signal\n"
-        "import pytest\n"
-        "@pytest.fixture\n"
-        "def f():\n"
-        "    yield signal.getitimer(signal.ITIMER_REAL)[0]\n"
-        "def test_a(f):\n"
-        "    assert f > 0 and signal.getitimer(signal.ITIMER_REAL)[0] > 0\n"
-        "def test_b():\n"
-        "    assert signal.getitimer(signal.ITIMER_REAL)[0] == 0, 'fails on purpose'\n")
-
-    class Probe:
-        def __init__(self):
-            self.timers = []
-
-        def pytest_runtest_makereport(self, item, call):
-            self.timers.append((item.name, call.when, signal.getitimer(signal.ITIMER_REAL)))
-
-    probe, events = Probe(), tmp_path / "events.jsonl"
-    with open(events, "w") as out:
-        recorder = Recorder(out, SimpleNamespace(errors={}), test_timeout=30)
-        code = pytest.main([str(tmp_path), "-q", "-p", "no:cacheprovider", "-o", "addopts=",
-                            "--rootdir", str(tmp_path)], plugins=[recorder, probe])
-    results = [json.loads(line) for line in events.read_text().splitlines()]
-    assert code == 1 and [(r["name"], r["passed"]) for r in results if r["event"] == "result"] == [
-        ("test_a", True), ("test_b", False)]
-    assert [(name, when) for name, when, _ in probe.timers] == [
-        (n, w) for n in ("test_a", "test_b") for w in ("setup", "call", "teardown")]
-    assert all(timer == (0.0, 0.0) for _, _, timer in probe.timers)

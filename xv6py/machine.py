@@ -36,6 +36,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 from . import KERNEL, timer, trap
 from .cpu.x86 import CR4_TSD, X86
@@ -43,7 +44,20 @@ from .dev import console
 from .fs import file, fs
 from .memlayout import KERNEND, PHYSTOP
 from .mm import kalloc, pgdir, shm
-from .mmu import CR0_MP, CR0_PE, CR0_PG, CR0_WP, CR4_OSFXSR, CR4_OSXMMEXCPT, CR4_PSE
+from .mmu import (
+    CR0_MP,
+    CR0_PE,
+    CR0_PG,
+    CR0_WP,
+    CR4_OSFXSR,
+    CR4_OSXMMEXCPT,
+    CR4_PSE,
+    PDX,
+    PTE_ADDR,
+    PTE_P,
+    PTE_PS,
+    PTX,
+)
 from .panic import KernelPanic
 from .param import CONSOLE, QUANTUM
 from .proc import proc, scheduler
@@ -51,7 +65,7 @@ from .proc.initcode import initcode
 from .programs import program_names, program_path
 from .syscalls import syscall
 
-__all__ = ["Machine", "MachineBusy", "RunResult", "Run", "boot", "kernel_state"]
+__all__ = ["Machine", "MachineBusy", "RunResult", "Run", "boot", "kernel_state", "KERNEL_CALLS"]
 
 
 class MachineBusy(RuntimeError):
@@ -168,6 +182,16 @@ class Run:
     pid: int = 0                # the program's process: init's first child
     t0: float = 0.0
     schedule: object = None     # the generator that runs the machine (Machine._schedule)
+
+
+# The kernel functions a test may call directly (Machine.kernel): those the labs
+# ask students to write, and what it takes to set up and inspect their inputs.
+KERNEL_CALLS = MappingProxyType({
+    "kalloc": kalloc.kalloc, "kfree": kalloc.kfree, "kfreecount": kalloc.kfreecount,
+    "walkpgdir": pgdir.walkpgdir, "mappages": pgdir.mappages, "setupkvm": pgdir.setupkvm,
+    "freevm": pgdir.freevm, "vmprint": pgdir.vmprint, "uva2ka": pgdir.uva2ka,
+    "allocuvm": pgdir.allocuvm, "deallocuvm": pgdir.deallocuvm, "clearpteu": pgdir.clearpteu,
+})
 
 
 class _Entry:
@@ -400,16 +424,82 @@ class Machine:
             return kalloc.kfreecount()
 
     def processes(self) -> list[dict]:
-        """The process table: pid, name, state, size, parent pid, instructions."""
+        """The process table: pid, name, state, size, parent pid, instructions,
+        attached segments [(id, addr)], and the page directory's address."""
         with self.entered():
             return [{"pid": p.pid, "name": p.name, "state": p.state.value, "sz": p.sz,
-                     "ppid": p.parent.pid if p.parent else 0, "insns": p.insns, "shm": list(p.shm)}
+                     "ppid": p.parent.pid if p.parent else 0, "insns": p.insns, "shm": list(p.shm),
+                     "pgdir": p.pgdir}
                     for p in proc.ptable.proc if p.state is not proc.UNUSED]
 
     def shm_segments(self) -> list[dict]:
         """The shared-memory segment table (see mm/shm.py)."""
         with self.entered():
             return shm.shm_segments(proc.ptable.proc)
+
+    def shm_entry(self, id: int) -> dict:
+        """Row id of the segment table: id, npages, frames, refcount, free (a slot is
+        free when its page count is 0), attached [(pid, addr)]. IndexError if id
+        is out of range."""
+        with self.entered():
+            if not 0 <= id < len(shm.shmtable.seg):
+                raise IndexError(f"shm id {id} out of range (the table has {len(shm.shmtable.seg)} slots)")
+            seg = shm.shmtable.seg[id]
+            attached = [(p.pid, addr) for p in proc.ptable.proc if p.state is not proc.UNUSED
+                        for a, addr in p.shm if a == id]
+            return {"id": id, "npages": seg.npages, "frames": list(seg.frames), "refcount": seg.refcount,
+                    "free": seg.npages == 0, "attached": attached}
+
+    def pte(self, pid: int, va: int) -> int | None:
+        """The page-table entry that maps va in process pid, as the MMU would walk
+        it: the PTE, or the PDE itself where a 4 MiB page maps va (the kernel half).
+        None when no page table covers va. LookupError if there is no such process."""
+        with self.entered():
+            p = self._proc(pid)
+            pde = self.x86.read32(p.pgdir + 4 * PDX(va))
+            if pde & PTE_P and pde & PTE_PS:
+                return pde                  # a 4 MiB page: the directory entry is the last level
+            if not pde & PTE_P:
+                return None
+            return self.x86.read32(PTE_ADDR(pde) + 4 * PTX(va))
+
+    def read_phys(self, pa: int, n: int) -> bytes:
+        """n bytes of physical memory at pa. ValueError outside physical memory."""
+        if n < 0 or pa < 0 or pa + n > self.phystop:
+            raise ValueError(f"[{pa:#x}, {pa + n:#x}) is not in physical memory")
+        return bytes(self.x86.ram[pa:pa + n])
+
+    def read32(self, pa: int) -> int:
+        """The 32-bit word at physical address pa (a PDE or a PTE, say)."""
+        return int.from_bytes(self.read_phys(pa, 4), "little")
+
+    def isfree(self, pa: int) -> bool:
+        """Is the frame at pa on the allocator's free list?"""
+        with self.entered():
+            return kalloc.isfree(pa)
+
+    def console_output(self) -> bytes:
+        """Everything written to the console since this kernel booted."""
+        with self.entered():
+            return bytes(console.cons.out)
+
+    def kernel(self, name: str, *args):
+        """Call the kernel function `name` (one of KERNEL_CALLS: walkpgdir, mappages,
+        kalloc, ...) with int arguments, with this machine's kernel installed, as
+        a grader tests a lab's functions directly. Its panics and errors go up."""
+        if name not in KERNEL_CALLS:
+            raise ValueError(f"{name} is not a kernel function a test may call "
+                             f"({', '.join(sorted(KERNEL_CALLS))})")
+        with self.entered():
+            return KERNEL_CALLS[name](*args)
+
+    def _proc(self, pid: int):
+        p = next((p for p in proc.ptable.proc if p.pid == pid and p.state is not proc.UNUSED), None)
+        if p is None or p.pgdir is None:
+            table = "; ".join(f"{q.pid} {q.state.value} {q.name}" for q in proc.ptable.proc
+                              if q.state is not proc.UNUSED) or "nothing"
+            raise LookupError(f"no process with pid {pid} (and a page table); the table holds: {table}")
+        return p
 
     def read_user(self, pid: int, va: int, n: int) -> bytes | None:
         """n bytes at virtual address va of process pid, read through its page table

@@ -11,17 +11,16 @@ message says what was being done and what went wrong, never a crash.
 
 A system call made through kcall, or a kernel function called from a test, runs
 outside the scheduler that turns a kernel failure into a panic; these helpers do
-that job: a KernelPanic or any exception out of the student's code fails the
-test with what was being done, the error and the line it came from.
+that job: a KernelPanic or any exception out of the student's code (a KernelCrash,
+when the kernel runs in a process of its own) fails the test with what was being
+done, the error and the line it came from.
 """
-
-import sys
-import traceback
-from pathlib import Path
 
 import pytest
 
-__all__ = ["kernel", "call", "spawn", "crash_message", "show_call", "kernel_code"]
+from .crash import KernelCrash, crash_message, kernel_code
+
+__all__ = ["kernel", "call", "spawn", "crash_message", "show_call", "kernel_code", "KernelCrash"]
 
 
 def show_call(name: str, args) -> str:
@@ -33,32 +32,6 @@ def _arg(a) -> str:
     if isinstance(a, int) and not isinstance(a, bool):
         return f"{a:#x}" if abs(a) >= 0x10000 else str(a)
     return repr(a)
-
-
-def kernel_code(e: BaseException) -> str:
-    """Where in kernel code e was raised: the innermost frame in a module of the
-    kernel (or in a student's file standing in for one), as `file:line in function`."""
-    # Not kernel: the pytest plugin, this package, and the graders (installed, they
-    # are imported as xv6py.labs.NAME.grader.*).
-    kernel = {m.__file__ for name, m in list(sys.modules.items())
-              if name.startswith("xv6py.")
-              and not name.startswith(("xv6py.testing", "xv6py.grading", "xv6py.labs"))
-              and getattr(m, "__file__", None)}
-    frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename in kernel]
-    if not frames:
-        return ""
-    f = frames[-1]
-    return f"{Path(f.filename).name}:{f.lineno} in {f.name}: {(f.line or '').strip()}"
-
-
-def crash_message(e: BaseException) -> str:
-    """A kernel failure in one line: `panic: remap 0x1000`, or the Python error
-    and where it was raised."""
-    from ..panic import KernelPanic
-    if isinstance(e, KernelPanic):
-        return f"panic: {e}"
-    where = kernel_code(e)
-    return f"{type(e).__name__}: {e}" + (f" (at {where})" if where else "")
 
 
 def kernel(fn, *args, what: str, hint: str = ""):

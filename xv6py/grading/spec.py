@@ -85,6 +85,7 @@ class Lab:
     tests: Path                          # the grader's directory
     test_timeout: float                  # seconds of host time per test
     timeout: float                       # seconds of host time per workspace
+    memory: int = 4096                   # MiB of data memory for the kernel process
     mutants: list[Mutant] = field(default_factory=list)
 
     def reference(self, filename: str) -> str:
@@ -115,7 +116,8 @@ def load_lab(name: str) -> Lab:
         return Lab(name=name, title=t.get("title", name), dir=d, files=dict(t["files"]),
                    tests=d / grader.get("tests", "grader"),
                    test_timeout=float(grader.get("test_timeout", 5)),
-                   timeout=float(grader.get("timeout", 60)), mutants=mutants)
+                   timeout=float(grader.get("timeout", 60)), memory=int(grader.get("memory", 4096)),
+                   mutants=mutants)
     except (KeyError, TypeError, tomllib.TOMLDecodeError) as e:
         raise LabError(f"{spec}: {e}") from None
 

@@ -2,114 +2,111 @@
 
     python -P -B -m xv6py.grading.worker --lab shm --workspace DIR --events FILE
 
-Before anything imports the kernel, substitute.install() makes each kernel
-module the lab names (xv6py.mm.shm, ...) load from the workspace's file
-instead of the reference: every `from ..mm.shm import shm_fork` in the
-kernel then gets the student's function. Then the lab's grader runs under
-pytest, in this process.
+The student's code never runs in this process. The lab's grader (its pytest
+tests) runs here; every machine a test uses is a RemoteMachine, whose kernel --
+with the workspace's modules in place of the reference ones -- runs in a kernel
+process (grading/kserver.py) that this process starts with less privilege and
+bounded resources, sends the workspace's sources to, and asks for data. The
+verdict of each test is reached here, from that data.
 
 What a student's module may do, and what happens:
-- fail to import (syntax error, an exception at import, a missing file): the
-  kernel gets the lab's starter in its place so that it still boots, and every
-  test fails with the error;
+- fail to import (syntax error, a refusal of the gate, an exception at
+  import, a missing file): the kernel gets the lab's starter in its place so
+  that it still boots, and every test fails with the error;
 - raise in a system call: the kernel reports a panic, the test fails;
-- loop forever: an alarm ends the test after test_timeout seconds (the
-  instruction budget cannot: this is Python inside a trap, not user code);
-  if even that does not stop it, the parent kills this process.
+- loop forever, exhaust memory, die: the request that waits for it ends at
+  the test's deadline (test_timeout), the kernel process is killed, the test
+  fails saying why, and the next test gets a new kernel process.
 
 Each event goes to FILE as one JSON line, flushed at once, so that the parent
 keeps every result written before a crash or a kill:
     {"event": "import_error", "module": ..., "error": ...}
-    {"event": "collected", "tests": [{"name", "nodeid", "points", "doc"}]}
+    {"event": "collected", "tests": [{"name", "nodeid", "points", "visibility", "doc"}]}
     {"event": "result", "name", "nodeid", "points", "passed", "output", "seconds"}
 """
 
 import argparse
 import json
 import os
-import signal
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from ..testing.plugin import MACHINE_FACTORY
+from .remote import KernelProcess, RemoteMachine
 from .spec import load_lab
-from .substitute import WorkspaceFinder, install
+from .substitute import workspace_sources
 
 __all__ = ["main", "GradeTimeout"]
 
 
 class GradeTimeout(BaseException):
-    """A test ran out of host time. A BaseException, so that the kernel's
-    `except Exception` (a bug in kernel code is a panic) lets it through."""
+    """A test ran out of host time. A BaseException, so that a grader's
+    `except Exception` does not swallow it."""
 
 
 class Recorder:
-    """A pytest plugin (in this process only): writes the events, fails every test
-    when a module did not import, and puts an alarm on each test.
+    """A pytest plugin (in this process only): writes the events, gives the tests
+    machines in the kernel process, fails every test when a module did not
+    import, and puts a deadline on each test."""
 
-    The alarm is armed only while a phase of the test runs (setup, call,
-    teardown), against one deadline for the whole test: between the phases
-    pytest builds its report, and an exception raised in there would be pytest's
-    internal error, not the test's failure."""
-
-    def __init__(self, out, finder: WorkspaceFinder, test_timeout: float):
-        self.out, self.finder, self.test_timeout = out, finder, test_timeout
+    def __init__(self, out, kp: KernelProcess | None, test_timeout: float):
+        self.out, self.kp, self.test_timeout = out, kp, test_timeout
         self.current: dict | None = None
-        self.deadline = 0.0
 
     def emit(self, **event) -> None:
         self.out.write(json.dumps(event) + "\n")
         self.out.flush()
 
+    def pytest_configure(self, config) -> None:
+        if self.kp is not None:
+            kp = self.kp
+            config.stash[MACHINE_FACTORY] = lambda **options: RemoteMachine(kp, **options)
+
     def pytest_collection_finish(self, session) -> None:
-        for name, error in self.finder.errors.items():
-            self.emit(event="import_error", module=name, error=error)
+        if self.kp is not None and session.items:
+            self.kp.start()
+            for name, error in self.kp.errors.items():
+                self.emit(event="import_error", module=name, error=error)
         self.emit(event="collected", tests=[_describe(item) for item in session.items])
 
-    @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_setup(self, item):
-        with self._alarm_armed():
-            if self.finder.errors:
-                pytest.fail("\n\n".join(self.finder.errors.values()), pytrace=False)
-            yield
-
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_call(self, item):
-        with self._alarm_armed():
-            yield
-
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_teardown(self, item, nextitem):
-        with self._alarm_armed():
-            yield
-
-    @contextmanager
-    def _alarm_armed(self):
-        """SIGALRM at the test's deadline, then again every second, in case the
-        student's code catches the exception and goes on looping."""
-        previous = signal.signal(signal.SIGALRM, self._alarm)
-        signal.setitimer(signal.ITIMER_REAL, max(self.deadline - time.perf_counter(), 1e-3), 1.0)
-        try:
-            yield
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+        if self.kp is not None and self.kp.errors:
+            pytest.fail("\n\n".join(self.kp.errors.values()), pytrace=False)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item, nextitem):
         cur = dict(_describe(item), passed=True, output=[])
         self.current, start = cur, time.perf_counter()
-        self.deadline = start + self.test_timeout
+        if self.kp is not None:
+            self.kp.deadline = start + self.test_timeout
+            self.kp.timeout_message = (f"this test ran for more than {self.test_timeout:g} s of host "
+                                       "time and was stopped: a loop that never ends in your kernel code?")
         try:
             yield
         finally:
             self.current = None
+            self._end_test(cur)
             self.emit(event="result", name=cur["name"], nodeid=cur["nodeid"], points=cur["points"],
                       passed=cur["passed"], output="\n".join(cur["output"]),
                       seconds=round(time.perf_counter() - start, 3))
+
+    def _end_test(self, cur: dict) -> None:
+        """The kernel process drops the test's machines; its notes go with the test."""
+        kp = self.kp
+        if kp is None:
+            return
+        kp.deadline = time.perf_counter() + self.test_timeout
+        try:
+            if kp.proc is not None:
+                kp.request("forget")
+        except BaseException:           # noqa: BLE001 -- it is gone: the next test starts a new one
+            kp.stop()
+        kp.deadline = None
+        cur["output"] += [f"note: {n}" for n in kp.notes]
+        kp.notes.clear()
 
     def pytest_runtest_logreport(self, report) -> None:
         cur = self.current
@@ -123,10 +120,6 @@ class Recorder:
             why = report.longrepr[-1] if isinstance(report.longrepr, tuple) else ""
             cur["output"].append(f"skipped: {why}")
 
-    def _alarm(self, signum, frame):
-        raise GradeTimeout(f"this test ran for more than {self.test_timeout:g} s of host time "
-                           "and was stopped: a loop that never ends in your kernel code?")
-
 
 def _failure(report) -> str:
     """A failed phase for the student: the message first (the test's words for
@@ -136,16 +129,19 @@ def _failure(report) -> str:
     head = crash.message if crash is not None else ""
     head = head.split("\nassert ", 1)[0].removeprefix("AssertionError: ").removeprefix("Failed: ")
     where = f"(in {report.when}) " if report.when != "call" else ""
+    printed = report.capstdout.strip()
+    tail = f"\n\nyour code printed:\n{printed}" if printed else ""
     if not head or text.startswith(head):
-        return where + text
-    return f"{where}{head}\n\n{text}"
+        return where + text + tail
+    return f"{where}{head}\n\n{text}{tail}"
 
 
 def _describe(item) -> dict:
     mark = item.get_closest_marker("points")
     points = float(mark.args[0]) if mark and mark.args else 0.0
     doc = (getattr(item, "function", None).__doc__ or "").strip() if hasattr(item, "function") else ""
-    return {"name": item.name, "nodeid": item.nodeid, "points": points, "doc": doc}
+    vis = mark.kwargs.get("visibility", "visible") if mark else "visible"
+    return {"name": item.name, "nodeid": item.nodeid, "points": points, "visibility": vis, "doc": doc}
 
 
 def _plugin_registered() -> bool:
@@ -171,7 +167,9 @@ def main(argv=None) -> int:
     # machine, and a diff of two pages of RAM takes it tens of seconds.
     for var in ("CI", "BUILD_NUMBER"):
         os.environ.pop(var, None)
-    finder = install(lab, ns.workspace, limit, on_error=GradeTimeout)
+    sources = workspace_sources(lab, ns.workspace) if ns.workspace is not None else {}
+    kp = None if ns.collect_only else KernelProcess(lab, sources, test_timeout=limit, memory_mib=lab.memory,
+                                                     cpu_seconds=lab.timeout, on_timeout=GradeTimeout)
     # Not hypothesis: the grader has no use for it, and it costs a second at start-up.
     args = [str(lab.tests), "-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "--tb=short",
             "-o", "addopts=", "--rootdir", str(lab.dir)]
@@ -181,8 +179,12 @@ def main(argv=None) -> int:
         args += ["-k", ns.k]
     if ns.collect_only:
         args.append("--collect-only")
-    with open(ns.events, "w") as out:
-        code = pytest.main(args, plugins=[Recorder(out, finder, limit)])
+    try:
+        with open(ns.events, "w") as out:
+            code = pytest.main(args, plugins=[Recorder(out, kp, limit)])
+    finally:
+        if kp is not None:
+            kp.stop()
     return 0 if code in (0, 1) else int(code)
 
 

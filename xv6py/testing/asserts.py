@@ -8,7 +8,9 @@
     assert_pte(m, pid, 0x10000000, user=True, writable=True)
 
 Each helper reads the kernel's own structures (the process table, the page
-table in emulated RAM, the shm table) through the Machine, and an assert_*
+table in emulated RAM, the shm table) through the Machine's methods only
+(processes, pte, shm_entry, read_phys, free_frames), so that it works as well
+on a grader's machine in a kernel process of its own (grading/remote.py); an assert_*
 helper fails with a message that shows what the kernel holds, not only that it
 differs. Processes exist between runs only when a test made them (kcall's
 Syscaller spawns and drives them); after Machine.run they are all torn down.
@@ -55,7 +57,7 @@ def assert_frame_filled(m, pa: int, byte: int = 0, *, what: str = "") -> None:
     fails, pytest diffs the two 4096-byte values, and where the environment names
     a CI system (CI or BUILD_NUMBER set) the full diff takes tens of seconds."""
     from ..mmu import PGSIZE
-    frame = bytes(m.x86.ram[pa:pa + PGSIZE])
+    frame = m.read_phys(pa, PGSIZE)
     fill = bytes([byte])
     wrong = PGSIZE - frame.count(fill)
     if wrong:
@@ -122,21 +124,11 @@ def _listing(m) -> str:
 
 def pte(m, pid: int, va: int) -> int | None:
     """The page-table entry that maps virtual address va in process pid, read from
-    its page directory as the MMU would walk it: the PTE, or the PDE itself where a
+    its page directory as the MMU would walk it (by hand: not with the kernel's
+    walkpgdir, which a lab may have replaced): the PTE, or the PDE itself where a
     4 MiB page maps va (the kernel half). None when no page table covers va.
     The entry may be non-zero without PTE_P; test the bits. LookupError if no such pid."""
-    from ..mm import pgdir
-    from ..mmu import PDX, PTE_P, PTE_PS
-    from ..proc import proc
-    with m.entered():
-        p = next((p for p in proc.ptable.proc if p.pid == pid and p.state is not proc.UNUSED), None)
-        if p is None or p.pgdir is None:
-            raise LookupError(f"no process with pid {pid} (and a page table); the table holds: {_listing(m)}")
-        pde = m.x86.read32(p.pgdir + 4 * PDX(va))
-        if pde & PTE_P and pde & PTE_PS:
-            return pde                  # a 4 MiB page: the directory entry is the last level
-        entry = pgdir.walkpgdir(p.pgdir, va, False)
-        return m.x86.read32(entry) if entry is not None else None
+    return m.pte(pid, va)
 
 
 def describe_pte(entry: int | None) -> str:
@@ -175,16 +167,7 @@ def assert_pte(m, pid: int, va: int, *, present: bool = True, user: bool | None 
 def shm_entry(m, id: int) -> dict:
     """Row id of the shared-memory table: id, npages, frames, refcount, free (a slot is
     free when its page count is 0), attached [(pid, addr)]. IndexError if id is out of range."""
-    from ..mm import shm
-    from ..proc import proc
-    with m.entered():
-        if not 0 <= id < len(shm.shmtable.seg):
-            raise IndexError(f"shm id {id} out of range (the table has {len(shm.shmtable.seg)} slots)")
-        seg = shm.shmtable.seg[id]
-        attached = [(p.pid, addr) for p in proc.ptable.proc if p.state is not proc.UNUSED
-                    for a, addr in p.shm if a == id]
-    return {"id": id, "npages": seg.npages, "frames": list(seg.frames), "refcount": seg.refcount,
-            "free": seg.npages == 0, "attached": attached}
+    return m.shm_entry(id)
 
 
 def assert_shm(m, id: int, *, refcount: int | None = None, npages: int | None = None,

@@ -1,9 +1,10 @@
 """Fixtures of the page-table grader.
 
 Every test gets a freshly booted machine (the plugin's xv6_machine) running the
-kernel with the student's pgdir.py in place of the reference. `k` is that
-machine with its kernel state installed, for calling walkpgdir, mappages and
-vmprint directly; `h` makes system calls from Python (kcall.Syscaller).
+kernel with the student's pgdir.py in place of the reference -- when graded,
+in a kernel process of its own. `k` is that machine: `k.kernel("walkpgdir",
+...)` calls a kernel function, `k.read32(pa)` reads physical memory; `h` makes
+system calls from Python (kcall.Syscaller).
 """
 
 import pytest
@@ -11,7 +12,6 @@ import pytest
 
 @pytest.fixture
 def k(xv6_machine):
-    xv6_machine.activate()
     return xv6_machine
 
 

@@ -12,10 +12,10 @@ import pytest
 
 from xv6py.grading.checks import call, kernel, spawn
 from xv6py.memlayout import KERNBASE, KERNEND
-from xv6py.mm import kalloc
 from xv6py.mmu import PGSIZE, PTE_ADDR, PTE_P, PTE_U, PTE_W
 from xv6py.param import SHM_MAX, SHM_N
 from xv6py.testing import asserts as A
+from xv6py.testing.kcall import syscaller
 
 A0 = 0x10000000         # where the tests attach segments
 A1 = 0x20000000
@@ -51,6 +51,16 @@ def state(h, p) -> tuple:
     """What a refused call must leave as it was."""
     return (A.free_frames(h.m), str(h.m.shm_segments()), list(p.shm), p.sz,
             [entry(h, p, va) for va in (A0, A0 + PGSIZE, A1, KERNBASE - PGSIZE)])
+
+
+def hold_frames(m, leave: int = 0) -> list[int]:
+    """Allocate every free frame but `leave` (give them back with release)."""
+    return [m.kernel("kalloc") for _ in range(m.free_frames - leave)]
+
+
+def release(m, frames) -> None:
+    for pa in frames:
+        m.kernel("kfree", pa)
 
 
 def no_wrong(r) -> None:
@@ -127,22 +137,19 @@ def test_create_until_the_table_is_full(h, p):
 
 
 @pytest.mark.points(2)
-def test_create_out_of_memory_leaks_nothing():
+def test_create_out_of_memory_leaks_nothing(xv6_make):
     """When frames run out half-way, shm_create returns -1 and gives back what it took."""
-    from xv6py.machine import Machine
-    from xv6py.testing.kcall import Syscaller
-    h = Syscaller(Machine(phystop=KERNEND + 64 * PGSIZE))
+    h = syscaller(xv6_make(phystop=KERNEND + 64 * PGSIZE))
     p = spawn(h)
-    hold = [kalloc.kalloc() for _ in range(kalloc.kfreecount() - 4)]     # 4 frames left
+    hold = hold_frames(h.m, leave=4)
     r = call(h, p, "shm_create", SHM_MAX * PGSIZE)
     assert r == -1, f"shm_create of {SHM_MAX} pages returned {r} with only 4 frames free: " \
                     "running out of memory must return -1"
-    assert kalloc.kfreecount() == 4, \
-        f"shm_create ran out of frames half-way and kept {4 - kalloc.kfreecount()} of them: " \
-        "free the frames you took before returning -1"
+    free = h.m.free_frames
+    assert free == 4, f"shm_create ran out of frames half-way and kept {4 - free} of them: " \
+                      "free the frames you took before returning -1"
     assert h.m.shm_segments() == [], "a failed shm_create left a used slot in the segment table"
-    for pa in hold:
-        kalloc.kfree(pa)
+    release(h.m, hold)
     assert call(h, p, "shm_create", SHM_MAX * PGSIZE) == 0, "with memory back, shm_create must succeed"
 
 
@@ -266,20 +273,17 @@ def test_attach_twice_is_refused(h, p):
 
 
 @pytest.mark.points(1)
-def test_attach_out_of_memory_changes_nothing():
+def test_attach_out_of_memory_changes_nothing(xv6_make):
     """No frame for a page table: -1, no reference, no page table left behind."""
-    from xv6py.machine import Machine
-    from xv6py.testing.kcall import Syscaller
-    h = Syscaller(Machine(phystop=KERNEND + 64 * PGSIZE))
+    h = syscaller(xv6_make(phystop=KERNEND + 64 * PGSIZE))
     p = spawn(h)
     id = create(h, p, PGSIZE)
-    hold = [kalloc.kalloc() for _ in range(kalloc.kfreecount())]
+    hold = hold_frames(h.m)
     r = call(h, p, "shm_attach", id, A0)
     assert r == -1, f"shm_attach returned {r} with no frame left for a page table"
     assert seg(h, id)["refcount"] == 0 and p.shm == [], \
         "a failed shm_attach (out of memory) still took a reference or recorded the attachment"
-    for pa in hold:
-        kalloc.kfree(pa)
+    release(h.m, hold)
     attach(h, p, id, A0)
 
 
@@ -298,7 +302,7 @@ def test_detach_unmaps_and_drops_the_reference(h, p):
     assert row["refcount"] == 0, f"after the only attachment was detached, the reference count is " \
                                  f"{row['refcount']}: shm_detach must drop the reference"
     assert p.shm == [], f"after shm_detach, p.shm still lists {p.shm}"
-    assert not row["free"] and not any(kalloc.isfree(pa) for pa in row["frames"]), \
+    assert not row["free"] and not any(h.m.isfree(pa) for pa in row["frames"]), \
         "shm_detach freed the segment's frames: they belong to the segment until shm_destroy"
 
 
@@ -345,7 +349,7 @@ def test_destroy_frees_the_frames_and_the_slot(h, p):
     lost = before - A.free_frames(h.m)
     assert lost == 0, f"shm_destroy did not free the segment's frames: {lost} of its 3 frames were " \
                       "not given back to kalloc"
-    assert all(kalloc.isfree(pa) for pa in frames), "the segment's frames are not all free after shm_destroy"
+    assert all(h.m.isfree(pa) for pa in frames), "the segment's frames are not all free after shm_destroy"
     assert seg(h, id)["free"], f"slot {id} is still in use after shm_destroy (set its page count to 0)"
 
 
@@ -361,7 +365,7 @@ def test_destroy_is_refused_while_attached(h, p):
         r = call(h, p, "shm_destroy", id)
         assert r == -1, f"shm_destroy succeeded while {holders} still had the segment attached: it " \
                         "must return -1 while the reference count is not 0"
-        assert not any(kalloc.isfree(pa) for pa in frames), \
+        assert not any(h.m.isfree(pa) for pa in frames), \
             "shm_destroy freed the frames of a segment that is still attached"
         assert call(h, leaving, "shm_detach", id) == 0, "shm_detach of an attached segment failed"
     assert call(h, p, "shm_destroy", id) == 0, "shm_destroy failed after every process detached"
@@ -438,7 +442,7 @@ def test_exit_detaches(h, p):
         f"exit did not detach the segment: its reference count is still {row['refcount']} after the " \
         "only process that attached it exited"
     call_reap(h)
-    assert not any(kalloc.isfree(pa) for pa in frames), \
+    assert not any(h.m.isfree(pa) for pa in frames), \
         "the segment's frames were freed with the exiting process's memory: exit must unmap them " \
         "first (they belong to the segment)"
     assert call(h, p, "shm_destroy", id) == 0, "shm_destroy failed after the attached process exited"
@@ -482,7 +486,7 @@ def test_exec_detaches(h, p):
     row = seg(h, id)
     assert row["refcount"] == 0 and p.shm == [], \
         f"exec did not detach the segment: reference count {row['refcount']}, p.shm {p.shm}"
-    assert not any(kalloc.isfree(pa) for pa in row["frames"]), \
+    assert not any(h.m.isfree(pa) for pa in row["frames"]), \
         "exec freed the segment's frames with the old address space: detach them first"
 
 

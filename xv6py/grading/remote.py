@@ -1,0 +1,361 @@
+"""The grader's side of a kernel process: machines whose kernel (the student's
+code in it) runs in another process, with less privilege and bounded resources.
+
+    kp = KernelProcess(lab, sources)          # started on first use
+    m = RemoteMachine(kp, max_instructions=10**7)
+    r = m.run("shmtest")                      # a RunResult, as Machine.run gives
+    h = RemoteSyscaller(m); p = h.spawn()
+    h.call(p, "shm_create", 4096); m.shm_entry(0); m.pte(p.pid, 0x1000)
+
+RemoteMachine and RemoteSyscaller offer what Machine and kcall.Syscaller offer
+to tests (run, processes, shm_segments, shm_entry, pte, read_phys, read32,
+isfree, console_output, kernel, free_frames; spawn, call, fork, reap, peek,
+poke), so a grader's tests and the assert helpers read the same either way. A
+process is a RemoteProc: its pid, and its fields (sz, pgdir, shm, state, name)
+read afresh from the kernel process each time.
+
+The kernel process (kserver.py) is started:
+- as the user `nobody` when the grader runs as root (Gradescope does): it can
+  write nothing the grader owns; its working directory is an empty scratch
+  directory, and it is sent the student's sources rather than reading them;
+- with limits: CPU seconds (the lab's timeout), data memory (the lab's
+  `memory`, MiB), no file writes, few descriptors, no new processes, no core;
+- in a session of its own, with a clean environment (no CI variables,
+  PYTHONBREAKPOINT=0, a fixed hash seed).
+Every request waits at most until the test's deadline; a kernel process that
+overruns it, or dies, is killed and the test fails with the reason; the next
+test starts a new one.
+"""
+
+import json
+import os
+import resource
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from .crash import KernelCrash
+from .kserver import decode, encode
+
+__all__ = ["KernelProcess", "KernelGone", "RemoteMachine", "RemoteSyscaller", "RemoteProc",
+           "privilege_note"]
+
+MEMORY_MIB = 4096       # default data limit of a kernel process (each Machine reserves ~1 GiB)
+
+
+class KernelGone(Exception):
+    """The kernel process died, or was stopped; the message says why."""
+
+
+class KernelProcess:
+    """One kernel process for one workspace, restarted when it dies."""
+
+    STARTUP = 20.0      # seconds a kernel process may take to start, beyond the import limit
+
+    def __init__(self, lab, sources: dict, *, test_timeout: float | None = None,
+                 memory_mib: int = MEMORY_MIB, cpu_seconds: float = 120, on_timeout=TimeoutError):
+        self.lab, self.sources = lab, sources
+        self.test_timeout = test_timeout if test_timeout is not None else lab.test_timeout
+        self.memory_mib, self.cpu_seconds, self.on_timeout = memory_mib, cpu_seconds, on_timeout
+        self.proc: subprocess.Popen | None = None
+        self.generation = 0             # how many kernel processes were started
+        self.errors: dict[str, str] = {}  # import errors of the student's modules
+        self.deadline: float | None = None   # perf_counter time the current test must end by
+        self.timeout_message = "the test ran out of time"
+        self.notes: list[str] = []      # what the student's code was told
+        self._stderr: list[bytes] = []
+        self._scratch: str | None = None
+
+    # ---- the process -------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._scratch = tempfile.mkdtemp(prefix="xv6py-kernel-")
+        user = _unprivileged()
+        if user is not None:
+            os.chown(self._scratch, user[0], user[1])
+        self.proc = subprocess.Popen(
+            [sys.executable, "-P", "-B", "-m", "xv6py.grading.kserver"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=self._scratch,
+            env=_environment(self._scratch), start_new_session=True,
+            user=user[0] if user else None, group=user[1] if user else None,
+            extra_groups=[] if user else None, preexec_fn=self._limits)
+        self.generation += 1
+        self._stderr = []
+        threading.Thread(target=self._drain, args=(self.proc.stderr, self._stderr), daemon=True).start()
+        hello = {"lab": self.lab.name, "limit": self.test_timeout,
+                 "sources": {mod: list(src) for mod, src in self.sources.items()}}
+        deadline, self.deadline = self.deadline, time.perf_counter() + self.test_timeout + self.STARTUP
+        try:
+            reply = self._exchange(hello)
+        except BaseException as e:      # noqa: BLE001 -- it did not start: every test fails with why
+            why = str(e) if isinstance(e, KernelGone) else (
+                f"the kernel did not start within {self.test_timeout + self.STARTUP:g} s (a loop at "
+                "module level that does not end?)")
+            reply = {"errors": {name: why for name in self.sources} or {"kernel": why}}
+        finally:
+            self.deadline = deadline
+        self.errors = reply.get("errors", {})
+
+    def _limits(self) -> None:
+        """In the child, before it runs Python: end with this process (Linux's
+        parent-death signal), and the resource limits."""
+        try:
+            import ctypes
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)      # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass                                            # not Linux: RLIMIT_CPU still ends it
+        cpu = int(self.cpu_seconds) + 1
+        mem = self.memory_mib << 20
+        for which, value in ((resource.RLIMIT_CPU, cpu), (resource.RLIMIT_DATA, mem),
+                             (resource.RLIMIT_FSIZE, 0), (resource.RLIMIT_NOFILE, 64),
+                             (resource.RLIMIT_CORE, 0), (resource.RLIMIT_NPROC, 1)):
+            resource.setrlimit(which, (value, value))
+
+    @staticmethod
+    def _drain(stream, into: list) -> None:
+        """Keep the last 64 KiB of the kernel process's standard error."""
+        for chunk in iter(lambda: stream.read1(4096), b""):
+            into.append(chunk)
+            while sum(map(len, into)) > 65536 and len(into) > 1:
+                into.pop(0)
+
+    def stop(self) -> None:
+        """Kill the kernel process (its whole session) and forget it."""
+        p, self.proc = self.proc, None
+        if p is not None and p.poll() is None:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if p is not None:
+            p.wait()
+            for f in (p.stdin, p.stdout, p.stderr):
+                f.close()
+        if self._scratch is not None:
+            subprocess.run(["rm", "-rf", self._scratch], check=False)
+            self._scratch = None
+
+    # ---- requests ----------------------------------------------------------------------
+
+    def request(self, op: str, *args):
+        """Ask the kernel process; its answer, or its error raised here."""
+        if self.proc is None:
+            self.start()
+        reply = self._exchange({"op": op, "args": encode(list(args))})
+        for note in reply.get("notes", []):
+            if note not in self.notes:
+                self.notes.append(note)
+        if reply.get("log"):
+            sys.stdout.write(reply["log"])          # the test's captured output
+        if "error" in reply:
+            raise _error(reply["error"])
+        return decode(reply["ok"])
+
+    def _exchange(self, message: dict) -> dict:
+        p = self.proc
+        try:
+            p.stdin.write((json.dumps(message) + "\n").encode())
+            p.stdin.flush()
+            line = self._readline(p)
+        except BaseException as e:
+            self.stop()
+            if isinstance(e, (BrokenPipeError, EOFError)):
+                raise KernelGone(self._death(p)) from None
+            raise
+        return json.loads(line)
+
+    def _readline(self, p) -> bytes:
+        """A line from the kernel process, waiting no later than the deadline."""
+        buf = b""
+        while not buf.endswith(b"\n"):
+            wait = None if self.deadline is None else self.deadline - time.perf_counter()
+            if wait is not None and wait <= 0:
+                raise self.on_timeout(self.timeout_message)
+            ready, _, _ = select.select([p.stdout], [], [], wait)
+            if not ready:
+                continue
+            chunk = os.read(p.stdout.fileno(), 1 << 16)
+            if not chunk:
+                raise EOFError
+            buf += chunk
+        return buf
+
+    def _death(self, p) -> str:
+        code = p.returncode
+        why = {signal.SIGXCPU: "it used up its CPU time", signal.SIGKILL: "it was killed",
+               signal.SIGXFSZ: "it tried to write a file",
+               signal.SIGSEGV: "it crashed"}.get(-code if code and code < 0 else 0)
+        how = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
+        tail = b"".join(self._stderr).decode("utf-8", "replace").strip().splitlines()[-8:]
+        if any("MemoryError" in line or "Could not allocate" in line for line in tail):
+            why = "it ran out of memory"
+        return (f"the kernel process ended ({how}{': ' + why if why else ''})"
+                + ("\n" + "\n".join(tail) if tail else ""))
+
+
+def _error(e: dict) -> BaseException:
+    """The exception the kernel process reported, as a local one."""
+    from ..panic import KernelPanic
+    kinds = {"panic": KernelPanic, "lookup": LookupError, "index": IndexError, "value": ValueError}
+    return kinds.get(e["kind"], KernelCrash)(e["message"])
+
+
+_dropped: dict = {}     # the answer of _unprivileged, found once per process
+
+
+def _unprivileged() -> tuple[int, int] | None:
+    """(uid, gid) of `nobody` when this process runs as root and nobody can run
+    this Python and import xv6py (a Python under /root cannot be: then the kernel
+    process keeps this user, and privilege_note() says so). Else None."""
+    if os.geteuid() != 0:
+        return None
+    if "ids" not in _dropped:
+        _dropped["ids"] = _nobody()
+        if _dropped["ids"] is not None:
+            try:
+                probe = subprocess.run([sys.executable, "-P", "-B", "-c", "import xv6py.grading.kserver"],
+                                       env=_environment("/"), cwd="/", user=_dropped["ids"][0],
+                                       group=_dropped["ids"][1], extra_groups=[], capture_output=True)
+                ok = probe.returncode == 0
+            except OSError:             # it cannot even start the interpreter
+                ok = False
+            if not ok:
+                _dropped["why"] = (f"user nobody cannot run {sys.executable} with xv6py: install "
+                                   "them where every user can read them")
+                _dropped["ids"] = None
+    return _dropped["ids"]
+
+
+def privilege_note() -> str:
+    """Why a root grader's kernel processes kept root's privileges (or "")."""
+    _unprivileged()
+    return _dropped.get("why", "")
+
+
+def _nobody() -> tuple[int, int] | None:
+    import grp
+    import pwd
+    try:
+        user = pwd.getpwnam("nobody")
+    except KeyError:
+        _dropped["why"] = "there is no user nobody to run the student's code as"
+        return None
+    for group in ("nogroup", "nobody"):
+        try:
+            return user.pw_uid, grp.getgrnam(group).gr_gid
+        except KeyError:
+            continue
+    return user.pw_uid, user.pw_gid
+
+
+def _environment(home: str) -> dict:
+    """A clean environment: what Python needs to find this xv6py, and no more."""
+    import xv6py
+    root = str(Path(xv6py.__file__).resolve().parent.parent)
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "LANG": "C.UTF-8",
+            "PYTHONPATH": root, "PYTHONBREAKPOINT": "0", "PYTHONHASHSEED": "0",
+            "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+# ---- machines in the kernel process ----------------------------------------------------------
+
+class RemoteMachine:
+    """A Machine in a kernel process, with the methods tests use."""
+
+    def __init__(self, kp: KernelProcess, **options):
+        self.kp = kp
+        self.max_instructions = options.get("max_instructions")
+        self.mid = kp.request("machine", options)
+        self.generation = kp.generation
+
+    def _ask(self, op: str, *args):
+        if self.kp.generation != self.generation or self.kp.proc is None:
+            raise KernelGone("this machine's kernel process has ended (an earlier failure)")
+        return self.kp.request(op, self.mid, *args)
+
+    def run(self, prog, args=(), *, stdin=None):
+        from ..machine import RunResult
+        return RunResult(**self._ask("run", str(prog), [str(a) for a in args], stdin))
+
+    def processes(self) -> list[dict]:
+        return self._ask("processes")
+
+    def shm_segments(self) -> list[dict]:
+        return self._ask("shm_segments")
+
+    def shm_entry(self, id: int) -> dict:
+        return self._ask("shm_entry", id)
+
+    def pte(self, pid: int, va: int) -> int | None:
+        return self._ask("pte", pid, va)
+
+    def read_phys(self, pa: int, n: int) -> bytes:
+        return self._ask("read_phys", pa, n)
+
+    def read32(self, pa: int) -> int:
+        return int.from_bytes(self.read_phys(pa, 4), "little")
+
+    def isfree(self, pa: int) -> bool:
+        return self._ask("isfree", pa)
+
+    def console_output(self) -> bytes:
+        return self._ask("console_output")
+
+    def kernel(self, name: str, *args):
+        return self._ask("kernel", name, *args)
+
+    @property
+    def free_frames(self) -> int:
+        return self._ask("free_frames")
+
+
+class RemoteProc:
+    """A process in a RemoteMachine: its pid, its fields read when asked."""
+
+    def __init__(self, m: RemoteMachine, pid: int):
+        self.m, self.pid = m, pid
+
+    def _row(self) -> dict:
+        row = next((r for r in self.m.processes() if r["pid"] == self.pid), None)
+        if row is None:
+            raise LookupError(f"pid {self.pid} is no longer in the process table")
+        return row
+
+    sz = property(lambda self: self._row()["sz"])
+    pgdir = property(lambda self: self._row()["pgdir"])
+    name = property(lambda self: self._row()["name"])
+    state = property(lambda self: self._row()["state"])
+    shm = property(lambda self: [tuple(a) for a in self._row()["shm"]])
+
+    def __repr__(self) -> str:
+        return f"<pid {self.pid}>"
+
+
+class RemoteSyscaller:
+    """kcall.Syscaller for a RemoteMachine."""
+
+    def __init__(self, m: RemoteMachine):
+        self.m = m
+
+    def spawn(self, prog: str = "hello", args=()) -> RemoteProc:
+        return RemoteProc(self.m, self.m._ask("spawn", prog, list(args)))
+
+    def fork(self, p: RemoteProc) -> RemoteProc:
+        return RemoteProc(self.m, self.m._ask("fork", p.pid))
+
+    def call(self, p: RemoteProc, name: str, *args):
+        return self.m._ask("call", p.pid, name, [list(a) if isinstance(a, tuple) else a for a in args])
+
+    def reap(self) -> None:
+        self.m._ask("reap")
+
+    def peek(self, p: RemoteProc, va: int, n: int) -> bytes | None:
+        return self.m._ask("peek", p.pid, va, n)
+
+    def poke(self, p: RemoteProc, va: int, data: bytes) -> bool:
+        return self.m._ask("poke", p.pid, va, bytes(data))
