@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 
 from .crash import KernelCrash
-from .kserver import decode, encode
+from .wire import decode, encode
 
 __all__ = ["KernelProcess", "KernelGone", "RemoteMachine", "RemoteSyscaller", "RemoteProc",
            "privilege_note"]

@@ -1,0 +1,171 @@
+"""Grading a class that wants the points: every attack a student's module can try
+(issue: "student code that cannot touch the grade") is a workspace here, graded
+next to the reference, and the grade must survive it. Honest use -- print
+debugging, helpers, a dataclass, a forgotten breakpoint() -- keeps working."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from xv6py.grading import gate
+from xv6py.grading.grade import grade_many
+from xv6py.grading.remote import KernelProcess, RemoteMachine, privilege_note
+from xv6py.grading.spec import init_workspace, load_lab
+
+CREATE = "    # [lab shm] begin: check the size, take a free slot, allocate and zero its frames\n"
+DESTROY = "    # [lab shm] begin: refuse while attached, free the frames, free the slot\n"
+HEAD = "ZERO_PAGE = bytes(PGSIZE)\n"
+SELECT = "create_returns or create_rounds or destroy_frees or shmtest"
+
+
+def workspace(tmp: Path, name: str, edits, base: str = "reference") -> Path:
+    """A shm workspace: the reference (or the starter) with text inserted after anchors."""
+    ws = tmp / name
+    init_workspace(load_lab("shm"), ws, reference=base == "reference")
+    text = (ws / "shm.py").read_text()
+    for anchor, added in edits:
+        assert text.count(anchor) == 1, anchor
+        text = text.replace(anchor, anchor + added)
+    (ws / "shm.py").write_text(text)
+    return ws
+
+
+# Each attack: edits of the reference, and what must come of it. None of them may
+# score more than the points of the tests its own code does not reach.
+ATTACKS = {
+    # Patch the test machinery from inside the kernel.
+    "patch-pytest": [(HEAD, "import sys\nsys.modules['pytest'].fail = lambda *a, **k: None\n")],
+    # Register an exit hook that rewrites the results.
+    "exit-hook": [(HEAD, "import atexit\natexit.register(lambda: None)\n")],
+    # Print forged events and results, then leave as if done.
+    "forge-events": [(CREATE, '    print(\'{"event": "result", "name": "test_shmtest", "passed": true}\')\n'
+                              '    print(\'{"ok": 0, "log": "", "notes": []}\')\n'
+                              "    raise SystemExit(0)\n")],
+    # Detect the grader and hand back the reference, read from the install.
+    "reference-from-disk": [(HEAD, "src = open(__file__.replace('mylab', 'ref')).read()\nexec(src)\n")],
+    # Leak the hidden grader's source into the output.
+    "leak-grader": [(CREATE, "    print(open('/dev/null').read())\n")],
+    # Reach the interpreter's insides without importing anything.
+    "frames": [(CREATE, "    g = (x for x in ())\n    g.gi_frame.f_back.f_globals['x'] = 1\n")],
+    "dunders": [(CREATE, "    ().__class__.__base__.__subclasses__()\n")],
+    "format-walk": [(CREATE, '    "{0.__class__}".format(size)\n')],
+    # Rewrite another workspace's results, or the installed grader.
+    "write-files": [(CREATE, "    import pathlib\n    pathlib.Path('/tmp/x').write_text('')\n")],
+    # Patch the kernel around it.
+    "patch-kernel": [(HEAD, "from . import kalloc as _k\n_k.kfreecount = lambda: 0\n")],
+}
+
+
+@pytest.fixture(scope="module")
+def attacked(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("attacks")
+    ws = {"reference": workspace(tmp, "reference", [])}
+    ws.update({name: workspace(tmp, name, edits) for name, edits in ATTACKS.items()})
+    grades = grade_many(list(ws.values()), jobs=2, test_timeout=3, select=SELECT)
+    return dict(zip(ws, grades, strict=True))
+
+
+def test_the_reference_next_to_the_attacks_scores_full_marks(attacked):
+    g = attacked["reference"]
+    assert g.status == "graded" and g.score == g.max_score > 0 and len(g.tests) == 4
+
+
+@pytest.mark.parametrize("name", sorted(set(ATTACKS) - {"forge-events"}))
+def test_an_attack_through_the_gate_is_an_import_error_and_zero(attacked, name):
+    g = attacked[name]
+    assert g.status == "import error" and g.score == 0, (g.status, g.message)
+    assert "did not import" in g.message and "may not" in g.tests[0].output
+
+
+def test_forged_events_and_an_early_exit_win_nothing(attacked):
+    """The module passes the gate, prints forged events and exits from inside
+    shm_create: the kernel process is gone, the tests that called it fail, the
+    forged lines are only the student's printing."""
+    g = attacked["forge-events"]
+    assert g.status == "graded"
+    results = {t.name: t for t in g.tests}
+    assert not results["test_create_returns_a_new_segment"].passed
+    assert "kernel process ended" in results["test_create_returns_a_new_segment"].output
+    assert not results["test_shmtest"].passed            # shmtest creates a segment too
+    assert results["test_destroy_frees_the_frames_and_the_slot"].passed is False
+    saved = json.loads((g.workspace / "results.json").read_text())
+    assert saved["score"] == g.score < g.max_score
+
+
+def test_the_gate_lists_every_refusal_with_its_line():
+    ref = Path(gate.__file__).parent.parent.joinpath("mm", "shm.py").read_text()
+    src = "import os\nx = eval('1')\ny = [].__class__\n"
+    with pytest.raises(gate.GateError) as e:
+        gate.compile_module(src, "shm.py", "xv6py.mm.shm", ref)
+    text = str(e.value)
+    assert "line 1: import of os" in text and "line 2: the name eval" in text
+    assert "line 3: the attribute .__class__" in text
+
+
+def test_honest_debugging_keeps_its_points_and_breakpoint_is_a_note(tmp_path):
+    """print, a helper, a dataclass and a breakpoint() left in: full marks; the
+    note about breakpoint reaches the student; a failing test shows the printing."""
+    helper = ("from dataclasses import dataclass\n\n\n@dataclass\nclass Trace:\n    calls: int = 0\n\n\n"
+              "TRACE = Trace()\n\n\ndef _count():\n    TRACE.calls += 1\n    return TRACE.calls\n")
+    good = workspace(tmp_path, "honest", [(HEAD, helper),
+                                          (CREATE, "    breakpoint()\n    print('create', size, _count())\n")])
+    bad = workspace(tmp_path, "buggy", [(DESTROY, "    print('destroying', id)\n    return -1\n")])
+    g, b = grade_many([good, bad], jobs=2, test_timeout=3, select=SELECT)
+    assert g.status == "graded" and g.score == g.max_score, [t.output for t in g.tests if not t.passed]
+    assert any("breakpoint() does nothing while grading" in t.output for t in g.tests)
+    failed = b.test("test_destroy_frees_the_frames_and_the_slot")
+    assert not failed.passed and "your code printed:" in failed.output and "destroying" in failed.output
+
+
+def test_memory_and_loops_cost_only_their_own_tests(tmp_path):
+    """A module that asks for 16 GiB in shm_create, and one whose shm_destroy
+    never returns: those tests fail with the reason; the others pass."""
+    hog = workspace(tmp_path, "hog", [(CREATE, "    if size == 3 * PGSIZE:\n        bytearray(16 << 30)\n")])
+    stuck = workspace(tmp_path, "stuck", [(DESTROY, "    while True:\n        pass\n")])
+    h, s = grade_many([hog, stuck], jobs=2, test_timeout=2, select=SELECT)
+    assert {t.name for t in h.tests if not t.passed} == {"test_destroy_frees_the_frames_and_the_slot"}
+    assert "MemoryError" in h.test("test_destroy_frees_the_frames_and_the_slot").output
+    assert {t.name for t in s.tests if not t.passed} == {"test_destroy_frees_the_frames_and_the_slot",
+                                                         "test_shmtest"}
+    assert "ran for more than 2 s" in s.test("test_destroy_frees_the_frames_and_the_slot").output
+
+
+def test_the_kernel_process_runs_with_limits_and_without_the_graders_environment(monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.setenv("XV6PY_SECRET", "the answer key")
+    kp = KernelProcess(load_lab("shm"), {}, memory_mib=3072, cpu_seconds=30)
+    try:
+        m = RemoteMachine(kp)
+        assert m.run("hello").output == "hello, world\n"
+        limits = Path(f"/proc/{kp.proc.pid}/limits").read_text()
+        env = Path(f"/proc/{kp.proc.pid}/environ").read_bytes().split(b"\0")
+        status = Path(f"/proc/{kp.proc.pid}/status").read_text()
+    finally:
+        kp.stop()
+    row = {line[:26].strip(): line[26:].split() for line in limits.splitlines()[1:]}
+    assert row["Max file size"][:2] == ["0", "0"]
+    assert row["Max data size"][0] == str(3072 << 20)
+    assert row["Max cpu time"][0] == "31" and row["Max processes"][0] == "1"
+    assert row["Max core file size"][0] == "0"
+    assert not any(v.startswith((b"CI=", b"XV6PY_SECRET=")) for v in env)
+    assert b"PYTHONBREAKPOINT=0" in env
+    uid = int(status.split("Uid:")[1].split()[0])
+    if os.geteuid() == 0 and not privilege_note():
+        assert uid == 65534                     # nobody
+    else:
+        assert uid == os.geteuid()              # no privilege to drop, or no way to (the note says)
+
+
+def test_a_dead_kernel_process_is_replaced_for_the_next_request():
+    kp = KernelProcess(load_lab("shm"), {})
+    try:
+        m = RemoteMachine(kp)
+        os.kill(kp.proc.pid, 9)
+        with pytest.raises(Exception, match="kernel process ended"):
+            m.processes()
+        assert RemoteMachine(kp).run("echo", ["again"]).output == "again\n"
+        assert kp.generation == 2
+    finally:
+        kp.stop()
