@@ -109,8 +109,8 @@ def test_honest_debugging_keeps_its_points_and_breakpoint_is_a_note(tmp_path):
     note about breakpoint reaches the student; a failing test shows the printing."""
     helper = ("from dataclasses import dataclass\n\n\n@dataclass\nclass Trace:\n    calls: int = 0\n\n\n"
               "TRACE = Trace()\n\n\ndef _count():\n    TRACE.calls += 1\n    return TRACE.calls\n")
-    good = workspace(tmp_path, "honest", [(HEAD, helper),
-                                          (CREATE, "    breakpoint()\n    print('create', size, _count())\n")])
+    debug = "    breakpoint()\n    print('create', size, _count())\n"
+    good = workspace(tmp_path, "honest", [(HEAD, helper), (CREATE, debug)])
     bad = workspace(tmp_path, "buggy", [(DESTROY, "    print('destroying', id)\n    return -1\n")])
     g, b = grade_many([good, bad], jobs=2, test_timeout=3, select=SELECT)
     assert g.status == "graded" and g.score == g.max_score, [t.output for t in g.tests if not t.passed]
