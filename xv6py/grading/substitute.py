@@ -36,8 +36,10 @@ __all__ = ["WorkspaceFinder", "install", "install_sources", "workspace_sources",
 class WorkspaceFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Loads the lab's kernel modules from the workspace's sources, through the gate."""
 
-    def __init__(self, sources: dict[str, tuple[str, str | None]], starters: dict[str, str]):
+    def __init__(self, sources: dict[str, tuple[str, str | None]], starters: dict[str, str],
+                 grading: bool = True):
         self.sources = sources            # module name -> (file name, its source; None if missing)
+        self.grading = grading            # breakpoint() is a noted no-op (else Python's own)
         self.starters = starters          # module name -> the lab's starter source
         self.errors: dict[str, str] = {}  # module name -> why the student's file did not import
         self.notes: list[str] = []        # what the student's code was told (breakpoint is off)
@@ -58,7 +60,7 @@ class WorkspaceFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             if source is None:
                 raise FileNotFoundError(f"{Path(filename).name} is missing from the workspace")
             code, safe = gate.compile_module(source, filename, name, reference_source(name),
-                                             note=self._note)
+                                             note=self._note if self.grading else None)
             module.__dict__["__builtins__"] = safe
             exec(code, module.__dict__)
         except BaseException as e:   # noqa: BLE001 -- anything a student's module may raise
@@ -106,20 +108,21 @@ def workspace_sources(lab: Lab, workspace: Path) -> dict[str, tuple[str, str | N
 
 def install(lab: Lab, workspace: Path | None, limit: float, on_error=TimeoutError) -> WorkspaceFinder:
     """Make the kernel use the workspace's modules (the reference ones if
-    workspace is None), and import them now. An import that takes more than
+    workspace is None), and import them now, for a student's own runs
+    (`xv6py run -w`: breakpoint() works). An import that takes more than
     `limit` seconds is stopped by raising on_error (an exception class)."""
     sources = {} if workspace is None else {
         mod: src for mod, src in workspace_sources(lab, workspace).items()
         if Path(src[0]) != module_path(mod)}
-    return install_sources(lab, sources, limit, on_error)
+    return install_sources(lab, sources, limit, on_error, grading=False)
 
 
 def install_sources(lab: Lab, sources: dict[str, tuple[str, str | None]], limit: float,
-                    on_error=TimeoutError) -> WorkspaceFinder:
+                    on_error=TimeoutError, grading: bool = True) -> WorkspaceFinder:
     """install() from sources given: module -> (file name, source or None)."""
     if any(m in sys.modules for m in sources):
         raise RuntimeError("a kernel module was imported before the workspace's could replace it")
-    finder = WorkspaceFinder(sources, {mod: lab.starter(f) for f, mod in lab.files.items()})
+    finder = WorkspaceFinder(sources, {mod: lab.starter(f) for f, mod in lab.files.items()}, grading)
     sys.meta_path.insert(0, finder)
 
     def alarm(signum, frame):
