@@ -70,10 +70,18 @@ class KernelProcess:
         self.notes: list[str] = []      # what the student's code was told
         self._stderr: list[bytes] = []
         self._scratch: str | None = None
+        self._starting: float | None = None   # start-up deadline of a spawned, not yet ready, process
 
     # ---- the process -------------------------------------------------------------------
 
     def start(self) -> None:
+        """Start a kernel process and wait until it is ready (its import errors known)."""
+        self.spawn()
+        self.ready()
+
+    def spawn(self) -> None:
+        """Start a kernel process and send it the sources, without waiting for it:
+        it imports the kernel while the caller does something else."""
         self._scratch = tempfile.mkdtemp(prefix="xv6py-kernel-")
         user = _unprivileged()
         if user is not None:
@@ -89,9 +97,18 @@ class KernelProcess:
         threading.Thread(target=self._drain, args=(self.proc.stderr, self._stderr), daemon=True).start()
         hello = {"lab": self.lab.name, "limit": self.test_timeout,
                  "sources": {mod: list(src) for mod, src in self.sources.items()}}
-        deadline, self.deadline = self.deadline, time.perf_counter() + self.test_timeout + self.STARTUP
+        self._starting = time.perf_counter() + self.test_timeout + self.STARTUP
+        self._send(hello)
+
+    def ready(self) -> None:
+        """Wait for the kernel process spawn() started to be ready (at most until
+        its start-up deadline); then self.errors holds its import errors."""
+        if self._starting is None:
+            return
+        deadline, self.deadline = self.deadline, self._starting
+        self._starting = None
         try:
-            reply = self._exchange(hello)
+            reply = self._receive()
         except BaseException as e:      # noqa: BLE001 -- it did not start: every test fails with why
             why = str(e) if isinstance(e, KernelGone) else (
                 f"the kernel did not start within {self.test_timeout + self.STARTUP:g} s (a loop at "
@@ -146,6 +163,7 @@ class KernelProcess:
         """Ask the kernel process; its answer, or its error raised here."""
         if self.proc is None:
             self.start()
+        self.ready()
         reply = self._exchange({"op": op, "args": encode(list(args))})
         for note in reply.get("notes", []):
             if note not in self.notes:
@@ -157,14 +175,25 @@ class KernelProcess:
         return decode(reply["ok"])
 
     def _exchange(self, message: dict) -> dict:
+        self._send(message)
+        return self._receive()
+
+    def _send(self, message: dict) -> None:
+        try:
+            self.proc.stdin.write((json.dumps(message) + "\n").encode())
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            p = self.proc
+            self.stop()
+            raise KernelGone(self._death(p)) from None
+
+    def _receive(self) -> dict:
         p = self.proc
         try:
-            p.stdin.write((json.dumps(message) + "\n").encode())
-            p.stdin.flush()
             line = self._readline(p)
         except BaseException as e:
             self.stop()
-            if isinstance(e, (BrokenPipeError, EOFError)):
+            if isinstance(e, EOFError):
                 raise KernelGone(self._death(p)) from None
             raise
         return json.loads(line)

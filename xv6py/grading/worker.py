@@ -67,7 +67,9 @@ class Recorder:
 
     def pytest_collection_finish(self, session) -> None:
         if self.kp is not None and session.items:
-            self.kp.start()
+            if self.kp.proc is None:
+                self.kp.spawn()
+            self.kp.ready()
             for name, error in self.kp.errors.items():
                 self.emit(event="import_error", module=name, error=error)
         self.emit(event="collected", tests=[_describe(item) for item in session.items])
@@ -179,6 +181,8 @@ def main(argv=None) -> int:
         args += ["-k", ns.k]
     if ns.collect_only:
         args.append("--collect-only")
+    if kp is not None:
+        kp.spawn()              # it imports the kernel while pytest collects the grader
     try:
         with open(ns.events, "w") as out:
             code = pytest.main(args, plugins=[Recorder(out, kp, limit)])
