@@ -4,6 +4,9 @@
     xv6py lab init LAB DIR              a student workspace: the starter and the handout
     xv6py lab grade DIR [DIR...]        grade workspaces in parallel; results.json in each
     xv6py lab selfcheck [LAB...]        reference = full marks, starter = 0, mutants caught
+
+Every subcommand takes --labs DIR: the labs of DIR instead of the package's (an
+instructor's own labs; see spec.py).
 """
 
 import argparse
@@ -18,10 +21,14 @@ def add_parser(sub) -> None:
     lab = sub.add_parser("lab", help="lab workspaces and grading",
                          description="Make lab workspaces, grade them, check the graders.")
     cmds = lab.add_subparsers(dest="lab_command", required=True)
+    # Options every subcommand takes, after its name (`xv6py lab grade --labs DIR ...`).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--labs", type=Path, default=None, metavar="DIR",
+                        help="take the labs from DIR instead of xv6py's own (an instructor's labs)")
 
-    cmds.add_parser("list", help="list the labs")
+    cmds.add_parser("list", help="list the labs", parents=[common])
 
-    init = cmds.add_parser("init", help="write a student workspace",
+    init = cmds.add_parser("init", help="write a student workspace", parents=[common],
                            description="Write DIR: the lab's files with the solution regions replaced "
                                        "by stubs, the handout (README.md) and xv6py-lab.toml.")
     init.add_argument("lab")
@@ -30,7 +37,7 @@ def add_parser(sub) -> None:
                       help="write the reference solution instead of the starter (for instructors)")
     init.add_argument("--force", action="store_true", help="overwrite files that exist")
 
-    grade = cmds.add_parser("grade", help="grade workspaces (in parallel)",
+    grade = cmds.add_parser("grade", help="grade workspaces (in parallel)", parents=[common],
                             description="Grade each DIR in a process of its own, several at once; "
                                         "write DIR/results.json (Gradescope's format) and print a table.")
     grade.add_argument("dirs", nargs="+", type=Path, metavar="DIR")
@@ -47,14 +54,17 @@ def add_parser(sub) -> None:
                        help="only the tests whose names match EXPR (pytest's -k)")
     grade.add_argument("-v", "--verbose", action="store_true", help="print each failed test's message")
 
-    check = cmds.add_parser("selfcheck", help="check the graders against the reference, starter, mutants")
-    check.add_argument("labs", nargs="*", help="labs to check (default: all)")
+    check = cmds.add_parser("selfcheck", help="check the graders against the reference, starter, mutants",
+                            parents=[common])
+    check.add_argument("lab_names", nargs="*", metavar="LAB", help="labs to check (default: all)")
     check.add_argument("-j", "--jobs", type=int, default=None)
 
 
 def main(ns: argparse.Namespace) -> int:
-    from .spec import LabError
+    from .spec import LabError, use_labs_dir
     try:
+        if ns.labs is not None:
+            use_labs_dir(ns.labs)
         return {"list": _list, "init": _init, "grade": _grade, "selfcheck": _selfcheck}[ns.lab_command](ns)
     except LabError as e:
         print(f"xv6py: {e}", file=sys.stderr)
@@ -102,6 +112,10 @@ def _grade(ns) -> int:
                     console.rule(f"{g.workspace}: {t.name} (0/{_num(t.points)})")
                     console.print(t.output, highlight=False, markup=False)
     console.print(summary(grades))
+    for g in grades:                # the table has one line of why; here is all of it
+        if g.status != "graded" and "\n" in g.message.strip():
+            console.rule(f"{g.workspace}: {g.status}")
+            console.print(g.message, highlight=False, markup=False)
     console.print(f"{len(grades)} workspace(s) in {time.perf_counter() - t0:.1f} s; results in "
                   f"DIR/{ns.results}", highlight=False)
     return 0 if all(g.status != "error" for g in grades) else 2
@@ -111,7 +125,7 @@ def _selfcheck(ns) -> int:
     from .selfcheck import selfcheck, table
     console = _console()
     t0 = time.perf_counter()
-    checks = selfcheck(ns.labs or None, jobs=ns.jobs)
+    checks = selfcheck(ns.lab_names or None, jobs=ns.jobs)
     console.print(table(checks))
     bad = [c for c in checks if not c.ok]
     console.print(f"{len(checks) - len(bad)}/{len(checks)} as expected in {time.perf_counter() - t0:.1f} s",

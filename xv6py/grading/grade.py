@@ -20,13 +20,14 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .spec import Lab, LabError, workspace_lab
 
-__all__ = ["TestResult", "Grade", "grade_one", "grade_many", "summary", "collect"]
+__all__ = ["TestResult", "Grade", "grade_one", "grade_many", "summary", "cause", "collect"]
 
 RESULTS = "results.json"
 
@@ -110,21 +111,22 @@ def _read_events(path: Path) -> list[dict]:
     return events
 
 
-_collected: dict[str, list[dict]] = {}
+_collected: dict[Path, list[dict]] = {}      # by the lab's directory: two labs dirs, two graders
 
 
 def collect(lab: Lab) -> list[dict]:
     """The grader's tests (name, points), collected once against the reference."""
-    if lab.name not in _collected:
+    if lab.dir not in _collected:
         with tempfile.TemporaryDirectory(prefix="xv6py-collect-") as tmp:
             events = Path(tmp) / "events.jsonl"
-            subprocess.run(_worker_command(lab, None, events, None, ["--collect-only"]), env=_env(),
-                           capture_output=True, timeout=120, cwd=tmp)
+            proc = subprocess.run(_worker_command(lab, None, events, None, ["--collect-only"]), env=_env(),
+                                  capture_output=True, text=True, timeout=120, cwd=tmp)
             found = [e for e in _read_events(events) if e["event"] == "collected"]
         if not found:
-            raise LabError(f"lab {lab.name}: its grader's tests could not be collected")
-        _collected[lab.name] = found[0]["tests"]
-    return _collected[lab.name]
+            _, why = _ended(proc.returncode or 1, proc.stdout, proc.stderr)
+            raise LabError(f"lab {lab.name}: its grader's tests could not be collected: {why}")
+        _collected[lab.dir] = found[0]["tests"]
+    return _collected[lab.dir]
 
 
 def grade_one(workspace: Path, lab: str | None = None, *, timeout: float | None = None,
@@ -133,6 +135,8 @@ def grade_one(workspace: Path, lab: str | None = None, *, timeout: float | None 
     """Grade one workspace in a process of its own and write its results file
     (unless results is None). Never raises for what the workspace holds."""
     t0 = time.perf_counter()
+    if not workspace.is_dir():
+        return Grade(workspace, lab or "?", "error", f"{workspace}: no such directory")
     try:
         spec = workspace_lab(workspace, lab)
     except LabError as e:
@@ -154,7 +158,10 @@ def grade_one(workspace: Path, lab: str | None = None, *, timeout: float | None 
             grade = Grade(workspace, spec.name, "error", f"{e} ({status}: {message})")
     grade.seconds = time.perf_counter() - t0
     if results is not None:
-        (workspace / results).write_text(json.dumps(grade.results_json(), indent=1) + "\n")
+        try:
+            (workspace / results).write_text(json.dumps(grade.results_json(), indent=1) + "\n")
+        except OSError as e:        # a read-only workspace: the grade stands, and says so
+            grade.message += ("\n" if grade.message else "") + f"the results file was not written: {e}"
     return grade
 
 
@@ -165,8 +172,13 @@ def _ended(returncode: int, stdout: str, stderr: str) -> tuple[str, str]:
         why = f"the grader's process was killed by signal {-returncode}"
     else:
         why = f"the grader's process failed (exit status {returncode})"
-    tail = "\n".join(((stderr or "") + "\n" + (stdout or "")).strip().splitlines()[-20:])
-    return "crashed", why + (f":\n{tail}" if tail else "")
+    return "crashed", why + _tail(stderr, stdout)
+
+
+def _tail(stderr: str | None, stdout: str | None, lines: int = 100) -> str:
+    """What a process that failed printed last: enough for a whole traceback."""
+    text = "\n".join(((stderr or "") + "\n" + (stdout or "")).strip().splitlines()[-lines:])
+    return f":\n{text}" if text else ""
 
 
 def _grade(workspace: Path, lab: Lab, events: list[dict], status: str, message: str,
@@ -175,7 +187,10 @@ def _grade(workspace: Path, lab: Lab, events: list[dict], status: str, message: 
     import_errors = [e["error"] for e in events if e["event"] == "import_error"]
     collected = next((e["tests"] for e in events if e["event"] == "collected"), None)
     if not collected and not select:
-        collected = collect(lab)        # it died before (or while) collecting: the reference's list
+        try:
+            collected = collect(lab)    # it died before (or while) collecting: the reference's list
+        except LabError:
+            collected = []              # the grader does not even collect: the crash says why
     done = {e["nodeid"]: e for e in events if e["event"] == "result"}
     tests = []
     for t in collected:
@@ -200,7 +215,10 @@ def grade_many(workspaces: list[Path], lab: str | None = None, *, jobs: int | No
     jobs = jobs or os.cpu_count() or 1
 
     def one(ws: Path) -> Grade:
-        g = grade_one(ws, lab, timeout=timeout, test_timeout=test_timeout, results=results, select=select)
+        try:
+            g = grade_one(ws, lab, timeout=timeout, test_timeout=test_timeout, results=results, select=select)
+        except Exception:           # noqa: BLE001 -- one row of the table, not everyone's grades lost
+            g = Grade(ws, lab or "?", "error", "grading failed:\n" + traceback.format_exc().rstrip())
         if on_done is not None:
             on_done(g)
         return g
@@ -218,12 +236,19 @@ def summary(grades: list[Grade]) -> "Table":  # noqa: F821 -- rich's, imported w
         table.add_column(col, justify=just)
     for g in grades:
         passed = sum(t.passed for t in g.tests)
-        status = g.status
-        if g.status != "graded" and g.message:
-            status += ": " + g.message.splitlines()[0]
+        status = g.status + (f": {cause(g.message)}" if g.status != "graded" and g.message else "")
         table.add_row(str(g.workspace), g.lab, f"{_num(g.score)}/{_num(g.max_score)}",
                       f"{passed}/{len(g.tests)}", status, f"{g.seconds:.1f}")
     return table
+
+
+def cause(message: str) -> str:
+    """A why in one line: its first line and, when it goes on (a traceback), its
+    last, where the exception is named."""
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    if len(lines) <= 1:
+        return lines[0] if lines else ""
+    return f"{lines[0]} ... {lines[-1]}"
 
 
 def _num(x: float) -> str:

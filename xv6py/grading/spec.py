@@ -12,18 +12,25 @@ A lab is a directory labs/NAME/ with
 
 A workspace is a student's directory: the lab's files (the starter to begin
 with), the handout, and xv6py-lab.toml, which names the lab.
+
+The labs come from the package's labs/ unless the environment variable
+XV6PY_LABS names another directory (`xv6py lab ... --labs DIR` sets it: an
+instructor's own labs, or their own grader for one of ours). Being in the
+environment, the choice reaches every grader process started from here.
 """
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import regions
 
-__all__ = ["Lab", "Mutant", "LabError", "labs_dir", "lab_names", "load_lab", "workspace_lab",
-           "init_workspace", "WORKSPACE_FILE"]
+__all__ = ["Lab", "Mutant", "LabError", "labs_dir", "use_labs_dir", "lab_names", "load_lab",
+           "workspace_lab", "init_workspace", "WORKSPACE_FILE", "LABS_ENV"]
 
 WORKSPACE_FILE = "xv6py-lab.toml"
+LABS_ENV = "XV6PY_LABS"         # a labs directory other than the package's
 
 
 class LabError(Exception):
@@ -31,13 +38,24 @@ class LabError(Exception):
 
 
 def labs_dir() -> Path:
-    """The labs directory: beside xv6py/ in a source tree (and an editable
-    install), inside it as xv6py/labs when installed."""
+    """The labs directory: $XV6PY_LABS if set; else the package's own, beside
+    xv6py/ in a source tree (and an editable install), inside it as xv6py/labs
+    when installed."""
+    if os.environ.get(LABS_ENV):
+        return Path(os.environ[LABS_ENV])
     here = Path(__file__).resolve().parent.parent
     for candidate in (here.parent / "labs", here / "labs"):
         if candidate.is_dir():
             return candidate
     return here.parent / "labs"
+
+
+def use_labs_dir(path: Path) -> None:
+    """Take the labs from path from now on, in this process and in every process
+    it starts (graders, workers). Raises LabError if path is not a directory."""
+    if not Path(path).is_dir():
+        raise LabError(f"{path}: no such labs directory")
+    os.environ[LABS_ENV] = str(Path(path).resolve())
 
 
 def lab_names() -> list[str]:
@@ -103,7 +121,8 @@ def load_lab(name: str) -> Lab:
     d = labs_dir() / name
     spec = d / "lab.toml"
     if not name or "/" in name or not spec.is_file():
-        raise LabError(f"no lab named {name!r} (labs: {', '.join(lab_names()) or 'none found'})")
+        raise LabError(f"no lab named {name!r} in {labs_dir()} "
+                       f"(labs: {', '.join(lab_names()) or 'none found'})")
     try:
         t = tomllib.loads(spec.read_text())
         grader = t.get("grader", {})
@@ -129,7 +148,7 @@ def workspace_lab(workspace: Path, lab: str | None = None) -> Lab:
                            "name the lab with --lab")
         try:
             lab = tomllib.loads(f.read_text())["lab"]
-        except (KeyError, tomllib.TOMLDecodeError) as e:
+        except (KeyError, ValueError) as e:        # ValueError: not TOML, or not even UTF-8
             raise LabError(f"{f}: {e}") from None
     return load_lab(lab)
 
