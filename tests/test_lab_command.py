@@ -4,12 +4,12 @@ of a crashed grader is shown in full, and labs may live outside the package."""
 
 import json
 import os
-import textwrap
 import tomllib
 from importlib.metadata import requires
 from pathlib import Path
 
 import pytest
+from labdirs import make_lab
 
 from xv6py.cli import main as cli
 from xv6py.grading import grade
@@ -45,21 +45,7 @@ def test_our_shmcall(xv6_run):
 def course(tmp_path: Path, conftest: str | None = None) -> Path:
     """An instructor's labs directory outside the package: their own grader for
     the shm lab (the kernel's `[lab shm]` regions), with their own handout."""
-    lab = tmp_path / "course" / "shm"
-    (lab / "grader").mkdir(parents=True)
-    (lab / "lab.toml").write_text(textwrap.dedent('''\
-        title = "Shared memory, our course"
-        [files]
-        "shm.py" = "xv6py.mm.shm"
-        [grader]
-        test_timeout = 5
-        timeout = 60
-        '''))
-    (lab / "README.md").write_text("# Our shared-memory lab\n")
-    (lab / "grader" / "test_ours.py").write_text(OUR_TESTS)
-    if conftest is not None:
-        (lab / "grader" / "conftest.py").write_text(conftest)
-    return lab.parent
+    return make_lab(tmp_path / "course", OUR_TESTS, conftest=conftest)
 
 
 @pytest.fixture(autouse=True)

@@ -9,9 +9,11 @@ crash or endless loop costs that student the tests it did not finish and never
 touches anyone else's run. The worker reports each test as it ends; whatever it
 did not report (it was killed, or it died) scores 0, with the reason.
 
-The results file (results.json in the workspace) has Gradescope's format:
-score, execution_time, output, and one entry per test (name, score, max_score,
-status, output); extra_data holds the lab, the maximum and how grading ended.
+The results file (results.json in the workspace) has Gradescope's format, written
+by the same code as the pytest plugin's --gradescope-json (testing/report.py):
+score, execution_time, output, one entry per test (name, score, max_score,
+status, output, visibility, and its outcome); extra_data holds the lab, the
+maximum and how grading ended.
 """
 
 import json
@@ -25,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..testing.report import TestRecord, results_document, write_results
 from .spec import Lab, LabError, workspace_lab
 
 __all__ = ["TestResult", "Grade", "grade_one", "grade_many", "summary", "cause", "collect"]
@@ -32,17 +35,9 @@ __all__ = ["TestResult", "Grade", "grade_one", "grade_many", "summary", "cause",
 RESULTS = "results.json"
 
 
-@dataclass
-class TestResult:
-    name: str
-    points: float
-    passed: bool
-    output: str = ""
-    seconds: float = 0.0
-
-    @property
-    def score(self) -> float:
-        return self.points if self.passed else 0.0
+# A graded test: name, outcome, points, output, visibility, seconds (the results
+# file's own record, so that `lab grade` and the plugin write the same thing).
+TestResult = TestRecord
 
 
 @dataclass
@@ -66,18 +61,11 @@ class Grade:
         return next(t for t in self.tests if t.name == name)
 
     def results_json(self) -> dict:
-        """This grade in Gradescope's results.json format."""
-        return {
-            "score": self.score,
-            "execution_time": round(self.seconds, 3),
-            "output": f"lab {self.lab}: {_num(self.score)}/{_num(self.max_score)} points"
-                      + (f" ({self.status}: {self.message})" if self.status != "graded" else ""),
-            "tests": [{"name": t.name, "score": t.score, "max_score": t.points,
-                       "status": "passed" if t.passed else "failed", "output": t.output}
-                      for t in self.tests],
-            "extra_data": {"lab": self.lab, "max_score": self.max_score, "status": self.status,
-                           "workspace": str(self.workspace)},
-        }
+        """This grade as a results file (Gradescope's format, testing/report.py)."""
+        notes = [f"lab {self.lab}: {self.status}: {self.message}"] if self.status != "graded" else []
+        return results_document(self.tests, self.seconds, notes=notes,
+                                extra_data={"lab": self.lab, "status": self.status,
+                                            "workspace": str(self.workspace)})
 
 
 def _worker_command(lab: Lab, workspace: Path | None, events: Path, test_timeout: float | None,
@@ -159,7 +147,7 @@ def grade_one(workspace: Path, lab: str | None = None, *, timeout: float | None 
     grade.seconds = time.perf_counter() - t0
     if results is not None:
         try:
-            (workspace / results).write_text(json.dumps(grade.results_json(), indent=1) + "\n")
+            write_results(workspace / results, grade.results_json())
         except OSError as e:        # a read-only workspace: the grade stands, and says so
             grade.message += ("\n" if grade.message else "") + f"the results file was not written: {e}"
     return grade
@@ -195,11 +183,13 @@ def _grade(workspace: Path, lab: Lab, events: list[dict], status: str, message: 
     tests = []
     for t in collected:
         r = done.get(t["nodeid"])
+        vis = t.get("visibility", "visible")
         if r is not None:
-            tests.append(TestResult(t["name"], t["points"], r["passed"], r["output"], r["seconds"]))
+            outcome = r.get("outcome") or ("passed" if r["passed"] else "failed")
+            tests.append(TestResult(t["name"], outcome, t["points"], r["output"], vis, r["seconds"]))
         else:
-            tests.append(TestResult(t["name"], t["points"], False,
-                                    f"not run: {message or 'the grader ended before this test'}"))
+            tests.append(TestResult(t["name"], "not run", t["points"],
+                                    f"not run: {message or 'the grader ended before this test'}", vis))
     if status == "graded" and import_errors:
         status, message = "import error", import_errors[0].splitlines()[0]
     return Grade(workspace, lab.name, status, message, tests)
