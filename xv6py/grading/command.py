@@ -3,7 +3,9 @@
     xv6py lab list                      the labs
     xv6py lab init LAB DIR              a student workspace: the starter and the handout
     xv6py lab grade DIR [DIR...]        grade workspaces in parallel; results.json in each
-    xv6py lab selfcheck [LAB...]        reference = full marks, starter = 0, mutants caught
+    xv6py lab selfcheck [LAB...]        reference = full marks, starter = 0, mutants caught,
+                                        no solution line in a release
+    xv6py lab release LAB OUT           the student edition of a lab (release.py)
 
 Every subcommand takes --labs DIR: the labs of DIR instead of the package's (an
 instructor's own labs; see spec.py).
@@ -13,6 +15,8 @@ import argparse
 import sys
 import time
 from pathlib import Path
+
+from . import edition
 
 __all__ = ["add_parser", "main", "use_workspace"]
 
@@ -33,8 +37,9 @@ def add_parser(sub) -> None:
                                        "by stubs, the handout (README.md) and xv6py-lab.toml.")
     init.add_argument("lab")
     init.add_argument("dir", type=Path)
-    init.add_argument("--reference", action="store_true",
-                      help="write the reference solution instead of the starter (for instructors)")
+    if not edition.STUDENT:         # a student edition has no reference to write
+        init.add_argument("--reference", action="store_true",
+                          help="write the reference solution instead of the starter (for instructors)")
     init.add_argument("--force", action="store_true", help="overwrite files that exist")
 
     grade = cmds.add_parser("grade", help="grade workspaces (in parallel)", parents=[common],
@@ -54,10 +59,23 @@ def add_parser(sub) -> None:
                        help="only the tests whose names match EXPR (pytest's -k)")
     grade.add_argument("-v", "--verbose", action="store_true", help="print each failed test's message")
 
+    if edition.STUDENT:
+        return                      # the rest needs the reference, the mutants, the hidden tests
     check = cmds.add_parser("selfcheck", help="check the graders against the reference, starter, mutants",
                             parents=[common])
     check.add_argument("lab_names", nargs="*", metavar="LAB", help="labs to check (default: all)")
     check.add_argument("-j", "--jobs", type=int, default=None)
+
+    release = cmds.add_parser(
+        "release", parents=[common], help="write the student edition of a lab",
+        description="Write OUT: xv6py's source tree with the lab's solutions replaced by their stubs "
+                    "(in the package itself), other labs' solutions stubbed too unless the kernel needs "
+                    "them, the handout, the public tests (not the hidden ones), grade.sh; then prove "
+                    "that no line of a solution or of a hidden test is in it.")
+    release.add_argument("lab")
+    release.add_argument("out", type=Path)
+    release.add_argument("--keep", action="append", default=[], metavar="LAB",
+                         help="also keep LAB's solutions (a lab the students have done); repeatable")
 
 
 def main(ns: argparse.Namespace) -> int:
@@ -65,7 +83,8 @@ def main(ns: argparse.Namespace) -> int:
     try:
         if ns.labs is not None:
             use_labs_dir(ns.labs)
-        return {"list": _list, "init": _init, "grade": _grade, "selfcheck": _selfcheck}[ns.lab_command](ns)
+        return {"list": _list, "init": _init, "grade": _grade, "selfcheck": _selfcheck,
+                "release": _release}[ns.lab_command](ns)
     except LabError as e:
         print(f"xv6py: {e}", file=sys.stderr)
         return 2
@@ -82,9 +101,10 @@ def _list(ns) -> int:
 def _init(ns) -> int:
     from .spec import init_workspace, load_lab
     lab = load_lab(ns.lab)
-    written = init_workspace(lab, ns.dir, reference=ns.reference, force=ns.force)
+    reference = getattr(ns, "reference", False)
+    written = init_workspace(lab, ns.dir, reference=reference, force=ns.force)
     print(f"wrote {', '.join(str(p) for p in written)}")
-    if not ns.reference:
+    if not reference:
         print(f"read {ns.dir / 'README.md'}; grade with: xv6py lab grade {ns.dir}")
     return 0
 
@@ -131,6 +151,29 @@ def _selfcheck(ns) -> int:
     console.print(f"{len(checks) - len(bad)}/{len(checks)} as expected in {time.perf_counter() - t0:.1f} s",
                   highlight=False)
     return 1 if bad else 0
+
+
+def _release(ns) -> int:
+    from .release import leaks, write_release
+    from .spec import load_lab
+    rel = write_release(load_lab(ns.lab), ns.out,
+                        keep={name: "kept with --keep (a lab the students have done)" for name in ns.keep})
+    print(f"wrote {ns.out}: the student edition of lab {rel.lab} (its TODOs in {', '.join(rel.todo)})")
+    for name, why in rel.kept.items():
+        print(f"  keeps the solutions of lab {name}: {why}")
+    if rel.left_out:
+        print(f"  stubs the other labs: {', '.join(rel.left_out)}")
+    if rel.hidden:
+        print(f"  leaves out {len(rel.hidden)} hidden test(s): {', '.join(h.name for h in rel.hidden)}")
+    found = leaks(rel)
+    for line in found:
+        print(f"LEAK {line}", file=sys.stderr)
+    if found:
+        print(f"xv6py: {ns.out} is not fit to hand out: {len(found)} trace(s) of a solution or a "
+              "hidden test", file=sys.stderr)
+        return 1
+    print("  no line of a solution or of a hidden test is in it")
+    return 0
 
 
 def use_workspace(workspace: Path) -> bool:

@@ -3,10 +3,15 @@
 A lab is a directory labs/NAME/ with
 
     lab.toml        its title, the workspace files and the kernel modules they
-                    stand in for, the grader's directory and its time limits
+                    stand in for, the grader's directory and its time limits, and
+                    [release.keep]: the other labs whose solutions its student
+                    edition keeps, each with why (the kernel needs them);
+                    [release.allow]: lines of its solutions that the edition may
+                    hold all the same (a public test has one), each with why
     README.md       the handout
     grader/         the grader: an ordinary pytest suite (points, budgets and
-                    fixtures from the xv6py pytest plugin)
+                    fixtures from the xv6py pytest plugin); tests marked
+                    points(n, visibility="hidden") stay out of a student edition
     mutants.toml    hand-made mistakes, as small edits of the reference, each
                     with the test that must catch it (see Mutant)
 
@@ -24,7 +29,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import regions
+from . import edition, regions
 
 __all__ = ["Lab", "Mutant", "LabError", "labs_dir", "use_labs_dir", "lab_names", "load_lab",
            "workspace_lab", "init_workspace", "WORKSPACE_FILE", "LABS_ENV"]
@@ -104,12 +109,23 @@ class Lab:
     test_timeout: float                  # seconds of host time per test
     timeout: float                       # seconds of host time per workspace
     mutants: list[Mutant] = field(default_factory=list)
+    keep: dict[str, str] = field(default_factory=dict)    # [release.keep]: lab -> why its solutions stay
+    allow: dict[str, str] = field(default_factory=dict)   # [release.allow]: solution line -> why a
+                                                          # student edition may hold it
 
     def reference(self, filename: str) -> str:
-        """The reference source of a workspace file (with its region markers)."""
+        """The reference source of a workspace file (with its region markers).
+        A student edition has none: LabError."""
+        if edition.STUDENT:
+            raise LabError(f"this is the student edition of xv6py for lab {edition.LAB}: "
+                           "it holds no reference solution")
         return module_path(self.files[filename]).read_text()
 
     def starter(self, filename: str) -> str:
+        """What a student starts from: the reference with this lab's regions
+        stubbed (in a student edition, the kernel's file is that already)."""
+        if edition.STUDENT:
+            return module_path(self.files[filename]).read_text()
         return regions.check_starter(self.reference(filename), self.name, filename)
 
     def handout(self) -> Path:
@@ -134,7 +150,9 @@ def load_lab(name: str) -> Lab:
         return Lab(name=name, title=t.get("title", name), dir=d, files=dict(t["files"]),
                    tests=d / grader.get("tests", "grader"),
                    test_timeout=float(grader.get("test_timeout", 5)),
-                   timeout=float(grader.get("timeout", 60)), mutants=mutants)
+                   timeout=float(grader.get("timeout", 60)), mutants=mutants,
+                   keep=dict(t.get("release", {}).get("keep", {})),
+                   allow=dict(t.get("release", {}).get("allow", {})))
     except (KeyError, TypeError, tomllib.TOMLDecodeError) as e:
         raise LabError(f"{spec}: {e}") from None
 
