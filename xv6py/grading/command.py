@@ -6,6 +6,7 @@
     xv6py lab selfcheck [LAB...]        reference = full marks, starter = 0, mutants caught,
                                         no solution line in a release
     xv6py lab release LAB OUT           the student edition of a lab (release.py)
+    xv6py lab gradescope LAB OUT.zip    a Gradescope autograder (gradescope.py)
 
 Every subcommand takes --labs DIR: the labs of DIR instead of the package's (an
 instructor's own labs; see spec.py).
@@ -55,6 +56,9 @@ def add_parser(sub) -> None:
                        help="seconds of host time per test (default: the lab's)")
     grade.add_argument("--results", default="results.json",
                        help="name of the results file written in each DIR (default results.json)")
+    grade.add_argument("--out", type=Path, default=None, metavar="PATH",
+                       help="write the results file to PATH instead (one DIR only; Gradescope's "
+                            "/autograder/results/results.json)")
     grade.add_argument("-k", dest="select", default=None, metavar="EXPR",
                        help="only the tests whose names match EXPR (pytest's -k)")
     grade.add_argument("-v", "--verbose", action="store_true", help="print each failed test's message")
@@ -77,6 +81,14 @@ def add_parser(sub) -> None:
     release.add_argument("--keep", action="append", default=[], metavar="LAB",
                          help="also keep LAB's solutions (a lab the students have done); repeatable")
 
+    gs = cmds.add_parser(
+        "gradescope", parents=[common], help="build a Gradescope autograder zip for a lab",
+        description="Write OUT.zip: setup.sh (xv6py from a wheel of this install, its dependencies "
+                    "pinned), run_autograder (`xv6py lab grade` of /autograder/submission into "
+                    "/autograder/results/results.json), the lab's grader with its hidden tests.")
+    gs.add_argument("lab")
+    gs.add_argument("out", type=Path, metavar="OUT.zip")
+
 
 def main(ns: argparse.Namespace) -> int:
     from .spec import LabError, use_labs_dir
@@ -84,7 +96,7 @@ def main(ns: argparse.Namespace) -> int:
         if ns.labs is not None:
             use_labs_dir(ns.labs)
         return {"list": _list, "init": _init, "grade": _grade, "selfcheck": _selfcheck,
-                "release": _release}[ns.lab_command](ns)
+                "release": _release, "gradescope": _gradescope}[ns.lab_command](ns)
     except LabError as e:
         print(f"xv6py: {e}", file=sys.stderr)
         return 2
@@ -123,8 +135,11 @@ def _grade(ns) -> int:
         console.print(f"graded {g.workspace}: {_num(g.score)}/{_num(g.max_score)} ({g.status}, "
                       f"{g.seconds:.1f} s)", highlight=False)
 
+    if ns.out is not None and len(ns.dirs) != 1:
+        print("xv6py: --out names the results file of one DIR", file=sys.stderr)
+        return 2
     grades = grade_many(ns.dirs, ns.lab, jobs=ns.jobs, timeout=ns.timeout, test_timeout=ns.test_timeout,
-                        results=ns.results, select=ns.select, on_done=done)
+                        results=ns.results, select=ns.select, on_done=done, out=ns.out)
     if ns.verbose:
         for g in grades:
             for t in g.tests:
@@ -137,7 +152,7 @@ def _grade(ns) -> int:
             console.rule(f"{g.workspace}: {g.status}")
             console.print(g.message, highlight=False, markup=False)
     console.print(f"{len(grades)} workspace(s) in {time.perf_counter() - t0:.1f} s; results in "
-                  f"DIR/{ns.results}", highlight=False)
+                  f"{ns.out or 'DIR/' + ns.results}", highlight=False)
     return 0 if all(g.status != "error" for g in grades) else 2
 
 
@@ -173,6 +188,17 @@ def _release(ns) -> int:
               "hidden test", file=sys.stderr)
         return 1
     print("  no line of a solution or of a hidden test is in it")
+    return 0
+
+
+def _gradescope(ns) -> int:
+    from .gradescope import build_autograder
+    from .spec import load_lab
+    names = build_autograder(load_lab(ns.lab), ns.out)
+    print(f"wrote {ns.out}: {', '.join(n for n in names if '/' not in n)} and labs/{ns.lab}/ "
+          f"({sum('/' in n for n in names)} files)")
+    print("upload it as the assignment's autograder; students hand in "
+          f"{', '.join(load_lab(ns.lab).files)}")
     return 0
 
 

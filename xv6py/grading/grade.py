@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..testing.report import TestRecord, results_document, write_results
-from .spec import Lab, LabError, workspace_lab
+from .spec import Lab, LabError, find_files, workspace_lab
 
 __all__ = ["TestResult", "Grade", "grade_one", "grade_many", "summary", "cause", "collect"]
 
@@ -119,38 +119,63 @@ def collect(lab: Lab) -> list[dict]:
 
 def grade_one(workspace: Path, lab: str | None = None, *, timeout: float | None = None,
               test_timeout: float | None = None, results: str | None = RESULTS,
-              select: str | None = None) -> Grade:
-    """Grade one workspace in a process of its own and write its results file
-    (unless results is None). Never raises for what the workspace holds."""
+              select: str | None = None, out: Path | None = None) -> Grade:
+    """Grade one workspace in a process of its own and write its results file:
+    workspace/results (None: none), or out if given (Gradescope's
+    /autograder/results/results.json). Never raises for what the workspace holds.
+
+    With the lab named, the workspace may hold the lab's files one folder down
+    (a submission uploaded as a folder): see spec.find_files. A lab file that is
+    a symbolic link is refused: it could point at the reference."""
     t0 = time.perf_counter()
+    grade, spec, files = _prepare(workspace, lab)
+    if files is not None:
+        grade = _run(workspace, spec, files, timeout, test_timeout, select)
+    grade.seconds = time.perf_counter() - t0
+    if out is None and results is not None and files is not None:
+        out = workspace / results       # not in a directory that is no workspace
+    if out is not None:
+        try:
+            write_results(out, grade.results_json())
+        except OSError as e:        # a read-only workspace: the grade stands, and says so
+            grade.message += ("\n" if grade.message else "") + f"the results file was not written: {e}"
+    return grade
+
+
+def _prepare(workspace: Path, lab: str | None) -> tuple[Grade, Lab | None, Path | None]:
+    """(a grade, the lab, the directory of the lab's files), or (an error grade,
+    ..., None) when the workspace cannot be graded at all."""
     if not workspace.is_dir():
-        return Grade(workspace, lab or "?", "error", f"{workspace}: no such directory")
+        return Grade(workspace, lab or "?", "error", f"{workspace}: no such directory"), None, None
     try:
         spec = workspace_lab(workspace, lab)
     except LabError as e:
-        return Grade(workspace, lab or "?", "error", str(e))
+        return Grade(workspace, lab or "?", "error", str(e)), None, None
+    files = find_files(workspace, spec) if lab is not None else workspace
+    links = [f for f in spec.files if (files / f).is_symlink()]
+    if links:
+        return Grade(workspace, spec.name, "error", f"{', '.join(links)}: a symbolic link, not a file: "
+                     "hand in the file itself"), spec, None
+    return Grade(workspace, spec.name, "graded"), spec, files
+
+
+def _run(workspace: Path, spec: Lab, files: Path, timeout, test_timeout, select) -> Grade:
+    """Run the worker on the lab's files in files; the grade from its events."""
     limit = timeout if timeout is not None else spec.timeout
     extra = ["-k", select] if select else []
     with tempfile.TemporaryDirectory(prefix="xv6py-grade-") as tmp:
         events = Path(tmp) / "events.jsonl"
         try:
-            proc = subprocess.run(_worker_command(spec, workspace, events, test_timeout, extra),
+            proc = subprocess.run(_worker_command(spec, files, events, test_timeout, extra),
                                   env=_env(), capture_output=True, text=True, timeout=limit, cwd=tmp)
             status, message = _ended(proc.returncode, proc.stdout, proc.stderr)
         except subprocess.TimeoutExpired:
             status, message = "timeout", (f"the grader was stopped after {limit:g} s of host time "
                                           "(your code did not finish)")
         try:
-            grade = _grade(workspace, spec, _read_events(events), status, message, select)
+            return _grade(workspace, spec, _read_events(events), status, message, select)
         except LabError as e:
-            grade = Grade(workspace, spec.name, "error", f"{e} ({status}: {message})")
-    grade.seconds = time.perf_counter() - t0
-    if results is not None:
-        try:
-            write_results(workspace / results, grade.results_json())
-        except OSError as e:        # a read-only workspace: the grade stands, and says so
-            grade.message += ("\n" if grade.message else "") + f"the results file was not written: {e}"
-    return grade
+            return Grade(workspace, spec.name, "error", f"{e} ({status}: {message})")
 
 
 def _ended(returncode: int, stdout: str, stderr: str) -> tuple[str, str]:
@@ -197,16 +222,21 @@ def _grade(workspace: Path, lab: Lab, events: list[dict], status: str, message: 
 
 def grade_many(workspaces: list[Path], lab: str | None = None, *, jobs: int | None = None,
                timeout: float | None = None, test_timeout: float | None = None,
-               results: str | None = RESULTS, select: str | None = None, on_done=None) -> list[Grade]:
+               results: str | None = RESULTS, select: str | None = None, on_done=None,
+               out: Path | None = None) -> list[Grade]:
     """Grade several workspaces, `jobs` at a time (default: one per core). Each
     is a process of its own; on_done(grade) is called as each one ends. The
     grades come back in the order of `workspaces`. select: only the tests whose
-    names match this pytest -k expression."""
+    names match this pytest -k expression. out: the results file's path, for
+    one workspace only."""
     jobs = jobs or os.cpu_count() or 1
+    if out is not None and len(workspaces) != 1:
+        raise ValueError("out names the results file of one workspace")
 
     def one(ws: Path) -> Grade:
         try:
-            g = grade_one(ws, lab, timeout=timeout, test_timeout=test_timeout, results=results, select=select)
+            g = grade_one(ws, lab, timeout=timeout, test_timeout=test_timeout, results=results, select=select,
+                          out=out)
         except Exception:           # noqa: BLE001 -- one row of the table, not everyone's grades lost
             g = Grade(ws, lab or "?", "error", "grading failed:\n" + traceback.format_exc().rstrip())
         if on_done is not None:

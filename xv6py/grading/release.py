@@ -42,7 +42,8 @@ from pathlib import Path
 from . import regions
 from .spec import Lab, LabError
 
-__all__ = ["Release", "HiddenTest", "source_tree", "write_release", "public_tests", "leaks"]
+__all__ = ["Release", "HiddenTest", "source_tree", "tree_files", "write_release", "public_tests",
+           "leaks"]
 
 VISIBLE = "visible"
 
@@ -86,7 +87,7 @@ def _skipped(rel: Path) -> bool:
                for part in rel.parts) or rel.suffix in (".pyc", ".pyo")
 
 
-def _files(top: Path):
+def tree_files(top: Path):
     """The files under top worth copying, as paths relative to top, sorted."""
     for path in sorted(top.rglob("*")):
         rel = path.relative_to(top)
@@ -103,7 +104,7 @@ def _marked(rp: Path, text: str) -> bool:
 def _region_labs(root: Path) -> set[str]:
     """Every lab that has regions somewhere in the kernel."""
     found = set()
-    for rp in _files(root / "xv6py"):
+    for rp in tree_files(root / "xv6py"):
         if rp.suffix == ".py" and _marked(rp, text := (root / "xv6py" / rp).read_text()):
             found |= {r.lab for r in regions.parse(text, str(rp))}
     return found
@@ -126,7 +127,7 @@ def write_release(lab: Lab, out: Path, *, keep: dict[str, str] | None = None) ->
     rel = Release(lab.name, out, {k: kept[k] for k in sorted(kept) if k != lab.name},
                   sorted(everyone - set(kept) - {lab.name}), allowed=dict(lab.allow))
     _write_kernel(root, rel)
-    for rp in _files(root / "userprogs"):
+    for rp in tree_files(root / "userprogs"):
         _copy(root / "userprogs" / rp, out / "userprogs" / rp)
     lab_pkgs = _write_lab(lab, rel)
     (out / "pyproject.toml").write_text(_pyproject((root / "pyproject.toml").read_text(), lab_pkgs))
@@ -148,7 +149,7 @@ def _copy(src: Path, dst: Path) -> None:
 def _write_kernel(root: Path, rel: Release) -> None:
     """xv6py/: each file with regions rewritten for the edition, edition.py
     rewritten, the rest copied."""
-    for rp in _files(root / "xv6py"):
+    for rp in tree_files(root / "xv6py"):
         src, dst = root / "xv6py" / rp, rel.dir / "xv6py" / rp
         if rp == Path("grading", "edition.py"):
             dst.parent.mkdir(parents=True, exist_ok=True)
@@ -180,7 +181,7 @@ def _write_lab(lab: Lab, rel: Release) -> list[str]:
     for name in ("lab.toml", "README.md", "__init__.py"):
         if (lab.dir / name).is_file():
             _copy(lab.dir / name, out / name)
-    for rp in _files(lab.tests):
+    for rp in tree_files(lab.tests):
         src, dst = lab.tests / rp, out / grader / rp
         if rp.suffix != ".py":
             _copy(src, dst)
@@ -353,7 +354,7 @@ def leaks(rel: Release) -> list[str]:
     common |= {_norm(line) for line in rel.allowed}
     hidden = _hidden_lines(rel)
     release_lines = {}
-    for rp in _files(rel.dir):
+    for rp in tree_files(rel.dir):
         for i, line in enumerate((rel.dir / rp).read_bytes().decode("utf-8", "replace").splitlines()):
             release_lines.setdefault(_norm(line), f"{rp}:{i + 1}")
     for where, line in secrets:
@@ -369,7 +370,7 @@ def _solutions(root: Path, stubbed: set[str]) -> tuple[list[tuple[str, str]], se
     """(where, line) of each line of the stubbed labs' solutions, and the lines
     (compared form) that the kernel keeps: outside those regions, and stubs."""
     secrets, common = [], set()
-    for rp in _files(root / "xv6py"):
+    for rp in tree_files(root / "xv6py"):
         if rp.suffix != ".py":
             continue
         text = (root / "xv6py" / rp).read_text()

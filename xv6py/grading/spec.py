@@ -32,7 +32,7 @@ from pathlib import Path
 from . import edition, regions
 
 __all__ = ["Lab", "Mutant", "LabError", "labs_dir", "use_labs_dir", "lab_names", "load_lab",
-           "workspace_lab", "init_workspace", "WORKSPACE_FILE", "LABS_ENV"]
+           "workspace_lab", "find_files", "init_workspace", "WORKSPACE_FILE", "LABS_ENV"]
 
 WORKSPACE_FILE = "xv6py-lab.toml"
 LABS_ENV = "XV6PY_LABS"         # a labs directory other than the package's
@@ -169,6 +169,21 @@ def workspace_lab(workspace: Path, lab: str | None = None) -> Lab:
         except (KeyError, ValueError) as e:        # ValueError: not TOML, or not even UTF-8
             raise LabError(f"{f}: {e}") from None
     return load_lab(lab)
+
+
+def find_files(workspace: Path, lab: Lab) -> Path:
+    """Where in workspace the lab's files are: workspace itself if it holds any
+    of them; else the one folder below it, at any depth, that holds all of them
+    (a submission uploaded as a folder, or a repository); workspace when there
+    is no such folder or more than one (grading then says which file is missing).
+    Hidden folders and __MACOSX (zip debris) are not looked in."""
+    names = list(lab.files)
+    if not names or any((workspace / n).exists() or (workspace / n).is_symlink() for n in names):
+        return workspace
+    found = {p.parent for p in workspace.rglob(names[0])
+             if not any(part.startswith(".") or part == "__MACOSX" for part in p.relative_to(workspace).parts)
+             and all((p.parent / n).is_file() for n in names)}
+    return found.pop() if len(found) == 1 else workspace
 
 
 def init_workspace(lab: Lab, workspace: Path, *, reference: bool = False, force: bool = False) -> list[Path]:
