@@ -141,3 +141,40 @@ def test_a_crashed_grader_shows_its_cause_in_full(tmp_path, capsys):
     cli(["lab", "grade", str(ws)])
     out = capsys.readouterr().out
     assert 'raise RuntimeError("the grader is broken: on purpose")' in out      # the traceback, whole
+
+
+# ---- time limits from lab.toml --------------------------------------------------------------------
+
+LOOPS = '''
+import pytest
+
+@pytest.mark.points(1)
+def test_loops():
+    while True:
+        pass
+
+@pytest.mark.points(1)
+def test_swallows_every_alarm():
+    while True:
+        try:
+            while True:
+                pass
+        except BaseException:
+            pass
+'''
+
+
+def test_the_time_limits_come_from_lab_toml(tmp_path, monkeypatch):
+    """test_timeout stops a test, timeout the whole workspace: both as lab.toml says."""
+    labs = make_lab(tmp_path / "course", LOOPS)
+    toml = labs / "shm" / "lab.toml"
+    toml.write_text(toml.read_text().replace("test_timeout = 5", "test_timeout = 1")
+                    .replace("timeout = 60", "timeout = 4"))
+    monkeypatch.setenv(LABS_ENV, str(labs))
+    spec = load_lab("shm")
+    assert (spec.test_timeout, spec.timeout) == (1, 4)
+    init_workspace(spec, tmp_path / "ws")
+    g = grade_one(tmp_path / "ws")
+    assert g.status == "timeout" and "stopped after 4 s" in g.message
+    assert "ran for more than 1 s of host time" in g.test("test_loops").output
+    assert g.test("test_swallows_every_alarm").outcome == "not run"
