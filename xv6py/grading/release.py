@@ -16,6 +16,8 @@ OUT is a source tree that `pip install OUT` installs, holding
                         grading/edition.py says it is a student edition.
     userprogs/          the user programs: C sources, the user library, the built ELFs
     labs/LAB/           lab.toml, the handout, and the grader without its hidden tests
+                        (its files other than Python are copied as they are: data
+                        that only hidden tests may see belongs inside them)
     XV6PY.md            xv6py's own README
 
 Left out: every other lab, mutants.toml, the project's tests and benchmarks,
