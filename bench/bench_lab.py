@@ -132,8 +132,9 @@ def main() -> None:
                       f"({dt / len(batch):.2f} s per workspace)")
     t0 = time.perf_counter()
     checks = selfcheck()
-    print(f"  xv6py lab selfcheck ({len(checks)} workspaces, {sum(c.ok for c in checks)} as expected): "
-          f"{time.perf_counter() - t0:.1f} s")
+    graded = sum(c.grade is not None for c in checks)
+    print(f"  xv6py lab selfcheck ({graded} workspaces and {len(checks) - graded} releases, "
+          f"{sum(c.ok for c in checks)} as expected): {time.perf_counter() - t0:.1f} s")
 
 
 if __name__ == "__main__":

@@ -169,3 +169,13 @@ def test_a_dead_kernel_process_is_replaced_for_the_next_request():
         assert kp.generation == 2
     finally:
         kp.stop()
+
+
+def test_a_workspace_file_that_links_to_the_reference_gets_nothing(tmp_path):
+    from xv6py.grading.grade import grade_one
+    from xv6py.grading.spec import module_path
+    ws = workspace(tmp_path, "linked", [], base="starter")
+    (ws / "shm.py").unlink()
+    (ws / "shm.py").symlink_to(module_path("xv6py.mm.shm"))
+    g = grade_one(ws, select=SELECT)
+    assert g.score == 0 and g.status in ("import error", "error"), (g.status, g.message)

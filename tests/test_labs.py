@@ -292,6 +292,12 @@ def test_the_starter_scores_zero_without_crashing(checks, lab):
     assert len(c.grade.tests) == len(checks[lab, "reference"].grade.tests)
 
 
+@pytest.mark.parametrize("lab", LABS)
+def test_the_selfcheck_searches_the_release_for_solutions(checks, lab):
+    c = checks[lab, "release"]
+    assert c.ok and c.grade is None and "no line of a solution" in c.why, c.why
+
+
 @pytest.mark.parametrize("lab, mutant", MUTANTS)
 def test_each_mutant_loses_points_on_the_test_that_names_it(checks, lab, mutant):
     c = checks[lab, mutant]

@@ -80,13 +80,19 @@ def test_points_table_and_gradescope_json(pytester):
     result.assert_outcomes(passed=2, failed=1, errors=1, skipped=1)
     doc = json.loads((pytester.path / "out" / "results.json").read_text())
     assert doc["score"] == 2 and doc["execution_time"] >= 0
-    assert doc["output"].startswith("2 / 7.5 points; 2 of 5 tests passed")
+    assert doc["output"] == "2 / 7.5 points; 2 of 5 tests passed (1 failed, 1 error, 1 skipped)"
+    assert doc["extra_data"] == {"max_score": 7.5, "outcomes": {"passed": 2, "failed": 1, "error": 1,
+                                                                "skipped": 1}}
+    assert "leaderboard" not in doc
     tests = {t["name"].split("::")[1]: t for t in doc["tests"]}
     assert list(tests) == ["test_pass", "test_fail", "test_error", "test_skip", "test_unpointed"]
-    for t in doc["tests"]:
-        assert set(t) == {"name", "score", "max_score", "status", "output", "visibility"}
-    assert [(t["score"], t["max_score"], t["status"]) for t in tests.values()] == [
-        (2, 2, "passed"), (0, 3, "failed"), (0, 1.5, "failed"), (0, 1, "failed"), (0, 0, "passed")]
+    for t in doc["tests"]:      # the schema `xv6py lab grade` writes too (tests/test_gradescope.py)
+        assert set(t) == {"name", "score", "max_score", "status", "output", "visibility", "extra_data"}
+        assert set(t["extra_data"]) == {"outcome", "seconds"} and t["extra_data"]["seconds"] >= 0
+    rows = [(t["score"], t["max_score"], t["status"], t["extra_data"]["outcome"]) for t in tests.values()]
+    assert rows == [
+        (2, 2, "passed", "passed"), (0, 3, "failed", "failed"), (0, 1.5, "failed", "error"),
+        (0, 1, "failed", "skipped"), (0, 0, "passed", "passed")]
     assert tests["test_fail"]["visibility"] == "hidden"
     assert tests["test_fail"]["output"].startswith("AssertionError: assert 'hi\\n' == 'bye\\n'")
     assert tests["test_error"]["output"] == "error in setup: RuntimeError: no such lab"

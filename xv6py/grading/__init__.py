@@ -7,7 +7,11 @@ the reference ones.
     worker.py     grades one workspace, in a process of its own
     grade.py      many workspaces at once, results files, the summary table
     selfcheck.py  the reference scores full marks, the starter 0, each mutant
-                  loses the points of the test that names its mistake
+                  loses the points of the test that names its mistake, and a
+                  release holds no line of a solution
+    release.py    the student edition of a lab (`xv6py lab release`)
+    edition.py    which edition this is: the instructor's, or a student's
+    gradescope.py an autograder zip for Gradescope (`xv6py lab gradescope`)
     checks.py     helpers for graders: a student's crash is a clear failure
     command.py    `xv6py lab ...`
 

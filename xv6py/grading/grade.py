@@ -9,9 +9,11 @@ crash or endless loop costs that student the tests it did not finish and never
 touches anyone else's run. The worker reports each test as it ends; whatever it
 did not report (it was killed, or it died) scores 0, with the reason.
 
-The results file (results.json in the workspace) has Gradescope's format:
-score, execution_time, output, and one entry per test (name, score, max_score,
-status, output); extra_data holds the lab, the maximum and how grading ended.
+The results file (results.json in the workspace) has Gradescope's format, written
+by the same code as the pytest plugin's --gradescope-json (testing/report.py):
+score, execution_time, output, one entry per test (name, score, max_score,
+status, output, visibility, and its outcome); extra_data holds the lab, the
+maximum and how grading ended.
 """
 
 import json
@@ -20,28 +22,22 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .spec import Lab, LabError, workspace_lab
+from ..testing.report import TestRecord, results_document, write_results
+from .spec import Lab, LabError, find_files, workspace_lab
 
-__all__ = ["TestResult", "Grade", "grade_one", "grade_many", "summary", "collect"]
+__all__ = ["TestResult", "Grade", "grade_one", "grade_many", "summary", "cause", "collect"]
 
 RESULTS = "results.json"
 
 
-@dataclass
-class TestResult:
-    name: str
-    points: float
-    passed: bool
-    output: str = ""
-    seconds: float = 0.0
-
-    @property
-    def score(self) -> float:
-        return self.points if self.passed else 0.0
+# A graded test: name, outcome, points, output, visibility, seconds (the results
+# file's own record, so that `lab grade` and the plugin write the same thing).
+TestResult = TestRecord
 
 
 @dataclass
@@ -65,18 +61,11 @@ class Grade:
         return next(t for t in self.tests if t.name == name)
 
     def results_json(self) -> dict:
-        """This grade in Gradescope's results.json format."""
-        return {
-            "score": self.score,
-            "execution_time": round(self.seconds, 3),
-            "output": f"lab {self.lab}: {_num(self.score)}/{_num(self.max_score)} points"
-                      + (f" ({self.status}: {self.message})" if self.status != "graded" else ""),
-            "tests": [{"name": t.name, "score": t.score, "max_score": t.points,
-                       "status": "passed" if t.passed else "failed", "output": t.output}
-                      for t in self.tests],
-            "extra_data": {"lab": self.lab, "max_score": self.max_score, "status": self.status,
-                           "workspace": str(self.workspace)},
-        }
+        """This grade as a results file (Gradescope's format, testing/report.py)."""
+        notes = [f"lab {self.lab}: {self.status}: {self.message}"] if self.status != "graded" else []
+        return results_document(self.tests, self.seconds, notes=notes,
+                                extra_data={"lab": self.lab, "status": self.status,
+                                            "workspace": str(self.workspace)})
 
 
 def _worker_command(lab: Lab, workspace: Path | None, events: Path, test_timeout: float | None,
@@ -110,52 +99,83 @@ def _read_events(path: Path) -> list[dict]:
     return events
 
 
-_collected: dict[str, list[dict]] = {}
+_collected: dict[Path, list[dict]] = {}      # by the lab's directory: two labs dirs, two graders
 
 
 def collect(lab: Lab) -> list[dict]:
     """The grader's tests (name, points), collected once against the reference."""
-    if lab.name not in _collected:
+    if lab.dir not in _collected:
         with tempfile.TemporaryDirectory(prefix="xv6py-collect-") as tmp:
             events = Path(tmp) / "events.jsonl"
-            subprocess.run(_worker_command(lab, None, events, None, ["--collect-only"]), env=_env(),
-                           capture_output=True, timeout=120, cwd=tmp)
+            proc = subprocess.run(_worker_command(lab, None, events, None, ["--collect-only"]), env=_env(),
+                                  capture_output=True, text=True, timeout=120, cwd=tmp)
             found = [e for e in _read_events(events) if e["event"] == "collected"]
         if not found:
-            raise LabError(f"lab {lab.name}: its grader's tests could not be collected")
-        _collected[lab.name] = found[0]["tests"]
-    return _collected[lab.name]
+            _, why = _ended(proc.returncode or 1, proc.stdout, proc.stderr)
+            raise LabError(f"lab {lab.name}: its grader's tests could not be collected: {why}")
+        _collected[lab.dir] = found[0]["tests"]
+    return _collected[lab.dir]
 
 
 def grade_one(workspace: Path, lab: str | None = None, *, timeout: float | None = None,
               test_timeout: float | None = None, results: str | None = RESULTS,
-              select: str | None = None) -> Grade:
-    """Grade one workspace in a process of its own and write its results file
-    (unless results is None). Never raises for what the workspace holds."""
+              select: str | None = None, out: Path | None = None) -> Grade:
+    """Grade one workspace in a process of its own and write its results file:
+    workspace/results (None: none), or out if given (Gradescope's
+    /autograder/results/results.json). Never raises for what the workspace holds.
+
+    With the lab named, the workspace may hold the lab's files one folder down
+    (a submission uploaded as a folder): see spec.find_files. A lab file that is
+    a symbolic link is refused: it could point at the reference."""
     t0 = time.perf_counter()
+    grade, spec, files = _prepare(workspace, lab)
+    if files is not None:
+        grade = _run(workspace, spec, files, timeout, test_timeout, select)
+    grade.seconds = time.perf_counter() - t0
+    if out is None and results is not None and files is not None:
+        out = workspace / results       # not in a directory that is no workspace
+    if out is not None:
+        try:
+            write_results(out, grade.results_json())
+        except OSError as e:        # a read-only workspace: the grade stands, and says so
+            grade.message += ("\n" if grade.message else "") + f"the results file was not written: {e}"
+    return grade
+
+
+def _prepare(workspace: Path, lab: str | None) -> tuple[Grade, Lab | None, Path | None]:
+    """(a grade, the lab, the directory of the lab's files), or (an error grade,
+    ..., None) when the workspace cannot be graded at all."""
+    if not workspace.is_dir():
+        return Grade(workspace, lab or "?", "error", f"{workspace}: no such directory"), None, None
     try:
         spec = workspace_lab(workspace, lab)
     except LabError as e:
-        return Grade(workspace, lab or "?", "error", str(e))
+        return Grade(workspace, lab or "?", "error", str(e)), None, None
+    files = find_files(workspace, spec) if lab is not None else workspace
+    links = [f for f in spec.files if (files / f).is_symlink()]
+    if links:
+        return Grade(workspace, spec.name, "error", f"{', '.join(links)}: a symbolic link, not a file: "
+                     "hand in the file itself"), spec, None
+    return Grade(workspace, spec.name, "graded"), spec, files
+
+
+def _run(workspace: Path, spec: Lab, files: Path, timeout, test_timeout, select) -> Grade:
+    """Run the worker on the lab's files in files; the grade from its events."""
     limit = timeout if timeout is not None else spec.timeout
     extra = ["-k", select] if select else []
     with tempfile.TemporaryDirectory(prefix="xv6py-grade-") as tmp:
         events = Path(tmp) / "events.jsonl"
         try:
-            proc = subprocess.run(_worker_command(spec, workspace, events, test_timeout, extra),
+            proc = subprocess.run(_worker_command(spec, files, events, test_timeout, extra),
                                   env=_env(), capture_output=True, text=True, timeout=limit, cwd=tmp)
             status, message = _ended(proc.returncode, proc.stdout, proc.stderr)
         except subprocess.TimeoutExpired:
             status, message = "timeout", (f"the grader was stopped after {limit:g} s of host time "
                                           "(your code did not finish)")
         try:
-            grade = _grade(workspace, spec, _read_events(events), status, message, select)
+            return _grade(workspace, spec, _read_events(events), status, message, select)
         except LabError as e:
-            grade = Grade(workspace, spec.name, "error", f"{e} ({status}: {message})")
-    grade.seconds = time.perf_counter() - t0
-    if results is not None:
-        (workspace / results).write_text(json.dumps(grade.results_json(), indent=1) + "\n")
-    return grade
+            return Grade(workspace, spec.name, "error", f"{e} ({status}: {message})")
 
 
 def _ended(returncode: int, stdout: str, stderr: str) -> tuple[str, str]:
@@ -165,8 +185,13 @@ def _ended(returncode: int, stdout: str, stderr: str) -> tuple[str, str]:
         why = f"the grader's process was killed by signal {-returncode}"
     else:
         why = f"the grader's process failed (exit status {returncode})"
-    tail = "\n".join(((stderr or "") + "\n" + (stdout or "")).strip().splitlines()[-20:])
-    return "crashed", why + (f":\n{tail}" if tail else "")
+    return "crashed", why + _tail(stderr, stdout)
+
+
+def _tail(stderr: str | None, stdout: str | None, lines: int = 100) -> str:
+    """What a process that failed printed last: enough for a whole traceback."""
+    text = "\n".join(((stderr or "") + "\n" + (stdout or "")).strip().splitlines()[-lines:])
+    return f":\n{text}" if text else ""
 
 
 def _grade(workspace: Path, lab: Lab, events: list[dict], status: str, message: str,
@@ -175,16 +200,21 @@ def _grade(workspace: Path, lab: Lab, events: list[dict], status: str, message: 
     import_errors = [e["error"] for e in events if e["event"] == "import_error"]
     collected = next((e["tests"] for e in events if e["event"] == "collected"), None)
     if not collected and not select:
-        collected = collect(lab)        # it died before (or while) collecting: the reference's list
+        try:
+            collected = collect(lab)    # it died before (or while) collecting: the reference's list
+        except LabError:
+            collected = []              # the grader does not even collect: the crash says why
     done = {e["nodeid"]: e for e in events if e["event"] == "result"}
     tests = []
     for t in collected:
         r = done.get(t["nodeid"])
+        vis = t.get("visibility", "visible")
         if r is not None:
-            tests.append(TestResult(t["name"], t["points"], r["passed"], r["output"], r["seconds"]))
+            outcome = r.get("outcome") or ("passed" if r["passed"] else "failed")
+            tests.append(TestResult(t["name"], outcome, t["points"], r["output"], vis, r["seconds"]))
         else:
-            tests.append(TestResult(t["name"], t["points"], False,
-                                    f"not run: {message or 'the grader ended before this test'}"))
+            tests.append(TestResult(t["name"], "not run", t["points"],
+                                    f"not run: {message or 'the grader ended before this test'}", vis))
     if status == "graded" and import_errors:
         status, message = "import error", import_errors[0].splitlines()[0]
     return Grade(workspace, lab.name, status, message, tests)
@@ -192,15 +222,23 @@ def _grade(workspace: Path, lab: Lab, events: list[dict], status: str, message: 
 
 def grade_many(workspaces: list[Path], lab: str | None = None, *, jobs: int | None = None,
                timeout: float | None = None, test_timeout: float | None = None,
-               results: str | None = RESULTS, select: str | None = None, on_done=None) -> list[Grade]:
+               results: str | None = RESULTS, select: str | None = None, on_done=None,
+               out: Path | None = None) -> list[Grade]:
     """Grade several workspaces, `jobs` at a time (default: one per core). Each
     is a process of its own; on_done(grade) is called as each one ends. The
     grades come back in the order of `workspaces`. select: only the tests whose
-    names match this pytest -k expression."""
+    names match this pytest -k expression. out: the results file's path, for
+    one workspace only."""
     jobs = jobs or os.cpu_count() or 1
+    if out is not None and len(workspaces) != 1:
+        raise ValueError("out names the results file of one workspace")
 
     def one(ws: Path) -> Grade:
-        g = grade_one(ws, lab, timeout=timeout, test_timeout=test_timeout, results=results, select=select)
+        try:
+            g = grade_one(ws, lab, timeout=timeout, test_timeout=test_timeout, results=results, select=select,
+                          out=out)
+        except Exception:           # noqa: BLE001 -- one row of the table, not everyone's grades lost
+            g = Grade(ws, lab or "?", "error", "grading failed:\n" + traceback.format_exc().rstrip())
         if on_done is not None:
             on_done(g)
         return g
@@ -218,12 +256,19 @@ def summary(grades: list[Grade]) -> "Table":  # noqa: F821 -- rich's, imported w
         table.add_column(col, justify=just)
     for g in grades:
         passed = sum(t.passed for t in g.tests)
-        status = g.status
-        if g.status != "graded" and g.message:
-            status += ": " + g.message.splitlines()[0]
+        status = g.status + (f": {cause(g.message)}" if g.status != "graded" and g.message else "")
         table.add_row(str(g.workspace), g.lab, f"{_num(g.score)}/{_num(g.max_score)}",
                       f"{passed}/{len(g.tests)}", status, f"{g.seconds:.1f}")
     return table
+
+
+def cause(message: str) -> str:
+    """A why in one line: its first line and, when it goes on (a traceback), its
+    last, where the exception is named."""
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    if len(lines) <= 1:
+        return lines[0] if lines else ""
+    return f"{lines[0]} ... {lines[-1]}"
 
 
 def _num(x: float) -> str:

@@ -28,12 +28,16 @@ hint, as a `# TODO [lab NAME]: HINT` comment, and the stub, uncommented. Regions
 of other labs keep their solution and lose their markers. A stub must be valid
 Python that leaves the kernel running: the starter imports, boots, and answers
 every call politely (check_starter compiles it).
+
+A student edition (`xv6py lab release`, release.py) goes further: every file of
+the kernel is rewritten with edition(), which also stubs the regions of the
+other labs it leaves out.
 """
 
 import re
 from dataclasses import dataclass
 
-__all__ = ["Region", "RegionError", "parse", "starter", "strip_markers", "check_starter"]
+__all__ = ["Region", "RegionError", "parse", "starter", "edition", "strip_markers", "check_starter"]
 
 LOOSE = re.compile(r"^\s*#\s*\[lab\b")      # anything that looks like a marker
 MARKER = re.compile(r"^(?P<indent>[ \t]*)# \[lab (?P<lab>[\w-]+)\] "
@@ -115,19 +119,34 @@ def starter(source: str, lab: str, filename: str = "<source>") -> str:
     return _rewrite(source, filename, lambda r: r.lab == lab)
 
 
+def edition(source: str, lab: str, left_out, filename: str = "<source>") -> str:
+    """The file of a student edition for `lab`: its regions become TODOs as in
+    the starter; the regions of the labs in `left_out` are replaced by their stubs
+    too, under a comment that says the lab is not part of this edition; the
+    others keep their solutions, without markers."""
+    def comment(r: Region) -> str:
+        return _todo(r) if r.lab == lab else f"# (lab {r.lab} is not part of this edition: a stub)"
+    return _rewrite(source, filename, lambda r: r.lab == lab or r.lab in left_out, comment)
+
+
 def strip_markers(source: str, filename: str = "<source>") -> str:
     """The reference without markers or stubs (every solution kept)."""
     return _rewrite(source, filename, lambda r: False)
 
 
-def _rewrite(source: str, filename: str, stubbed) -> str:
+def _todo(r: Region) -> str:
+    return f"# TODO [lab {r.lab}]" + (f": {r.hint}" if r.hint else "")
+
+
+def _rewrite(source: str, filename: str, stubbed, comment=_todo) -> str:
+    """source with each region for which stubbed(region) holds replaced by
+    comment(region) and its stub, and every other region by its solution."""
     lines = source.splitlines(keepends=True)
     out, at = [], 0
     for r in parse(source, filename):
         out += lines[at:r.begin]
         if stubbed(r):
-            todo = f"# TODO [lab {r.lab}]" + (f": {r.hint}" if r.hint else "")
-            out.append(r.indent + todo + "\n")
+            out.append(r.indent + comment(r) + "\n")
             out += r.stub
         else:
             out += r.solution

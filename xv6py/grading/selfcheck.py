@@ -9,6 +9,12 @@ For each lab, three kinds of workspace are graded together, in parallel:
                 each must lose points, on the test the mutant names, with a
                 failure message that names the mistake
 
+and one more check, of what students get:
+
+    release     the lab's student edition (`xv6py lab release`), written to a
+                temporary directory: no line of a solution region it stubs, nor
+                of a hidden test, may be found in any of its files (release.leaks)
+
     checks = selfcheck(["shm", "pgtbl"])
     print(all(c.ok for c in checks))
 """
@@ -18,16 +24,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .grade import Grade, _num, grade_many
-from .spec import Lab, Mutant, init_workspace, lab_names, load_lab
+from .spec import Lab, LabError, Mutant, init_workspace, lab_names, load_lab
 
-__all__ = ["Check", "selfcheck", "table"]
+__all__ = ["Check", "selfcheck", "release_check", "table"]
 
 
 @dataclass
 class Check:
     lab: str
-    case: str               # "reference", "starter", or the mutant's name
-    grade: Grade
+    case: str               # "reference", "starter", the mutant's name, or "release"
+    grade: Grade | None     # None for the release, which is searched, not graded
     ok: bool
     why: str                # what was expected, and (if not ok) what happened instead
 
@@ -92,7 +98,25 @@ def selfcheck(labs: list[str] | None = None, *, jobs: int | None = None, on_done
     for (lab, case, _, m), g in zip(cases, grades, strict=True):
         ok, why = _judge(case, g, m)
         checks.append(Check(lab.name, case, g, ok, why))
-    return checks
+    return checks + [release_check(lab) for lab in specs]
+
+
+def release_check(lab: Lab) -> Check:
+    """Write the lab's student edition and search it for solutions and hidden tests."""
+    from .release import leaks, write_release
+    with tempfile.TemporaryDirectory(prefix="xv6py-release-") as tmp:
+        try:
+            rel = write_release(lab, Path(tmp) / lab.name)
+            found = leaks(rel)
+        except LabError as e:
+            return Check(lab.name, "release", None, False, f"could not be written: {e}")
+    if found:
+        return Check(lab.name, "release", None, False,
+                     f"{len(found)} trace(s) of a solution or a hidden test: " + "; ".join(found[:3]))
+    kept = f"; keeps {', '.join(rel.kept)}" if rel.kept else ""
+    return Check(lab.name, "release", None, True,
+                 f"no line of a solution or a hidden test in it ({len(rel.hidden)} hidden test(s) "
+                 f"left out{kept})")
 
 
 def table(checks: list[Check]) -> "Table":  # noqa: F821 -- rich's, imported when used
@@ -101,6 +125,6 @@ def table(checks: list[Check]) -> "Table":  # noqa: F821 -- rich's, imported whe
     for col in ("lab", "workspace", "score", "ok", "what happened"):
         t.add_column(col, justify="right" if col == "score" else "left", overflow="fold")
     for c in checks:
-        t.add_row(c.lab, c.case, f"{_num(c.grade.score)}/{_num(c.grade.max_score)}",
-                  "yes" if c.ok else "NO", c.why)
+        score = f"{_num(c.grade.score)}/{_num(c.grade.max_score)}" if c.grade is not None else "-"
+        t.add_row(c.lab, c.case, score, "yes" if c.ok else "NO", c.why)
     return t

@@ -3,27 +3,39 @@
 A lab is a directory labs/NAME/ with
 
     lab.toml        its title, the workspace files and the kernel modules they
-                    stand in for, the grader's directory and its time limits
+                    stand in for, the grader's directory and its time limits, and
+                    [release.keep]: the other labs whose solutions its student
+                    edition keeps, each with why (the kernel needs them);
+                    [release.allow]: lines of its solutions that the edition may
+                    hold all the same (a public test has one), each with why
     README.md       the handout
     grader/         the grader: an ordinary pytest suite (points, budgets and
-                    fixtures from the xv6py pytest plugin)
+                    fixtures from the xv6py pytest plugin); tests marked
+                    points(n, visibility="hidden") stay out of a student edition
     mutants.toml    hand-made mistakes, as small edits of the reference, each
                     with the test that must catch it (see Mutant)
 
 A workspace is a student's directory: the lab's files (the starter to begin
 with), the handout, and xv6py-lab.toml, which names the lab.
+
+The labs come from the package's labs/ unless the environment variable
+XV6PY_LABS names another directory (`xv6py lab ... --labs DIR` sets it: an
+instructor's own labs, or their own grader for one of ours). Being in the
+environment, the choice reaches every grader process started from here.
 """
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import regions
+from . import edition, regions
 
-__all__ = ["Lab", "Mutant", "LabError", "labs_dir", "lab_names", "load_lab", "workspace_lab",
-           "init_workspace", "WORKSPACE_FILE"]
+__all__ = ["Lab", "Mutant", "LabError", "labs_dir", "use_labs_dir", "lab_names", "load_lab",
+           "workspace_lab", "find_files", "init_workspace", "WORKSPACE_FILE", "LABS_ENV"]
 
 WORKSPACE_FILE = "xv6py-lab.toml"
+LABS_ENV = "XV6PY_LABS"         # a labs directory other than the package's
 
 
 class LabError(Exception):
@@ -31,13 +43,24 @@ class LabError(Exception):
 
 
 def labs_dir() -> Path:
-    """The labs directory: beside xv6py/ in a source tree (and an editable
-    install), inside it as xv6py/labs when installed."""
+    """The labs directory: $XV6PY_LABS if set; else the package's own, beside
+    xv6py/ in a source tree (and an editable install), inside it as xv6py/labs
+    when installed."""
+    if os.environ.get(LABS_ENV):
+        return Path(os.environ[LABS_ENV])
     here = Path(__file__).resolve().parent.parent
     for candidate in (here.parent / "labs", here / "labs"):
         if candidate.is_dir():
             return candidate
     return here.parent / "labs"
+
+
+def use_labs_dir(path: Path) -> None:
+    """Take the labs from path from now on, in this process and in every process
+    it starts (graders, workers). Raises LabError if path is not a directory."""
+    if not Path(path).is_dir():
+        raise LabError(f"{path}: no such labs directory")
+    os.environ[LABS_ENV] = str(Path(path).resolve())
 
 
 def lab_names() -> list[str]:
@@ -87,12 +110,23 @@ class Lab:
     timeout: float                       # seconds of host time per workspace
     memory: int = 4096                   # MiB of data memory for the kernel process
     mutants: list[Mutant] = field(default_factory=list)
+    keep: dict[str, str] = field(default_factory=dict)    # [release.keep]: lab -> why its solutions stay
+    allow: dict[str, str] = field(default_factory=dict)   # [release.allow]: solution line -> why a
+                                                          # student edition may hold it
 
     def reference(self, filename: str) -> str:
-        """The reference source of a workspace file (with its region markers)."""
+        """The reference source of a workspace file (with its region markers).
+        A student edition has none: LabError."""
+        if edition.STUDENT:
+            raise LabError(f"this is the student edition of xv6py for lab {edition.LAB}: "
+                           "it holds no reference solution")
         return module_path(self.files[filename]).read_text()
 
     def starter(self, filename: str) -> str:
+        """What a student starts from: the reference with this lab's regions
+        stubbed (in a student edition, the kernel's file is that already)."""
+        if edition.STUDENT:
+            return module_path(self.files[filename]).read_text()
         return regions.check_starter(self.reference(filename), self.name, filename)
 
     def handout(self) -> Path:
@@ -104,7 +138,8 @@ def load_lab(name: str) -> Lab:
     d = labs_dir() / name
     spec = d / "lab.toml"
     if not name or "/" in name or not spec.is_file():
-        raise LabError(f"no lab named {name!r} (labs: {', '.join(lab_names()) or 'none found'})")
+        raise LabError(f"no lab named {name!r} in {labs_dir()} "
+                       f"(labs: {', '.join(lab_names()) or 'none found'})")
     try:
         t = tomllib.loads(spec.read_text())
         grader = t.get("grader", {})
@@ -117,7 +152,8 @@ def load_lab(name: str) -> Lab:
                    tests=d / grader.get("tests", "grader"),
                    test_timeout=float(grader.get("test_timeout", 5)),
                    timeout=float(grader.get("timeout", 60)), memory=int(grader.get("memory", 4096)),
-                   mutants=mutants)
+                   mutants=mutants, keep=dict(t.get("release", {}).get("keep", {})),
+                   allow=dict(t.get("release", {}).get("allow", {})))
     except (KeyError, TypeError, tomllib.TOMLDecodeError) as e:
         raise LabError(f"{spec}: {e}") from None
 
@@ -131,9 +167,24 @@ def workspace_lab(workspace: Path, lab: str | None = None) -> Lab:
                            "name the lab with --lab")
         try:
             lab = tomllib.loads(f.read_text())["lab"]
-        except (KeyError, tomllib.TOMLDecodeError) as e:
+        except (KeyError, ValueError) as e:        # ValueError: not TOML, or not even UTF-8
             raise LabError(f"{f}: {e}") from None
     return load_lab(lab)
+
+
+def find_files(workspace: Path, lab: Lab) -> Path:
+    """Where in workspace the lab's files are: workspace itself if it holds any
+    of them; else the one folder below it, at any depth, that holds all of them
+    (a submission uploaded as a folder, or a repository); workspace when there
+    is no such folder or more than one (grading then says which file is missing).
+    Hidden folders and __MACOSX (zip debris) are not looked in."""
+    names = list(lab.files)
+    if not names or any((workspace / n).exists() or (workspace / n).is_symlink() for n in names):
+        return workspace
+    found = {p.parent for p in workspace.rglob(names[0])
+             if not any(part.startswith(".") or part == "__MACOSX" for part in p.relative_to(workspace).parts)
+             and all((p.parent / n).is_file() for n in names)}
+    return found.pop() if len(found) == 1 else workspace
 
 
 def init_workspace(lab: Lab, workspace: Path, *, reference: bool = False, force: bool = False) -> list[Path]:

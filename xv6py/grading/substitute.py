@@ -95,12 +95,14 @@ def _import_error(filename: str, e: BaseException) -> str:
 
 def workspace_sources(lab: Lab, workspace: Path) -> dict[str, tuple[str, str | None]]:
     """The workspace's file of each module the lab names: module -> (path, source
-    or None if the file is missing or unreadable)."""
+    or None if the file is missing, unreadable or a symbolic link)."""
     out = {}
     for f, mod in lab.files.items():
-        path = (workspace / f).resolve()
+        path = (workspace / f).absolute()
         try:
-            out[mod] = (str(path), path.read_text())
+            # A link would let a workspace name any file on the grader's machine
+            # (the reference, say) as its own: only a plain file is the student's.
+            out[mod] = (str(path), path.read_text() if not path.is_symlink() else None)
         except (OSError, UnicodeDecodeError):
             out[mod] = (str(path), None)
     return out

@@ -22,7 +22,8 @@ Each event goes to FILE as one JSON line, flushed at once, so that the parent
 keeps every result written before a crash or a kill:
     {"event": "import_error", "module": ..., "error": ...}
     {"event": "collected", "tests": [{"name", "nodeid", "points", "visibility", "doc"}]}
-    {"event": "result", "name", "nodeid", "points", "passed", "output", "seconds"}
+    {"event": "result", "name", "nodeid", "points", "passed", "outcome", "output", "seconds"}
+(outcome: passed, failed, error -- in setup or teardown --, or skipped.)
 """
 
 import argparse
@@ -35,6 +36,7 @@ from pathlib import Path
 import pytest
 
 from ..testing.plugin import MACHINE_FACTORY
+from ..testing.report import short_message
 from .remote import KernelProcess, RemoteMachine
 from .spec import load_lab
 from .substitute import workspace_sources
@@ -80,7 +82,7 @@ class Recorder:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item, nextitem):
-        cur = dict(_describe(item), passed=True, output=[])
+        cur = dict(_describe(item), passed=True, outcome="passed", output=[])
         self.current, start = cur, time.perf_counter()
         if self.kp is not None:
             self.kp.deadline = start + self.test_timeout
@@ -92,7 +94,7 @@ class Recorder:
             self.current = None
             self._end_test(cur)
             self.emit(event="result", name=cur["name"], nodeid=cur["nodeid"], points=cur["points"],
-                      passed=cur["passed"], output="\n".join(cur["output"]),
+                      passed=cur["passed"], outcome=cur["outcome"], output="\n".join(cur["output"]),
                       seconds=round(time.perf_counter() - start, 3))
 
     def _end_test(self, cur: dict) -> None:
@@ -116,11 +118,13 @@ class Recorder:
             return
         if report.failed:
             cur["passed"] = False
+            if cur["outcome"] in ("passed", "skipped"):
+                cur["outcome"] = "failed" if report.when == "call" else "error"
             cur["output"].append(_failure(report))
         elif report.skipped and report.when != "teardown":
             cur["passed"] = False
-            why = report.longrepr[-1] if isinstance(report.longrepr, tuple) else ""
-            cur["output"].append(f"skipped: {why}")
+            cur["outcome"] = "skipped"
+            cur["output"].append(f"skipped: {short_message(report)}")
 
 
 def _failure(report) -> str:
@@ -141,9 +145,9 @@ def _failure(report) -> str:
 def _describe(item) -> dict:
     mark = item.get_closest_marker("points")
     points = float(mark.args[0]) if mark and mark.args else 0.0
+    visibility = mark.kwargs.get("visibility", "visible") if mark else "visible"
     doc = (getattr(item, "function", None).__doc__ or "").strip() if hasattr(item, "function") else ""
-    vis = mark.kwargs.get("visibility", "visible") if mark else "visible"
-    return {"name": item.name, "nodeid": item.nodeid, "points": points, "visibility": vis, "doc": doc}
+    return {"name": item.name, "nodeid": item.nodeid, "points": points, "visibility": visibility, "doc": doc}
 
 
 def _plugin_registered() -> bool:

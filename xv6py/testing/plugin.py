@@ -199,6 +199,7 @@ class Session:
         self.seed_failures: dict[str, tuple[int, str]] = {}    # nodeid -> (seed, command)
         self.seeded: set[str] = set()                          # tests rerun under seeds
         self.collect_errors: list[str] = []
+        self.durations: dict[str, float] = {}                  # nodeid -> seconds, all phases
         self.progress = None                                   # the progress bar, if drawn
         self.recording = True                                  # keep each test's outcome?
 
@@ -266,6 +267,7 @@ class Session:
         if not self.recording:
             return
         from .report import outcome_of
+        self.durations[report.nodeid] = self.durations.get(report.nodeid, 0.0) + report.duration
         old = self.results.get(report.nodeid)
         new = outcome_of(report, self.seed_failures.get(report.nodeid))
         if new is not None and (old is None or old[0] == "passed"):

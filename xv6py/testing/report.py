@@ -1,24 +1,101 @@
-"""Grading output of the xv6py pytest plugin: each test's outcome and message, the
-points table at the end of a run, and Gradescope's results.json.
+"""Grading output: each test's outcome and message, the points table at the end
+of a run, and the results file in Gradescope's format. One writer of results
+files serves both the pytest plugin (--gradescope-json) and `xv6py lab grade`:
 
-results.json follows Gradescope's autograder specification: a top-level "score"
-(the sum of the tests' scores), "execution_time" in seconds, an "output" for the
-whole submission, optional "visibility" and "stdout_visibility", and "tests", one
-object per test with "name", "score", "max_score", "status" ("passed"/"failed"),
-"output" (a failed test's message, short) and "visibility".
+    doc = results_document([TestRecord("test_a", "passed", 2), ...], elapsed=1.5)
+    write_results("results.json", doc)
+
+The document follows Gradescope's autograder specification, without a leaderboard:
+
+    score               the sum of the tests' scores
+    execution_time      seconds
+    output              for the whole submission: "S / M points; P of N tests passed",
+                        the count of each other outcome, then notes (a crash, its cause)
+    visibility, stdout_visibility     only when asked for
+    extra_data          {"max_score": M, "outcomes": {outcome: count}} and the writer's own
+                        (`lab grade`: lab, status, workspace)
+    tests               one object per test: name, score, max_score, status, output,
+                        visibility, and extra_data {"outcome", "seconds"}
 
 A test passes when every phase passed (setup, call, teardown): it earns its
-points; failed, error, skipped and not run earn 0.
+points. Every other outcome -- failed, error (in setup or teardown), skipped,
+xfailed, not run -- earns 0. Gradescope knows two statuses, "passed" and
+"failed", so a test that did not pass is "failed" there, whatever the reason;
+its own outcome is kept in its extra_data ("skipped", ...) and its output says
+it first ("skipped: why"). A test's visibility (the points marker's: visible,
+hidden, after_due_date, after_published) is written as it is: a hidden test
+stays hidden on Gradescope whichever writer wrote the file.
 """
 
 import io
 import json
 import os
+from dataclasses import dataclass
 
-__all__ = ["outcome_of", "short_message", "gradescope_results", "write_gradescope",
-           "terminal_summary", "MAX_OUTPUT"]
+__all__ = ["outcome_of", "short_message", "TestRecord", "results_document", "write_results",
+           "gradescope_results", "write_gradescope", "terminal_summary", "MAX_OUTPUT", "OUTCOMES"]
 
-MAX_OUTPUT = 2000       # characters of a test's message kept in results.json
+MAX_OUTPUT = 10_000     # characters of a test's message kept in a results file
+OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "not run")
+
+
+@dataclass
+class TestRecord:
+    """One test, as a results file tells it."""
+
+    name: str
+    outcome: str                    # one of OUTCOMES
+    points: float = 0.0             # what passing it earns (0 for a test with no points marker)
+    output: str = ""                # why it did not pass (or a note, when it did)
+    visibility: str = "visible"     # Gradescope's: visible, hidden, after_due_date, after_published
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome == "passed"
+
+    @property
+    def score(self) -> float:
+        return self.points if self.passed else 0.0
+
+
+def results_document(tests: list[TestRecord], elapsed: float, *, notes=(), extra_data=None,
+                     visibility: str | None = None, stdout_visibility: str | None = None) -> dict:
+    """The results file of these tests (see the module's docstring). notes: lines
+    added to the top-level output, whole (a crash's cause is never cut short)."""
+    score = sum(t.score for t in tests)
+    total = sum(t.points for t in tests)
+    counts = {o: n for o in OUTCOMES if (n := sum(t.outcome == o for t in tests))}
+    others = ", ".join(f"{n} {o}" for o, n in counts.items() if o != "passed")
+    head = (f"{_fmt(score)} / {_fmt(total)} points; {counts.get('passed', 0)} of {len(tests)} tests passed"
+            + (f" ({others})" if others else ""))
+    doc = {"score": score, "execution_time": round(elapsed, 3), "output": "\n".join([head, *notes]),
+           "tests": [_test_entry(t) for t in tests],
+           "extra_data": {"max_score": total, "outcomes": counts, **(extra_data or {})}}
+    if visibility is not None:
+        doc["visibility"] = visibility
+    if stdout_visibility is not None:
+        doc["stdout_visibility"] = stdout_visibility
+    return doc
+
+
+def _test_entry(t: TestRecord) -> dict:
+    return {"name": t.name, "score": t.score, "max_score": t.points,
+            "status": "passed" if t.passed else "failed", "output": _clip(t.output),
+            "visibility": t.visibility,
+            "extra_data": {"outcome": t.outcome, "seconds": round(t.seconds, 3)}}
+
+
+def write_results(path, doc: dict) -> None:
+    """Write a results document to path, whole or not at all (a reader never sees
+    half a file): to a temporary file beside it, then renamed."""
+    path = os.fspath(path)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = f"{path}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
 
 
 def short_message(report) -> str:
@@ -71,28 +148,16 @@ def _rows(state):
 
 
 def gradescope_results(state, elapsed: float) -> dict:
-    """The results.json document for this session."""
+    """The results document of this session."""
     seeds = state.config.getoption("xv6py_seeds")
-    tests, score, total, failed = [], 0, 0, 0
+    tests = []
     for name, outcome, message, pts, vis in _rows(state):
-        pts = pts or 0
-        got = pts if outcome == "passed" else 0
-        score, total, failed = score + got, total + pts, failed + (outcome != "passed")
         if outcome == "passed" and name in state.seeded:
             message = f"passed with the usual scheduling and seeds 1..{seeds}"
-        entry = {"name": name, "score": got, "max_score": pts,
-                 "status": "passed" if outcome == "passed" else "failed",
-                 "output": _clip(message), "visibility": vis}
-        tests.append(entry)
-    summary = [f"{_fmt(score)} / {_fmt(total)} points; {len(tests) - failed} of {len(tests)} tests passed"]
-    summary += [f"collection error: {e}" for e in state.collect_errors]
-    doc = {"score": score, "execution_time": round(elapsed, 2), "output": _clip("\n".join(summary)),
-           "tests": tests}
-    for key in ("visibility", "stdout_visibility"):
-        value = state.config.getoption(f"gradescope_{key}")
-        if value is not None:
-            doc[key] = value
-    return doc
+        tests.append(TestRecord(name, outcome, pts or 0, message, vis, state.durations.get(name, 0.0)))
+    return results_document(tests, elapsed, notes=[f"collection error: {e}" for e in state.collect_errors],
+                            visibility=state.config.getoption("gradescope_visibility"),
+                            stdout_visibility=state.config.getoption("gradescope_stdout_visibility"))
 
 
 def _clip(text: str) -> str:
@@ -100,14 +165,8 @@ def _clip(text: str) -> str:
 
 
 def write_gradescope(state, path: str, elapsed: float) -> None:
-    """Write results.json to path (whole or not at all: a reader never sees half a file)."""
-    doc = gradescope_results(state, elapsed)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(doc, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, path)
+    """Write this session's results file to path."""
+    write_results(path, gradescope_results(state, elapsed))
 
 
 # ---- the terminal ------------------------------------------------------------------------
