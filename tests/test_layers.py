@@ -22,7 +22,7 @@ from xv6py import KERNEL, LAYERS
 
 PACKAGE = Path(xv6py.__file__).parent
 KERNEL_DIRS = ("mm", "proc", "syscalls", "fs", "dev")
-TOOLS_AT_ROOT = {"__init__", "__main__", "machine", "cli", "build", "programs"}
+TOOLS_AT_ROOT = {"__init__", "__main__", "machine", "cli", "build", "programs", "fsimage", "mkfs", "fsck"}
 ALLOWED_CYCLE = {"xv6py.proc.proc", "xv6py.fs.file", "xv6py.fs.pipe"}
 HARDWARE = "xv6py.cpu"
 

@@ -4,7 +4,8 @@ run on an emulated CPU; the kernel that serves their traps is the Python below.
 The kernel, in the order to read it (xv6's book reads its C in about this order):
 
     param, mmu, memlayout, traps   the headers: limits, the x86 paging and segment
-                                   formats, the address-space layout, trap numbers
+                                   formats, the address-space layout, trap numbers,
+    fs/ondisk                      and the file system's on-disk format (fs.h)
     spinlock, panic                locks, and what a broken invariant does
     dev/console                    the console: kernel printing, the device
     mm/kalloc                      the physical page allocator
@@ -32,13 +33,14 @@ Around the kernel, not part of it:
     testing/      the pytest plugin and helpers for graders
     grading/      labs: workspaces, graders, self-check
     build, programs   compiling user programs; where the built ones are
+    fsimage, mkfs, fsck   disk images from the host: read and change, make, check
     cli           the `xv6py` command
 """
 
 # The kernel's modules, by layer, each layer in reading order. Machine gathers
 # their per-machine state from this list (kernel_state in machine.py).
 LAYERS = (
-    ("headers", ("xv6py.param", "xv6py.mmu", "xv6py.memlayout", "xv6py.traps")),
+    ("headers", ("xv6py.param", "xv6py.mmu", "xv6py.memlayout", "xv6py.traps", "xv6py.fs.ondisk")),
     ("core", ("xv6py.spinlock", "xv6py.panic", "xv6py.dev.console")),
     ("mm", ("xv6py.mm.kalloc", "xv6py.mm.pgdir", "xv6py.mm.shm")),
     ("proc", ("xv6py.proc.proc", "xv6py.timer", "xv6py.proc.exec", "xv6py.fs.fs",

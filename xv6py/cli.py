@@ -5,6 +5,8 @@
     xv6py pt --svg FILE PROG     draw its page tables at a breakpoint
     xv6py build [NAMES...]       compile the user programs in userprogs/
     xv6py programs               list the built programs
+    xv6py mkfs IMG FILE...       make a file system image holding FILEs
+    xv6py fsck IMG               check a file system image
     xv6py lab ...                lab workspaces and grading (xv6py/grading/command.py)
 
 PROG is the name of a built program, or the path of an i386 ELF file (a
@@ -82,6 +84,11 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--compiler", choices=["gcc", "clang", "zig"], default=None)
 
     sub.add_parser("programs", help="list the built programs")
+
+    from .fsck import add_parser as add_fsck_parser
+    from .mkfs import add_parser as add_mkfs_parser
+    add_mkfs_parser(sub)
+    add_fsck_parser(sub)
 
     from .grading.command import add_parser as add_lab_parser
     add_lab_parser(sub)
@@ -197,11 +204,21 @@ def _programs(ns) -> int:
     return 0
 
 
+def _mkfs(ns) -> int:
+    from .mkfs import main as mkfs_main
+    return mkfs_main(ns)
+
+
+def _fsck(ns) -> int:
+    from .fsck import main as fsck_main
+    return fsck_main(ns)
+
+
 def main(argv: list[str] | None = None) -> int:
     ns = _parser().parse_args(argv)
     from .grading.command import main as _lab
     commands = {"run": _run, "debug": _debug, "pt": _pt, "build": _build, "programs": _programs,
-                "lab": _lab}
+                "lab": _lab, "mkfs": _mkfs, "fsck": _fsck}
     return commands[ns.command](ns)
 
 
