@@ -99,6 +99,14 @@ class Image:
         self.data = data if isinstance(data, bytearray) else bytearray(data)
 
     @classmethod
+    def view(cls, data: bytes | bytearray) -> Image:
+        """An image for reading only, on data itself (no copy): writing to it fails
+        if data is bytes, and changes data if it is a bytearray."""
+        img = cls.__new__(cls)
+        img.data = data
+        return img
+
+    @classmethod
     def open(cls, path: str | Path) -> Image:
         return cls(Path(path).read_bytes())
 
@@ -190,7 +198,10 @@ class Image:
 
     def free_blocks(self) -> int:
         """Blocks the bit map marks free."""
-        return sum(1 for b in range(self.sb.size) if not self.allocated(b))
+        sb = self.sb
+        start = sb.bmapstart * BSIZE
+        bits = int.from_bytes(self.data[start:start + (sb.size + 7) // 8], "little")
+        return sb.size - (bits & ((1 << sb.size) - 1)).bit_count()
 
     def balloc(self) -> int:
         """Allocate a zeroed block (the first free one, as the kernel's balloc)."""
@@ -217,7 +228,11 @@ class Image:
 
     def free_inodes(self) -> int:
         """Inodes of type 0 (inode 0 is never used and not counted)."""
-        return sum(1 for i in range(1, self.sb.ninodes) if self.dinode(i).type == 0)
+        sb = self.sb
+        start = sb.inodestart * BSIZE
+        raw = self.data[start:start + sb.ninodes * DINODE.size]
+        types = memoryview(raw).cast("h")[::DINODE.size // 2]
+        return sum(1 for t in types[1:] if t == 0)
 
     def ialloc(self, type: int, major: int = 0, minor: int = 0) -> int:
         """Allocate an inode of this type with one link (the first free, as ialloc)."""

@@ -10,6 +10,9 @@ inode 1; each file goes in it under its base name, without a leading "_" (xv6's
 Makefile names its programs _cat, _ls, ...). A name longer than DIRSIZ (14)
 bytes is cut, as the kernel would cut it.
 
+With --programs the image also holds what the default image does (below), so
+that `xv6py run --disk IMG PROG` finds init and the programs on it.
+
 Written from the format (fs/ondisk.py), not from xv6's mkfs.c.
 
 The default image that a Machine boots (DEFAULT_IMAGE, built by `xv6py build`
@@ -100,8 +103,8 @@ def default_image() -> bytes:
 
 
 def main(ns) -> int:
-    """`xv6py mkfs IMG FILE... [--size N]`."""
-    files = []
+    """`xv6py mkfs IMG FILE... [--size N] [--ninodes N] [--programs]`."""
+    files = default_image_files() if ns.programs else []
     for f in ns.files:
         path = Path(f)
         try:
@@ -110,7 +113,7 @@ def main(ns) -> int:
             print(f"xv6py mkfs: {e}", file=sys.stderr)
             return 2
     try:
-        data = mkfs(files, size=ns.size, ninodes=ns.ninodes)
+        data = mkfs(files, size=ns.size, ninodes=ns.ninodes, console=ns.programs)
     except (ImageError, ValueError) as e:
         print(f"xv6py mkfs: {e}", file=sys.stderr)
         return 1
@@ -129,3 +132,6 @@ def add_parser(sub) -> None:
     p.add_argument("files", nargs="*", metavar="FILE")
     p.add_argument("--size", type=int, default=FSSIZE, help=f"blocks (default {FSSIZE})")
     p.add_argument("--ninodes", type=int, default=NINODES, help=f"inodes (default {NINODES})")
+    p.add_argument("--programs", action="store_true",
+                   help="also put in what the default image holds: the built programs (init, "
+                        "sh, ...), the README and the console device")
