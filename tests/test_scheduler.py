@@ -175,3 +175,18 @@ def test_a_deadlocked_run_gives_the_same_result_every_time():
         results.append(m.run("selfpipe"))
     assert results[0].status == "deadlock"
     assert results[0] == results[1], (results[0].reason, results[1].reason)
+
+
+@pytest.mark.parametrize("prog, args", [("fstests", ["createdelete"]), ("fstests", ["smallfile100"]),
+                                        ("fstests", ["sharedfd"]), ("forktree", ["3"])])
+def test_running_on_after_a_disk_wait_is_what_idling_and_switching_back_would_do(prog, args, monkeypatch):
+    """A process that waits for the disk while nothing else can run goes on without
+    switching away and back (_only_sleeper): the same run, to the instruction, as
+    the scheduler's idle and round robin give."""
+    def outcome():
+        m = Machine(quantum=5000, seed=4)
+        r = m.run(prog, args)
+        return (r.output, r.status, r.instructions, r.ticks, r.switches, r.syscalls), m.disk_image()
+    fast = outcome()
+    monkeypatch.setattr(S, "_only_sleeper", lambda p: False)
+    assert outcome() == fast

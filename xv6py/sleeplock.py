@@ -17,13 +17,14 @@ __all__ = ["Sleeplock", "acquiresleep", "releasesleep", "holdingsleep"]
 class Sleeplock:
     """Long-term lock for processes (xv6's struct sleeplock)."""
 
-    __slots__ = ("locked", "lk", "name", "pid")
+    __slots__ = ("locked", "lk", "name", "pid", "waiting")
 
     def __init__(self, name: str):
         self.locked = False       # Is the lock held?
         self.lk = Spinlock("sleep lock")  # spinlock protecting this sleep lock
         self.name = name          # Name of lock (for debugging)
         self.pid = 0              # Process holding lock
+        self.waiting = 0          # Processes asleep in acquiresleep (not in xv6: see releasesleep)
 
     def __repr__(self) -> str:    # as a sleep channel in a process listing
         return f"sleeplock {self.name}"
@@ -33,20 +34,26 @@ def acquiresleep(lk: Sleeplock):
     """Take the lock, sleeping while another process holds it (a generator)."""
     acquire(lk.lk)
     while lk.locked:
+        lk.waiting += 1
         yield from sleep(lk, lk.lk)
+        lk.waiting -= 1
     lk.locked = True
     lk.pid = myproc().pid
     release(lk.lk)
 
 
 def releasesleep(lk: Sleeplock) -> None:
-    """Release the lock and wake whoever waits for it."""
+    """Release the lock and wake whoever waits for it. (xv6 calls wakeup every
+    time; here only if some process sleeps on the lock: wakeup looks at every
+    slot of the process table, and buffers are released thousands of times for
+    each time one is waited for.)"""
     if not lk.locked:
         panic(f"releasesleep {lk.name}")
     acquire(lk.lk)
     lk.locked = False
     lk.pid = 0
-    wakeup(lk)
+    if lk.waiting:
+        wakeup(lk)
     release(lk.lk)
 
 

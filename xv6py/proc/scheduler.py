@@ -16,6 +16,8 @@ yielding up through swtch() and run_user(), and goes on where it was when
 resumed. A plain run never pauses: `for _ in scheduler(): pass`.
 """
 
+from operator import attrgetter
+
 from .. import timer
 from ..dev.ide import idedue, ideintr
 from ..mm.pgdir import switchkvm, switchuvm
@@ -75,7 +77,9 @@ def swtch(p):
     blocked in, if any, then user code, until it sleeps, yields or exits.
     (In xv6 this is swtch() into p's kernel context and back.)"""
     c = mycpu()
-    while p.state is RUNNING and c.halted is None:
+    while c.halted is None:
+        if p.state is not RUNNING and not _only_sleeper(p):
+            return
         if p.context is not None:
             try:
                 resume(p)
@@ -83,6 +87,27 @@ def swtch(p):
                 pass        # p is a zombie now; the loop ends
         else:
             yield from run_user(p)
+
+
+def _only_sleeper(p) -> bool:
+    """p went to sleep and no process is RUNNABLE: the scheduler would idle to the
+    next interrupt and, if that wakes p alone, switch back to it. Do just that
+    here, without switching away and back (each disk request of a process working
+    alone would cost two page-table loads and two register copies). Returns True,
+    with p RUNNING again and the switch counted, if p is to run on."""
+    state = attrgetter("state")
+    if p.state is not SLEEPING or RUNNABLE in map(state, proc.ptable.proc):
+        return False
+    if idedue(timer.clock.now) is None:
+        return False                # only the clock can wake anyone: idle() decides
+    if not nextevent():
+        _halt("budget", "instruction budget exhausted: " + "; ".join(procdump()))
+        return False
+    if p.state is not RUNNABLE or list(map(state, proc.ptable.proc)).count(RUNNABLE) > 1:
+        return False                # the scheduler picks, in table order
+    p.state = RUNNING
+    mycpu().nswitch += 1
+    return True
 
 
 def run_user(p):
