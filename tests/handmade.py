@@ -45,3 +45,37 @@ def handmade_image(files: list[tuple[bytes, bytes]]) -> bytes:
     for b in range(nextblock):                        # the bit map: 0 .. last used
         disk[58 * BSIZE + b // 8] |= 1 << (b % 8)
     return bytes(disk)
+
+
+def xv6_read(disk: bytes, path: str) -> bytes | None:
+    """Read a file from an image the way x86 xv6's kernel would -- the super block,
+    the inode, its direct and indirect blocks, directories of 16-byte entries --
+    written here from the format alone (not with xv6py's fsimage). None if the
+    path names nothing."""
+    def block(b):
+        return disk[b * BSIZE:(b + 1) * BSIZE]
+
+    size, nblocks, ninodes, nlog, logstart, inodestart, bmapstart = struct.unpack_from("<7I", disk, BSIZE)
+
+    def inode(inum):
+        off = (inodestart + inum // 8) * BSIZE + (inum % 8) * 64
+        f = struct.unpack_from("<hhhhI13I", disk, off)
+        return f[0], f[4], list(f[5:])
+
+    def contents(inum):
+        _, isize, addrs = inode(inum)
+        blocks = addrs[:12]
+        if addrs[12]:
+            blocks += list(struct.unpack("<128I", block(addrs[12])))
+        data = b"".join(block(b) for b in blocks[:(isize + BSIZE - 1) // BSIZE])
+        return data[:isize]
+
+    inum = 1
+    for name in [e for e in path.encode().split(b"/") if e]:
+        d = contents(inum)
+        found = [struct.unpack_from("<H", d, i)[0] for i in range(0, len(d), 16)
+                 if struct.unpack_from("<H", d, i)[0] and d[i + 2:i + 16].split(b"\0")[0] == name[:14]]
+        if not found:
+            return None
+        inum = found[0]
+    return contents(inum)

@@ -226,3 +226,34 @@ def test_mkfs_and_fsck_commands(tmp_path, capsys):
     assert Image.open(img).sb.size == 100
     assert cli.main(["fsck", str(tmp_path / "missing.img")]) == 2
     assert cli.main(["mkfs", "--size", "59", str(img)]) == 1     # no room for data
+
+
+# ---- xv6's format both ways, with the kernel --------------------------------------------------
+
+def test_the_kernel_boots_from_an_image_laid_out_by_hand_and_reads_its_files():
+    from handmade import handmade_image
+
+    from xv6py.machine import Machine
+    files = [(b"init", loadable(programs.program_path("init").read_bytes())),
+             (b"cat", loadable(programs.program_path("cat").read_bytes())),
+             (b"README", b"made by hand, as xv6's mkfs lays it out\n")]
+    m = Machine(disk=handmade_image(files))
+    r = m.run("cat", ["README"])
+    assert r.status == "exit" and r.output == "made by hand, as xv6's mkfs lays it out\n"
+    img = m.image()                                 # init made the console node on it
+    assert img.dinode(img.lookup("console")).type == T_DEV and fsck(img) == []
+
+
+def test_what_the_kernel_writes_reads_back_the_way_xv6_reads_it():
+    from handmade import xv6_read
+
+    from xv6py.machine import Machine
+    m = Machine(disk=DEFAULT_IMAGE.read_bytes())
+    m.run("fscrash", ["bigwrite"])
+    data = Machine(disk=m.disk_image())
+    data.run("fscrash", ["tree"])
+    disk = data.disk_image()
+    assert xv6_read(disk, "cw") == bytes(ord("a") + i % 26 for i in range(20000))   # indirect block
+    assert xv6_read(disk, "t/2/0/0/f") == b"t/2/0/0"
+    assert xv6_read(disk, "README") == Image(disk).read_file("README")
+    assert xv6_read(disk, "t/9") is None
