@@ -187,6 +187,10 @@ def test_build_writes_manifest(compiler, tmp_path):
     check_layout(out[0], "echo")
     stale = build.stale_programs(programs.SRCDIR, tmp_path)
     assert "echo" not in stale and "hello" in stale
+    # and the disk image, made from what is built there
+    from xv6py.fsimage import Image
+    names = [e[0] for e in Image.open(tmp_path / programs.IMAGE).listdir("/")]
+    assert names == [".", "..", "console", "README", "echo"]
 
 
 def test_syntax_error_raises_build_error(compiler, tmp_path):

@@ -22,8 +22,14 @@ from xv6py import KERNEL, LAYERS
 
 PACKAGE = Path(xv6py.__file__).parent
 KERNEL_DIRS = ("mm", "proc", "syscalls", "fs", "dev")
-TOOLS_AT_ROOT = {"__init__", "__main__", "machine", "cli", "build", "programs"}
-ALLOWED_CYCLE = {"xv6py.proc.proc", "xv6py.fs.file", "xv6py.fs.pipe"}
+TOOLS_AT_ROOT = {"__init__", "__main__", "machine", "cli", "build", "programs", "fsimage", "mkfs", "fsck"}
+# xv6's own cycle: proc.c calls into file.c and fs.c (fork shares the open files
+# and the current directory, exit closes them, the first process sets up the file
+# system) and those sleep through proc.c -- the pipes, and the file system's layers
+# under file.c: inodes, the log, the buffer cache and its buffers' sleep-locks,
+# the disk driver. proc.py reaches them only through file.py.
+ALLOWED_CYCLE = {"xv6py.proc.proc", "xv6py.fs.file", "xv6py.fs.pipe", "xv6py.fs.fs", "xv6py.fs.log",
+                 "xv6py.fs.bio", "xv6py.fs.buf", "xv6py.dev.ide", "xv6py.sleeplock"}
 HARDWARE = "xv6py.cpu"
 
 
@@ -145,7 +151,7 @@ def test_kernel_imports_go_down_the_layers(graph):
                 f"{name} (layer {LAYERS[layer[name]][0]}) imports {t} (layer {LAYERS[layer[t]][0]})")
 
 
-def test_the_only_import_cycle_is_proc_file_pipe(graph):
+def test_the_only_import_cycle_is_xv6s_proc_and_file_system(graph):
     found = cycles(graph)
     assert all(c <= ALLOWED_CYCLE for c in found), [sorted(c) for c in found if not c <= ALLOWED_CYCLE]
 

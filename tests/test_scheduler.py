@@ -41,6 +41,16 @@ def schedule(h, budget):
         return P.mycpu().halted
 
 
+def on_a_tick(h) -> int:
+    """Let virtual time run to the next tick, so that what follows starts on a tick
+    as a fresh machine's first program would (loading programs from the disk took
+    time). Returns the ticks so far."""
+    with h.m.entered():
+        timer.clock.now = timer.clock.next_timer
+        timer.timerintr()
+        return timer.ticks
+
+
 def test_round_robin_in_table_order_not_pid_order(h, monkeypatch):
     """Slots 1..4 hold pids 2, 6, 4, 5 (pid 3's slot was reused by pid 6): each
     round runs them in slot order, one quantum each."""
@@ -82,12 +92,13 @@ def test_switchto_loads_the_process_and_switchback_the_kernel(h):
 def test_budget_halts_the_run_exactly_at_the_budget(h):
     p = h.spawn(*SPIN)
     assert h.call(P.ptable.initproc, "wait") is None
+    t0 = on_a_tick(h)
     status, message = schedule(h, 2500)
     assert status == "budget"
     assert message.startswith("instruction budget exhausted: 1 sleep initcode on wait(1); 2 ")
     assert timer.clock.now == timer.clock.limit
     assert p.insns == 2500 and timer.clock.insns == 2500
-    assert timer.ticks == 2                       # two full quanta ran; the third was cut short
+    assert timer.ticks == t0 + 2                  # two full quanta ran; the third was cut short
 
 
 def test_nothing_runnable_and_nobody_on_the_clock_is_a_deadlock(h):
@@ -123,11 +134,11 @@ def test_idle_stops_at_the_budget_if_the_next_tick_is_beyond_it(h):
     p = h.spawn()
     assert h.call(p, "sleep", 2) is None
     with h.m.entered():
-        clock = timer.clock
+        clock, t0 = timer.clock, timer.ticks
         clock.limit = clock.next_timer - 1
         S.idle()
         assert P.mycpu().halted[0] == "budget"
-        assert clock.now == clock.limit and timer.ticks == 0
+        assert clock.now == clock.limit and timer.ticks == t0
         assert p.state is P.SLEEPING
 
 
@@ -136,10 +147,11 @@ def test_a_sleeper_on_the_clock_is_run_again_after_its_ticks(h):
     (no instruction runs) and then runs it again; it spins to the budget."""
     p = h.spawn(*SPIN)
     assert h.call(P.ptable.initproc, "wait") is None
+    t0 = on_a_tick(h)
     assert h.call(p, "sleep", 3) is None
     status, _ = schedule(h, 3 * QUANTUM + 10)
     assert status == "budget"
-    assert timer.ticks == 3 and p.insns == 10 and p.context is None
+    assert timer.ticks == t0 + 3 and p.insns == 10 and p.context is None
 
 
 def test_quantum_changes_the_interleaving_not_the_output():
@@ -163,3 +175,18 @@ def test_a_deadlocked_run_gives_the_same_result_every_time():
         results.append(m.run("selfpipe"))
     assert results[0].status == "deadlock"
     assert results[0] == results[1], (results[0].reason, results[1].reason)
+
+
+@pytest.mark.parametrize("prog, args", [("fstests", ["createdelete"]), ("fstests", ["smallfile100"]),
+                                        ("fstests", ["sharedfd"]), ("forktree", ["3"])])
+def test_running_on_after_a_disk_wait_is_what_idling_and_switching_back_would_do(prog, args, monkeypatch):
+    """A process that waits for the disk while nothing else can run goes on without
+    switching away and back (_only_sleeper): the same run, to the instruction, as
+    the scheduler's idle and round robin give."""
+    def outcome():
+        m = Machine(quantum=5000, seed=4)
+        r = m.run(prog, args)
+        return (r.output, r.status, r.instructions, r.ticks, r.switches, r.syscalls), m.disk_image()
+    fast = outcome()
+    monkeypatch.setattr(S, "_only_sleeper", lambda p: False)
+    assert outcome() == fast

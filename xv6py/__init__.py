@@ -4,25 +4,34 @@ run on an emulated CPU; the kernel that serves their traps is the Python below.
 The kernel, in the order to read it (xv6's book reads its C in about this order):
 
     param, mmu, memlayout, traps   the headers: limits, the x86 paging and segment
-                                   formats, the address-space layout, trap numbers
+                                   formats, the address-space layout, trap numbers,
+    fs/ondisk                      and the file system's on-disk format (fs.h)
     spinlock, panic                locks, and what a broken invariant does
     dev/console                    the console: kernel printing, the device
     mm/kalloc                      the physical page allocator
     mm/pgdir                       page tables and user memory (xv6's vm.c)
     proc/proc                      processes: fork, exit, wait, sleep, wakeup, kill
+    sleeplock                      locks held while sleeping (buffers, inodes)
     proc/scheduler                 the scheduler and the time slices it runs
-    trap                           traps: system calls, faults, the timer
+    trap                           traps: system calls, faults, the timer, the disk
     timer                          virtual time and the tick
     syscalls/syscall, args         system call dispatch and argument fetching
     syscalls/sysproc               process system calls
     proc/exec, proc/initcode       exec and the ELF loader; the first process
-    fs/fs, fs/file, fs/pipe        the file system, open files, pipes
+    the file system, in xv6's layers, bottom up:
+      fs/buf, dev/ide              a disk block in memory; the disk driver
+      fs/bio                       the buffer cache
+      fs/log                       the log: transactions, crash recovery
+      fs/fs                        blocks, inodes, directories, path names
+      fs/file, fs/pipe             open files, pipes
     syscalls/sysfile               file system calls
     mm/shm, syscalls/sysshm        shared memory (the lab), and its system calls
 
 Layers, each importing only from those before it (tests/test_layers.py checks
-it; proc, file and pipe lean on each other as in xv6): headers <- core <- mm
-<- proc <- syscalls <- trap <- scheduler <- machine <- tools.
+it; proc and the file system lean on each other as in xv6): headers <- core <-
+mm <- proc <- syscalls <- trap <- scheduler <- machine <- tools. Kernel code
+that may sleep -- for a child, a pipe, the disk, a sleep-lock -- is a
+generator, called with `yield from` (see sleep() in proc/proc.py).
 
 Around the kernel, not part of it:
 
@@ -32,16 +41,18 @@ Around the kernel, not part of it:
     testing/      the pytest plugin and helpers for graders
     grading/      labs: workspaces, graders, self-check
     build, programs   compiling user programs; where the built ones are
+    fsimage, mkfs, fsck   disk images from the host: read and change, make, check
     cli           the `xv6py` command
 """
 
 # The kernel's modules, by layer, each layer in reading order. Machine gathers
 # their per-machine state from this list (kernel_state in machine.py).
 LAYERS = (
-    ("headers", ("xv6py.param", "xv6py.mmu", "xv6py.memlayout", "xv6py.traps")),
+    ("headers", ("xv6py.param", "xv6py.mmu", "xv6py.memlayout", "xv6py.traps", "xv6py.fs.ondisk")),
     ("core", ("xv6py.spinlock", "xv6py.panic", "xv6py.dev.console")),
     ("mm", ("xv6py.mm.kalloc", "xv6py.mm.pgdir", "xv6py.mm.shm")),
-    ("proc", ("xv6py.proc.proc", "xv6py.timer", "xv6py.proc.exec", "xv6py.fs.fs",
+    ("proc", ("xv6py.proc.proc", "xv6py.sleeplock", "xv6py.timer", "xv6py.fs.buf",
+              "xv6py.dev.ide", "xv6py.fs.bio", "xv6py.fs.log", "xv6py.fs.fs", "xv6py.proc.exec",
               "xv6py.fs.file", "xv6py.fs.pipe")),
     ("syscalls", ("xv6py.syscalls.args", "xv6py.syscalls.sysproc", "xv6py.syscalls.sysfile",
                   "xv6py.syscalls.sysshm", "xv6py.syscalls.syscall", "xv6py.proc.initcode")),

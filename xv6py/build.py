@@ -8,6 +8,7 @@ Sources live in ``userprogs/``::
     userprogs/user.ld         the linker script: one RWX segment at address 0, entry main
     userprogs/bin/NAME        the built ELF files (committed, so no compiler is needed to run)
     userprogs/bin/MANIFEST.json   what each ELF was built from
+    userprogs/bin/fs.img      the default disk image: the programs, userprogs/fs/ (mkfs.py)
 
 A build compiles the library once, then each program, and links each program
 with the whole library (as xv6's Makefile does)::
@@ -53,7 +54,7 @@ from pathlib import Path
 
 # Where the programs are (also what booting needs, without this compiler driver).
 # program_names, program_path, SRCDIR and BINDIR stay importable from here.
-from .programs import BINDIR, MANIFEST, SRCDIR, load_manifest, program_names, program_path
+from .programs import BINDIR, IMAGE, MANIFEST, SRCDIR, load_manifest, program_names, program_path
 
 __all__ = ["BuildError", "Compiler", "find_compiler", "gcc_compiler", "clang_compiler",
            "zig_compiler", "build", "stale_programs", "program_path", "program_names",
@@ -417,7 +418,16 @@ def build(names: list[str] | None = None, compiler: Compiler | None = None,
         if old is not None:
             old.unlink()
     _write_manifest(outdir, manifest)
+    _write_image(srcdir, outdir)
     return built
+
+
+def _write_image(srcdir: Path, outdir: Path) -> None:
+    """Make the default disk image from every program built in outdir."""
+    from .mkfs import make_default_image
+    tmp = outdir / (IMAGE + ".tmp")
+    tmp.write_bytes(make_default_image(outdir, srcdir))
+    os.replace(tmp, outdir / IMAGE)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,6 +5,8 @@
     xv6py pt --svg FILE PROG     draw its page tables at a breakpoint
     xv6py build [NAMES...]       compile the user programs in userprogs/
     xv6py programs               list the built programs
+    xv6py mkfs IMG FILE...       make a file system image holding FILEs
+    xv6py fsck IMG               check a file system image
     xv6py lab ...                lab workspaces and grading (xv6py/grading/command.py)
 
 PROG is the name of a built program, or the path of an i386 ELF file (a
@@ -12,6 +14,11 @@ program of your own, or an unmodified x86 xv6 user binary). The program's
 console output goes to standard output as it is written; a summary line
 (status, instructions, system calls, faults, ticks, free frames) goes to
 standard error. The exit status is 0 when the program exited by itself.
+
+Every run works on a fresh copy of the default disk image (the built programs),
+so it leaves nothing behind. `--disk IMG` runs on the image file IMG instead
+and writes it back after the run; `--file HOSTPATH[:NAME]` (repeatable) copies
+a host file into the run's "/" first.
 """
 
 import argparse
@@ -56,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-q", "--quiet", action="store_true", help="no summary line")
     run.add_argument("-w", "--workspace", default=None, metavar="DIR",
                      help="run the kernel with the lab workspace DIR's files (see `xv6py lab init`)")
+    _disk_options(run)
 
     debug = sub.add_parser("debug", help="step through a program (gdb's commands, page-table views)",
                            description="Debug PROG: break, continue, stepi, step, next, finish, "
@@ -83,6 +91,11 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("programs", help="list the built programs")
 
+    from .fsck import add_parser as add_fsck_parser
+    from .mkfs import add_parser as add_mkfs_parser
+    add_mkfs_parser(sub)
+    add_fsck_parser(sub)
+
     from .grading.command import add_parser as add_lab_parser
     add_lab_parser(sub)
     return ap
@@ -93,14 +106,45 @@ def _machine_options(p) -> None:
     p.add_argument("--seed", type=_int, default=None, help="vary each tick's length with this seed")
     p.add_argument("--max-instructions", type=_int, default=None, help="budget of virtual time")
     p.add_argument("--stdin", default=None, help="file the program reads as console input")
+    _disk_options(p)
+
+
+def _disk_options(p) -> None:
+    p.add_argument("--disk", default=None, metavar="IMG",
+                   help="run on this file system image and write it back after the run "
+                        "(default: a fresh copy of the built-in image, kept nowhere)")
+    p.add_argument("--file", action="append", default=[], metavar="HOSTPATH[:NAME]",
+                   help="copy a host file into the run's \"/\" (as NAME); repeatable")
+
+
+def _add_files(m, ns) -> None:
+    """Put the --file files in the machine's "/". Raises OSError or ValueError."""
+    from pathlib import Path
+    for spec in ns.file:
+        host, sep, name = spec.rpartition(":")
+        if not sep or not name or "/" in name or not host:
+            host, name = spec, Path(spec).name
+        m.add_program(name, Path(host).read_bytes())
 
 
 def _machine(ns, **kw):
     from .machine import Machine
     from .param import QUANTUM
     stdin = open(ns.stdin, "rb") if ns.stdin else b""
-    return Machine(quantum=ns.quantum or QUANTUM, seed=ns.seed, max_instructions=ns.max_instructions,
-                   stdin=stdin, **kw)
+    m = Machine(quantum=ns.quantum or QUANTUM, seed=ns.seed, max_instructions=ns.max_instructions,
+                stdin=stdin, disk=_disk_path(ns), **kw)
+    _add_files(m, ns)
+    return m
+
+
+def _disk_path(ns):
+    """The --disk image, which must exist (raises ValueError)."""
+    from pathlib import Path
+    if ns.disk is None:
+        return None
+    if not Path(ns.disk).is_file():
+        raise ValueError(f"{ns.disk}: no such image (make one with `xv6py mkfs --programs {ns.disk}`)")
+    return Path(ns.disk)
 
 
 def _debug(ns) -> int:
@@ -108,7 +152,7 @@ def _debug(ns) -> int:
     script = open(ns.script) if ns.script else None
     try:
         return repl.main(_machine(ns), ns.prog, ns.args, script)
-    except ValueError as e:
+    except (ValueError, OSError) as e:
         print(f"xv6py: {e}", file=sys.stderr)
         return 2
 
@@ -119,7 +163,7 @@ def _pt(ns) -> int:
     try:
         d = Debugger(_machine(ns), ns.prog, ns.args)
         d.break_at(ns.at)
-    except ValueError as e:
+    except (ValueError, OSError) as e:
         print(f"xv6py: {e}", file=sys.stderr)
         return 2
     stop = d.cont()
@@ -151,8 +195,13 @@ def _run(ns) -> int:
               file=sys.stderr)
         return 2
     stdin = open(ns.stdin, "rb") if ns.stdin else sys.stdin.buffer
-    m = Machine(quantum=ns.quantum or QUANTUM, seed=ns.seed, max_instructions=ns.max_instructions,
-                stdin=stdin, echo=sys.stdout.buffer)
+    try:
+        m = Machine(quantum=ns.quantum or QUANTUM, seed=ns.seed, max_instructions=ns.max_instructions,
+                    stdin=stdin, echo=sys.stdout.buffer, disk=_disk_path(ns))
+        _add_files(m, ns)
+    except (ValueError, OSError) as e:
+        print(f"xv6py: {e}", file=sys.stderr)
+        return 2
     if traces:
         Trace(m, traces, lambda line: print(line, file=sys.stderr, flush=True))
     try:
@@ -197,11 +246,21 @@ def _programs(ns) -> int:
     return 0
 
 
+def _mkfs(ns) -> int:
+    from .mkfs import main as mkfs_main
+    return mkfs_main(ns)
+
+
+def _fsck(ns) -> int:
+    from .fsck import main as fsck_main
+    return fsck_main(ns)
+
+
 def main(argv: list[str] | None = None) -> int:
     ns = _parser().parse_args(argv)
     from .grading.command import main as _lab
     commands = {"run": _run, "debug": _debug, "pt": _pt, "build": _build, "programs": _programs,
-                "lab": _lab}
+                "lab": _lab, "mkfs": _mkfs, "fsck": _fsck}
     return commands[ns.command](ns)
 
 

@@ -6,19 +6,30 @@ user programs.
     print(r.output, r.status, r.instructions)
 
 boot() follows xv6's main(): the allocator, the kernel page table and paging,
-the GDT, the console, processes, traps, files, shared memory. run() starts the
-first process -- initcode, which execs /init with the program and its arguments
--- and runs the scheduler until init exits (the program and all its children
-are done), the instruction budget runs out, no process can ever run again, or
-the kernel panics. Then the processes left are torn down, so that the free-frame
-count after a run can be compared with the one before.
+the GDT, the console, processes, traps, files, the buffer cache, the disk,
+shared memory. run() starts the first process -- which sets up the file system
+(the super block, the log's recovery) and then runs initcode, which execs /init
+with the program and its arguments -- and runs the scheduler until init exits
+(the program and all its children are done), the instruction budget runs out,
+no process can ever run again, or the kernel panics. Then the processes left
+are torn down, so that the free-frame count after a run can be compared with
+the one before.
+
+The disk: each run works on a copy, in memory, of the machine's disk image --
+the default image (userprogs/bin/fs.img: the built programs), the bytes given
+as `disk=`, or the image file named by `disk=` -- with the files added by
+add_program (or run from a host path) put in "/". The image file is the only
+host file the file system touches, and only a machine made with disk=PATH
+writes it back, after each run: then files outlive the run. read_file() reads
+a file from the disk as the last run left it.
 
 Each run starts on a freshly booted kernel: a reused Machine behaves exactly as
 a new one with the same options (the same timer phase and seed, pids from 1, an
-empty segment table, zeroed memory) -- so the same program gives the same result
-on it every time. What carries over from one run to the next: the files added
-with add_program (or run from a host path), and the tools attached (a tracer,
-a debugger).
+empty segment table, zeroed memory, the same disk unless disk=PATH) -- so the
+same program gives the same result on it every time. What carries over from
+one run to the next: the files added with add_program (or run from a host
+path), what a run wrote to a disk=PATH image, and the tools attached (a
+tracer, a debugger).
 
 The kernel keeps its state in module globals, as xv6 keeps it in C globals
 (kmem in kalloc.c, ptable in proc.c, ...). Each kernel module names its own in
@@ -40,8 +51,9 @@ from types import MappingProxyType
 
 from . import KERNEL, timer, trap
 from .cpu.x86 import CR4_TSD, X86
-from .dev import console
-from .fs import file, fs
+from .dev import console, ide
+from .fs import bio, file, fs
+from .fsimage import Image, ImageError, dirname_bytes
 from .memlayout import KERNEND, PHYSTOP
 from .mm import kalloc, pgdir, shm
 from .mmu import (
@@ -59,10 +71,10 @@ from .mmu import (
     PTX,
 )
 from .panic import KernelPanic
-from .param import CONSOLE, QUANTUM
+from .param import QUANTUM
 from .proc import proc, scheduler
 from .proc.initcode import initcode
-from .programs import program_names, program_path
+from .programs import program_names
 from .syscalls import syscall
 
 __all__ = ["Machine", "MachineBusy", "RunResult", "Run", "boot", "kernel_state", "KERNEL_CALLS"]
@@ -125,6 +137,13 @@ class RunResult:
     free_frames_before: int
     free_frames_after: int
     wall: float = field(default=0.0, repr=False, compare=False)   # seconds of host time
+    # The file system: free blocks and inodes on the disk before and after the run
+    # (as its log's recovery leaves it), in-memory inodes still referenced after it.
+    free_blocks_before: int = 0
+    free_blocks_after: int = 0
+    free_inodes_before: int = 0
+    free_inodes_after: int = 0
+    inodes_in_use: int = 0
 
     @property
     def ok(self) -> bool:
@@ -160,13 +179,11 @@ def boot(m: "Machine") -> None:
     proc.pinit()                            # process table
     trap.tvinit()                           # trap vectors
     timer.clockinit(m.quantum, m.seed, None)  # the timer
+    bio.binit()                             # buffer cache
     file.fileinit()                         # file table
-    fs.fsinit()                             # the root directory
-    fs.addfile("console", None, major=CONSOLE, minor=1, type=fs.T_DEV)
-    for name, path in m.programs:
-        fs.addfile(name, path)
-    for name, contents in m.files.items():
-        fs.addfile(name, contents)          # what the user added
+    fs.iinit()                              # inode table (the first process reads the disk)
+    m._booted_image = m.run_image()
+    ide.ideinit(bytearray(m._booted_image))  # disk: this run's copy of the image
     shm.shminit()                           # shared memory
     syscall.set_tracing(m.trace)
 
@@ -178,6 +195,7 @@ class Run:
     program: str                # its name in "/"
     counters: tuple             # syscalls, faults, switches, instructions, ticks, output at start
     free_before: int            # free frames at start
+    disk_before: tuple = (0, 0)  # free blocks and inodes at start
     init_pid: int = 0
     pid: int = 0                # the program's process: init's first child
     t0: float = 0.0
@@ -233,19 +251,22 @@ class Machine:
 
     def __init__(self, *, quantum: int = QUANTUM, seed: int | None = None,
                  max_instructions: int | None = None, stdin=None, echo=None,
-                 trace: bool = False, phystop: int = PHYSTOP):
+                 trace: bool = False, phystop: int = PHYSTOP,
+                 disk: str | Path | bytes | None = None):
         if quantum < 1:
             raise ValueError("the quantum must be at least one instruction")
         self.phystop, self.quantum, self.seed = phystop, quantum, seed
         self.max_instructions = max_instructions
         self.stdin, self.echo, self.trace = stdin, echo, trace
         self.files: dict[str, bytes | Path] = {}   # added by the user: kept across runs
+        self.disk_path = Path(disk) if isinstance(disk, (str, Path)) else None  # written back
+        self._disk = bytes(disk) if isinstance(disk, (bytes, bytearray)) else None
+        self._image: tuple | None = None   # (what it was made from, the run's image): run_image
+        self._booted_image: bytes | None = None   # the image the kernel booted now was given
         self._state: dict = {}
         self._owner: int | None = None     # the thread whose run is in progress
         self._fresh = False                # as booted: nothing has entered the kernel since
         self.booted = False
-        self.programs = [(name, path) for name in program_names()
-                         if (path := program_path(name)) is not None]   # the built programs
         self.x86 = X86(phystop)
         with self.entered():
             try:
@@ -286,11 +307,56 @@ class Machine:
     # ---- running programs -----------------------------------------------------------------
 
     def add_program(self, name: str, contents: bytes | Path) -> None:
-        """Put a file in "/" (an ELF to run, or data for a program to read). It stays
-        there for every later run of this machine."""
-        with self.entered():
-            fs.addfile(name, contents)
+        """Put a file in "/" (an ELF to run, or data for a program to read): from the
+        next run on, every run's disk has it. Raises ValueError for a name that is
+        not one entry, or a file that does not fit."""
+        ename = dirname_bytes(name)
+        if not ename or b"/" in ename or ename in (b".", b".."):
+            raise ValueError(f"bad file name {name!r}")
         self.files[name] = contents
+        self._fresh = False             # the next run boots with it
+
+    # ---- the disk ---------------------------------------------------------------------------
+
+    def base_image(self) -> bytes:
+        """The image runs start from, before the added files: the image file
+        (disk=PATH, as the last run left it), the bytes given, or the default."""
+        if self.disk_path is not None:
+            return self.disk_path.read_bytes()
+        return self._disk if self._disk is not None else _default_image()
+
+    def run_image(self) -> bytes:
+        """The disk a run starts with: the base image with the added files in "/".
+        Raises ValueError (ImageError) if the image is not a sane file system."""
+        base = self.base_image()
+        key = (base, tuple((n, c if isinstance(c, Path) else id(c)) for n, c in self.files.items()))
+        if self._image is not None and self._image[0] == key:
+            return self._image[1]
+        img = Image(base)
+        try:
+            img.check()
+            for name, contents in self.files.items():
+                img.add_file(name, contents.read_bytes() if isinstance(contents, Path) else contents)
+        except ImageError as e:
+            where = self.disk_path or "disk image"
+            raise ImageError(f"{where}: {e}") from None
+        self._image = (key, bytes(img.data))
+        return self._image[1]
+
+    def disk_image(self) -> bytes:
+        """The disk as the last run left it (the run image, before any run)."""
+        with self.entered():
+            return bytes(ide.disk.image)
+
+    def image(self) -> Image:
+        """The disk as the last run left it, as an fsimage.Image, with a committed
+        log installed (what the next boot would do): for reading files back."""
+        img = Image(self.disk_image())
+        return img.recovered() if img.log_header()[0] else img
+
+    def read_file(self, path: str) -> bytes:
+        """A file of the disk as the last run left it. FileNotFoundError if none."""
+        return self.image().read_file(path)
 
     def run(self, prog: str | Path, args=(), *, max_instructions: int | None = None) -> RunResult:
         """Run a program (a name in "/", or the path of an ELF file on the host) with
@@ -306,15 +372,15 @@ class Machine:
         debugger drives it step by step; see xv6py/debug/). Then call finish(run)."""
         fresh = self._fresh
         with self.entered():
-            if not fresh:
+            name = self._resolve(prog)          # (a host file is added before booting)
+            if not fresh or self.run_image() is not self._booted_image:
                 self._reboot()
-            name = self._resolve(prog)
             argv = [b"init", name.encode("latin-1")] + [a.encode() if isinstance(a, str) else bytes(a)
                                                          for a in args]
             budget = max_instructions if max_instructions is not None else self.max_instructions
             c, clock = proc.mycpu(), timer.clock
             run = Run(name, (c.nsyscall, c.nfault, c.nswitch, clock.insns, timer.ticks,
-                             len(console.cons.out)), kalloc.kfreecount())
+                             len(console.cons.out)), kalloc.kfreecount(), _counts(ide.disk.image))
             clock.limit = clock.now + budget if budget is not None else None
             c.halted = None
             run.t0 = time.perf_counter()
@@ -333,6 +399,9 @@ class Machine:
             started = proc.ptable.nextpid > run.pid      # init forked the program's process
             if status != "panic":
                 self._teardown()
+            blocks, inodes = _counts(ide.disk.image)
+            if self.disk_path is not None:
+                _write_back(self.disk_path, ide.disk.image)
             status, reason = self._outcome(status, message, c.exits.get(run.pid), started,
                                            c.exits.get(run.init_pid))
             start = run.counters
@@ -343,13 +412,17 @@ class Machine:
                 status=status, reason=reason, pid=run.pid,
                 instructions=clock.insns - start[3], syscalls=c.nsyscall - start[0],
                 faults=c.nfault - start[1], ticks=timer.ticks - start[4], switches=c.nswitch - start[2],
-                free_frames_before=run.free_before, free_frames_after=kalloc.kfreecount(), wall=wall)
+                free_frames_before=run.free_before, free_frames_after=kalloc.kfreecount(), wall=wall,
+                free_blocks_before=run.disk_before[0], free_blocks_after=blocks,
+                free_inodes_before=run.disk_before[1], free_inodes_after=inodes,
+                inodes_in_use=fs.inodes_in_use())
 
     def _reboot(self) -> None:
         """Make the kernel anew on this CPU, as a new Machine would have it: the
         memory the last runs used zeroed, no translated code kept, the kernel
         booted again. The files the user added and the tools attached stay."""
         hooks = [(mod, n, getattr(mod, n)) for mod, _ in kernel_state() for n in getattr(mod, "HOOKS", ())]
+        self.run_image()                    # (an image that is not sane raises here, booting nothing)
         self.x86.clear_memory(KERNEND, self.phystop)
         self.x86.flush_code()
         boot(self)
@@ -362,14 +435,32 @@ class Machine:
             path = Path(prog)
             if not path.is_file():
                 raise ValueError(f"no such file: {path}")
-            self.files[path.name] = path.read_bytes()
-            fs.addfile(path.name, self.files[path.name])
-            return fs.hostname(path.name)
+            self.add_program(path.name, path.read_bytes())
+            return dirname_bytes(path.name).decode("latin-1")
         name = str(prog).encode().decode("latin-1")     # as the kernel sees a path's bytes
-        ip = fs.namei(name)
-        if ip is None or ip.type != fs.T_FILE:
+        img = Image.view(self.run_image())
+        img = img.recovered() if img.log_header()[0] else img
+        try:
+            inum = img.lookup(name.encode("latin-1"))
+            ok = inum is not None and img.dinode(inum).type == fs.T_FILE
+        except ImageError:
+            ok = False
+        if not ok and self.disk_path is not None:
+            raise ValueError(f"no program named {prog!r} on {self.disk_path}")
+        if not ok:
             raise ValueError(f"no program named {prog!r} (built programs: {', '.join(program_names())})")
+        if img.lookup(b"init") is None:
+            raise ValueError(f"{self.disk_path or 'the disk image'} has no /init to start the program "
+                             f"(`xv6py mkfs --programs` puts the built programs in an image)")
         return name.lstrip("/")
+
+    def ensure_disk(self) -> None:
+        """Boot again if files were added since the kernel now installed booted, so
+        that its disk holds them: for driving a machine's kernel directly (as
+        testing/kcall.py does) before any process exists. A run does it itself."""
+        with self.entered():
+            if self.run_image() is not self._booted_image:
+                self._reboot()
 
     def _schedule(self):
         """Run the scheduler until the machine halts; a kernel failure is a panic.
@@ -513,3 +604,32 @@ class Machine:
         from .cpu.disasm import disassemble
         code = self.read_user(pid, va, 15 * count) or self.read_user(pid, va, 1) or b""
         return [str(i) for i in disassemble(code, va, count)]
+
+
+_default: bytes | None = None     # the default image, read once
+
+
+def _default_image() -> bytes:
+    global _default
+    if _default is None:
+        from .mkfs import default_image
+        _default = default_image()
+    return _default
+
+
+def _counts(disk: bytearray) -> tuple[int, int]:
+    """Free blocks and free inodes of a disk, as its log's recovery would leave it."""
+    img = Image.view(disk)
+    try:
+        if img.log_header()[0]:
+            img = img.recovered()
+        return img.free_blocks(), img.free_inodes()
+    except (ImageError, ValueError):
+        return 0, 0
+
+
+def _write_back(path: Path, disk: bytearray) -> None:
+    """Write the disk to its image file (readers never see half an image)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(disk)
+    tmp.replace(path)

@@ -3,6 +3,8 @@
     userprogs/NAME.c              one program each (SRCDIR)
     userprogs/bin/NAME            the built ELF files, committed (BINDIR)
     userprogs/bin/MANIFEST.json   what each ELF was built from
+    userprogs/bin/fs.img          the default disk image, made from them (mkfs.py)
+    userprogs/fs/                 other files for that image's "/" (a README)
 
     program_names()     -> ["cat", "echo", ...]     one per NAME.c (or per manifest entry)
     program_path(name)  -> Path | None              the ELF file, if built
@@ -18,7 +20,7 @@ import json
 import re
 from pathlib import Path
 
-__all__ = ["SRCDIR", "BINDIR", "MANIFEST", "program_names", "program_path", "load_manifest"]
+__all__ = ["SRCDIR", "BINDIR", "MANIFEST", "IMAGE", "program_names", "program_path", "load_manifest"]
 
 
 def _find_srcdir() -> Path:
@@ -33,6 +35,7 @@ def _find_srcdir() -> Path:
 SRCDIR = _find_srcdir()
 BINDIR = SRCDIR / "bin"
 MANIFEST = "MANIFEST.json"
+IMAGE = "fs.img"
 
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")   # what a program may be called
 

@@ -1,16 +1,22 @@
-"""Traps from user mode: system calls, faults and timer interrupts (xv6's trap.c).
+"""Traps from user mode: system calls, faults and interrupts (xv6's trap.c).
 
 Every trap reaches trap(tf): `int $64` from inside the CPU's interrupt hook,
 while the time slice is still going; an exception after the CPU has stopped at
-the faulting instruction; the timer when a slice's instruction count runs out
-(the time slices themselves are run by proc/scheduler.py).
+the faulting instruction; the timer when a slice's instruction count runs out,
+and the disk when a slice ends at the virtual time its request finishes (the
+time slices themselves are run by proc/scheduler.py).
+
+A killed process exits here; exit() may sleep (on the disk), so it runs as the
+process's kernel code (exit_from_trap): if it sleeps, trap() returns and the
+scheduler finishes the exit when the process runs again.
 """
 
 from .dev.console import cprintf
-from .proc.proc import RUNNING, Exited, exit, mycpu, myproc, yield_
+from .dev.ide import ideintr
+from .proc.proc import RUNNING, Exited, exit_from_trap, mycpu, myproc, yield_
 from .syscalls.syscall import syscall
 from .timer import timerintr
-from .traps import IRQ_TIMER, T_IRQ0, T_SYSCALL
+from .traps import IRQ_IDE, IRQ_TIMER, T_IRQ0, T_SYSCALL
 
 __all__ = ["tvinit", "trap"]
 
@@ -33,13 +39,16 @@ def trap(tf) -> None:
     try:
         if tf.trapno == T_SYSCALL:
             if p.killed:
-                exit("killed")
+                exit_from_trap("killed")
+                return
             syscall()
             if p.killed and p.context is None:
-                exit("killed")
+                exit_from_trap("killed")
             return
         if tf.trapno == T_IRQ0 + IRQ_TIMER:
             timerintr()
+        elif tf.trapno == T_IRQ0 + IRQ_IDE:
+            ideintr()
         else:
             # In user space, assume process misbehaved.
             line = ("pid %d %s: trap %d err %d on cpu %d eip 0x%x addr 0x%x--kill proc"
@@ -52,7 +61,8 @@ def trap(tf) -> None:
             p.status = line
         # Force process exit if it has been killed and is in user space.
         if p.killed:
-            exit(p.status or "killed")
+            exit_from_trap(p.status or "killed")
+            return
         # Force process to give up CPU on clock tick.
         if p.state is RUNNING and tf.trapno == T_IRQ0 + IRQ_TIMER:
             yield_()

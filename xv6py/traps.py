@@ -4,7 +4,7 @@ from types import MappingProxyType
 
 __all__ = ["T_DIVIDE", "T_DEBUG", "T_NMI", "T_BRKPT", "T_OFLOW", "T_BOUND", "T_ILLOP",
            "T_DEVICE", "T_DBLFLT", "T_TSS", "T_SEGNP", "T_STACK", "T_GPFLT", "T_PGFLT",
-           "T_FPERR", "T_ALIGN", "T_MCHK", "T_SIMDERR", "T_SYSCALL", "T_IRQ0", "IRQ_TIMER",
+           "T_FPERR", "T_ALIGN", "T_MCHK", "T_SIMDERR", "T_SYSCALL", "T_IRQ0", "IRQ_TIMER", "IRQ_IDE",
            "TRAP_NAMES", "FEC_PR", "FEC_WR", "FEC_U"]
 
 # Processor-defined exceptions.
@@ -30,6 +30,7 @@ T_SIMDERR = 19    # SIMD floating point error
 T_SYSCALL = 64    # system call: `int $64`, the only vector a user program may raise
 T_IRQ0 = 32       # IRQ 0 corresponds to int T_IRQ0
 IRQ_TIMER = 0
+IRQ_IDE = 14
 
 # Page-fault error code bits (pushed by the CPU with trap 14).
 FEC_PR = 0x1      # 1: protection violation on a present page; 0: page not present
@@ -57,4 +58,5 @@ TRAP_NAMES = MappingProxyType({
     T_SIMDERR: "SIMD floating point error",
     T_SYSCALL: "system call",
     T_IRQ0 + IRQ_TIMER: "timer interrupt",
+    T_IRQ0 + IRQ_IDE: "disk interrupt",
 })

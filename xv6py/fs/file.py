@@ -1,18 +1,26 @@
 """Open files: the system-wide file table and operations on open files (xv6's file.c).
 
-fileread and filewrite are generators, because reading an empty pipe or writing a
-full one puts the process to sleep (see sleep() in proc/proc.py): callers write
-`n = yield from fileread(f, n)`.
+Everything here that may touch the disk or wait on a pipe may sleep, so it is a
+generator (see sleep() in proc/proc.py): `n = yield from fileread(f, n)`,
+`yield from fileclose(f)`. filealloc and filedup never sleep.
+
+proc.py reaches the file system only through this module (proc <-> file <->
+pipe is the one import cycle the kernel allows; fs.py imports proc.py for
+sleep and the current directory): fork, exit and the first process use the
+functions at the end.
 """
 
 from ..panic import panic
-from ..param import NFILE
+from ..param import MAXOPBLOCKS, NFILE, ROOTDEV
 from ..spinlock import Spinlock, acquire, release
-from .fs import readi, stati, writei
+from .fs import T_DEV, fsinit, idrop, idup, iget, ilock, iput, iunlock, readi, stati, writei
+from .log import begin_op, end_op
+from .ondisk import BSIZE, ROOTINO
 from .pipe import pipeclose, piperead, pipewrite
 
 __all__ = ["FD_NONE", "FD_PIPE", "FD_INODE", "File", "fileinit", "filealloc", "filedup",
-           "fileclose", "filestat", "fileread", "filewrite"]
+           "fileclose", "filedrop", "filestat", "fileread", "filewrite", "rootdir", "cwddup",
+           "cwdput", "cwddrop", "fsinit"]
 
 FD_NONE, FD_PIPE, FD_INODE = 0, 1, 2
 
@@ -75,52 +83,145 @@ def filedup(f: File) -> File:
     return f
 
 
-def fileclose(f: File) -> None:
-    """Drop a reference to f; close it when none are left."""
-    acquire(ftable.lock)
+def _drop(f: File):
+    """Drop a reference to f (ftable.lock held). Returns None if references remain,
+    else what the last one held -- (type, pipe, writable, ip) -- with f now free."""
     if f.ref < 1:
+        release(ftable.lock)
         panic("fileclose")
     f.ref -= 1
     if f.ref > 0:
-        release(ftable.lock)
-        return
-    kind, pipe, writable = f.type, f.pipe, f.writable
+        return None
+    ff = (f.type, f.pipe, f.writable, f.ip)
     f.type, f.pipe, f.ip, f.off = FD_NONE, None, None, 0
+    return ff
+
+
+def fileclose(f: File):
+    """Close file f. (Decrement ref count, close when reaches 0.) A generator: the
+    last close of a file whose inode has no links left frees it on the disk."""
+    acquire(ftable.lock)
+    ff = _drop(f)
     release(ftable.lock)
+    if ff is None:
+        return
+    kind, pipe, writable, ip = ff
     if kind == FD_PIPE:
         pipeclose(pipe, writable)
+    elif kind == FD_INODE:
+        yield from begin_op()
+        yield from iput(ip)
+        yield from end_op()
 
 
-def filestat(f: File) -> bytes | None:
-    """The struct stat of an open inode, or None for a pipe."""
+def filedrop(f: File) -> None:
+    """Drop a reference to f with no disk I/O: for a machine torn down in the
+    middle of a run (see idrop in fs.py). Pipes are closed as by fileclose."""
+    acquire(ftable.lock)
+    ff = _drop(f)
+    release(ftable.lock)
+    if ff is None:
+        return
+    kind, pipe, writable, ip = ff
+    if kind == FD_PIPE:
+        pipeclose(pipe, writable)
+    elif kind == FD_INODE:
+        idrop(ip)
+
+
+def filestat(f: File):
+    """The struct stat of an open inode (20 bytes), or None for a pipe. A generator."""
     if f.type == FD_INODE:
-        return stati(f.ip)
+        yield from ilock(f.ip)
+        st = stati(f.ip)
+        iunlock(f.ip)
+        return st
     return None
 
 
 def fileread(f: File, n: int):
-    """Read up to n bytes (a generator: it may sleep on a pipe). Returns the bytes, or None."""
+    """Read up to n bytes from f (a generator: it may sleep on a pipe or the disk).
+    Returns the bytes, or None."""
     if not f.readable:
         return None
     if f.type == FD_PIPE:
         return (yield from piperead(f.pipe, n))
     if f.type == FD_INODE:
-        data = readi(f.ip, f.off, n)
+        if f.ip.type == T_DEV:
+            # A device is read through devsw, with nothing of the inode to guard:
+            # xv6 locks it only to read ip.major, which an open file keeps.
+            data = yield from readi(f.ip, f.off, n)
+            if data is not None:
+                f.off += len(data)
+            return data
+        yield from ilock(f.ip)
+        data = yield from readi(f.ip, f.off, n)
         if data is not None:
             f.off += len(data)
+        iunlock(f.ip)
         return data
     panic("fileread")
 
 
 def filewrite(f: File, data: bytes):
-    """Write data (a generator: it may sleep on a full pipe). Returns the count written, or -1."""
+    """Write data to f (a generator: it may sleep on a pipe or the disk). Returns
+    len(data), or -1 if not all of it could be written (a full disk: what was
+    written stays, and the offset moves past it, as in xv6-riscv)."""
     if not f.writable:
         return -1
     if f.type == FD_PIPE:
         return (yield from pipewrite(f.pipe, data))
     if f.type == FD_INODE:
-        r = writei(f.ip, data, f.off)
-        if r > 0:
-            f.off += r
-        return r
+        if f.ip.type == T_DEV:
+            # A device changes no disk block: no transaction (see fileread).
+            r = yield from writei(f.ip, data, f.off)
+            if r > 0:
+                f.off += r
+            return r
+        # write a few blocks at a time to avoid exceeding the maximum log
+        # transaction size, including i-node, indirect block, allocation
+        # blocks, and 2 blocks of slop for non-aligned writes. this really
+        # belongs lower down, since writei() might be writing a device like
+        # the console.
+        max_ = ((MAXOPBLOCKS - 1 - 1 - 2) // 2) * BSIZE
+        n = len(data)
+        i = 0
+        while i < n:
+            n1 = min(n - i, max_)
+            yield from begin_op()
+            yield from ilock(f.ip)
+            r = yield from writei(f.ip, data[i:i + n1], f.off)
+            if r > 0:
+                f.off += r
+            iunlock(f.ip)
+            yield from end_op()
+            if r != n1:
+                break               # error from writei, or the disk is full
+            i += r
+        return n if i == n else -1
     panic("filewrite")
+
+
+# ---- The file system as proc.py sees it -------------------------------------------------
+
+def rootdir():
+    """The root directory, referenced: the first process's current directory
+    (xv6's userinit: namei("/"), which reads nothing from the disk)."""
+    return iget(ROOTDEV, ROOTINO)
+
+
+def cwddup(ip):
+    """fork: the child shares the parent's current directory."""
+    return idup(ip) if ip is not None else None
+
+
+def cwdput(ip):
+    """exit: drop the current directory, in a transaction (a generator)."""
+    yield from begin_op()
+    yield from iput(ip)
+    yield from end_op()
+
+
+def cwddrop(ip) -> None:
+    """A process torn down with its machine: drop the current directory, no disk I/O."""
+    idrop(ip)

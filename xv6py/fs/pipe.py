@@ -31,12 +31,12 @@ class Pipe:
 
 def pipealloc():
     """Two files, reading and writing end of a new pipe, or None if no file is free."""
-    from .file import FD_PIPE, filealloc, fileclose  # file.py imports this module
+    from .file import FD_PIPE, filealloc, filedrop  # file.py imports this module
     f0 = filealloc()
     f1 = filealloc() if f0 is not None else None
     if f1 is None:
         if f0 is not None:
-            fileclose(f0)
+            filedrop(f0)    # (xv6: fileclose; f0 holds nothing yet, so no disk is involved)
         return None
     p = Pipe()
     f0.type, f0.readable, f0.writable, f0.pipe = FD_PIPE, True, False, p

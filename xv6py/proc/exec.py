@@ -4,12 +4,17 @@ exec.c), and the ELF format it reads (xv6's elf.h).
 The ELF loader is written out by hand on purpose: it is the lesson. The file is
 read through readi(); a bad file, like a lack of memory, makes exec fail with
 -1 and leaves the old image untouched.
+
+Reading the file may sleep (the disk), so exec is a generator. loaduvm (in mm/,
+below the file system) cannot sleep: exec reads each segment through readi
+first, then hands loaduvm the bytes to copy page by page.
 """
 
 import struct
 
 from ..dev.console import cprintf
-from ..fs.fs import T_DEV, namei, readi
+from ..fs.fs import T_DEV, ilock, iput, iunlockput, namei, readi
+from ..fs.log import begin_op, end_op
 from ..mm.pgdir import allocuvm, clearpteu, copyout, freevm, loaduvm, setupkvm, switchuvm
 from ..mm.shm import shm_detach_all
 from ..mmu import PGROUNDUP, PGSIZE
@@ -46,25 +51,35 @@ class ProgHeader:
          self.align) = self.FORMAT.unpack(raw)
 
 
-def exec(path: str, argv: list[bytes]) -> int:
+def exec(path: str, argv: list[bytes]):
     """Load the program at path with arguments argv into the current process.
-    Returns 0 (the process then starts at the program's entry point), or -1."""
+    Returns 0 (the process then starts at the program's entry point), or -1.
+    A generator: reading the program may sleep."""
     curproc = myproc()
-    ip = namei(path)
+    yield from begin_op()
+    ip = yield from namei(path)
     if ip is None:
+        yield from end_op()
         cprintf("exec: fail\n")
         return -1
-    if ip.type == T_DEV:
-        # xv6 reads a device like a file here: exec("console") would wait for a
-        # line of input and swallow it. Nothing on a device can be a program.
+    if (yield from ilock(ip)) < 0:
+        yield from iput(ip)
+        yield from end_op()
         return -1
-    pgdir = setupkvm()
-    if pgdir is None:
-        return -1
-    image = _load(pgdir, ip)
+    image = None
+    pgdir = None
+    # xv6 reads a device like a file here: exec("console") would wait for a line
+    # of input and swallow it. Nothing on a device can be a program.
+    if ip.type != T_DEV:
+        pgdir = setupkvm()
+        if pgdir is not None:
+            image = yield from _load(pgdir, ip)
+    yield from iunlockput(ip)
+    yield from end_op()
     stack = _setup_stack(pgdir, image[0], argv) if image is not None else None
     if stack is None:
-        freevm(pgdir)
+        if pgdir is not None:
+            freevm(pgdir)
         return -1
     # Commit to the user image.
     shm_detach_all(curproc, curproc.pgdir)       # segments do not survive exec
@@ -80,8 +95,9 @@ def exec(path: str, argv: list[bytes]) -> int:
 
 def _load(pgdir: int, ip):
     """Check the ELF header and load every PT_LOAD segment into pgdir. Returns
-    (image size, entry point), or None if the file is bad or memory ran out."""
-    raw = readi(ip, 0, ElfHeader.FORMAT.size)
+    (image size, entry point), or None if the file is bad or memory ran out.
+    A generator (it reads the file)."""
+    raw = yield from readi(ip, 0, ElfHeader.FORMAT.size)
     if raw is None or len(raw) != ElfHeader.FORMAT.size:
         return None
     elf = ElfHeader(raw)
@@ -89,7 +105,7 @@ def _load(pgdir: int, ip):
         return None
     sz = 0
     for i in range(elf.phnum):
-        raw = readi(ip, elf.phoff + i * ProgHeader.FORMAT.size, ProgHeader.FORMAT.size)
+        raw = yield from readi(ip, elf.phoff + i * ProgHeader.FORMAT.size, ProgHeader.FORMAT.size)
         if raw is None or len(raw) != ProgHeader.FORMAT.size:
             return None
         ph = ProgHeader(raw)
@@ -104,9 +120,15 @@ def _load(pgdir: int, ip):
             return None
         if ph.vaddr % PGSIZE != 0:
             return None
-        if loaduvm(pgdir, ph.vaddr, readi, ip, ph.off, ph.filesz) < 0:
+        data = yield from readi(ip, ph.off, ph.filesz)
+        if loaduvm(pgdir, ph.vaddr, _segment, data, 0, ph.filesz) < 0:
             return None
     return sz, elf.entry
+
+
+def _segment(data: bytes | None, off: int, n: int) -> bytes | None:
+    """loaduvm's readi: n bytes at off of a segment exec has read (None if it could not)."""
+    return data[off:off + n] if data is not None else None
 
 
 def _setup_stack(pgdir: int, sz: int, argv: list[bytes]):

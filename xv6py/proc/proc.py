@@ -9,7 +9,12 @@ Two things work differently from xv6, because the kernel is Python:
   suspended generator is kept in p.context (where xv6 keeps the saved kernel
   registers) and resumed when the process runs again.
 * exit() does not return in xv6. Here it raises Exited, which unwinds the
-  Python stack to the trap that led to it; nothing after exit() runs.
+  Python stack to the trap that led to it; nothing after exit() runs. exit()
+  may sleep (closing a file may write to the disk), so it is a generator too:
+  `yield from exit()` in a system call, exit_from_trap() from trap().
+* The first process starts in forkret(), as xv6's processes do, to read the
+  super block and recover the log: that needs the disk, which means sleeping,
+  which only a process can do.
 
 The CPU's registers of a process are its trap frame (cpu/trapframe.py): in the
 CPU while it runs, saved in p.tf while it does not.
@@ -18,7 +23,9 @@ The scheduler itself, which runs user code and so sits above trap(), is in
 proc/scheduler.py. Files and pipes call into this module and it calls back into
 them from fork() and exit(), as xv6's proc.c and file.c do: the one cycle among
 the kernel's modules. Those calls import late, inside the function, because
-Python cannot import two modules that each need the other first.
+Python cannot import two modules that each need the other first. The file
+system's inodes (a process's current directory) are reached through file.py
+too: fs.py imports this module for sleep and myproc.
 """
 
 from dataclasses import dataclass, field
@@ -30,13 +37,13 @@ from ..mm.pgdir import allocuvm, copyuvm, deallocuvm, freevm, inituvm, setupkvm,
 from ..mm.shm import shm_exit, shm_fork, shm_overlaps
 from ..mmu import PGSIZE
 from ..panic import panic
-from ..param import NOFILE, NPROC
+from ..param import NOFILE, NPROC, ROOTDEV
 from ..spinlock import Spinlock, acquire, release
 
 __all__ = ["ProcState", "UNUSED", "EMBRYO", "SLEEPING", "RUNNABLE", "RUNNING", "ZOMBIE",
            "Proc", "Cpu", "Exited", "pinit", "mycpu", "myproc", "allocproc", "userinit",
-           "growproc", "fork", "exit", "wait", "resume", "sched", "yield_", "sleep",
-           "wakeup", "kill", "procdump", "reap"]
+           "forkret", "growproc", "fork", "exit", "exit_from_trap", "wait", "resume", "sched",
+           "yield_", "sleep", "wakeup", "kill", "procdump", "reap"]
 
 # Per-machine state (see Machine): each machine has its own, installed while it runs.
 PER_MACHINE = ("x86", "ptable", "cpu")
@@ -72,6 +79,7 @@ class Proc:
     chan: object = None                 # If not None, sleeping on chan
     killed: bool = False                # If true, have been killed
     ofile: list = field(default_factory=lambda: [None] * NOFILE)  # Open files
+    cwd: object = None                  # Current directory (an Inode)
     name: str = ""                      # Process name (debugging)
     shm: list = field(default_factory=list)  # Attached shm segments: [(id, va)] (shm.py)
     insns: int = 0                      # User instructions it has retired
@@ -126,6 +134,7 @@ def myproc() -> Proc | None:
 def _clear(p: Proc) -> None:
     """Return a slot to UNUSED (the part of wait() that frees a zombie's fields)."""
     p.sz, p.pgdir, p.pid, p.parent, p.tf, p.context, p.chan = 0, None, 0, None, None, None, None
+    p.cwd = None
     p.killed, p.name, p.shm, p.insns, p.status = False, "", [], 0, ""
     p.state = UNUSED
 
@@ -147,7 +156,9 @@ def allocproc() -> Proc | None:
 
 
 def userinit(initcode: bytes) -> Proc:
-    """Set up the first user process: one page holding `initcode`, which execs /init."""
+    """Set up the first user process: one page holding `initcode`, which execs /init.
+    Its kernel code starts in forkret(), which sets up the file system."""
+    from ..fs.file import rootdir  # file.py calls into this module: import late
     p = allocproc()
     if p is None:
         panic("userinit: no proc")
@@ -161,8 +172,20 @@ def userinit(initcode: bytes) -> Proc:
     p.tf.esp = PGSIZE
     p.tf.eip = 0                 # beginning of initcode
     p.name = "initcode"
+    p.cwd = rootdir()
+    p.context = forkret()        # the first thing it runs, before initcode
     p.state = RUNNABLE
     return p
+
+
+def forkret():
+    """The first process's first kernel code (xv6: every new process returns
+    through forkret, and the first one does this). Some initialization functions
+    must be run in the context of a regular process (they sleep, for the disk),
+    and thus cannot be run from boot: read the super block, recover the log.
+    A generator; then the process goes on in user mode, with initcode."""
+    from ..fs.file import fsinit  # file.py calls into this module: import late
+    yield from fsinit(ROOTDEV)
 
 
 def growproc(n: int) -> int:
@@ -189,7 +212,7 @@ def fork() -> int:
     """Create a new process copying the current one as the parent. Sets up the
     child to return from the system call as if it were the parent, with 0.
     Returns the child's pid, or -1 (no free slot, or no memory: nothing leaked)."""
-    from ..fs.file import filedup  # file.py calls into this module: import late
+    from ..fs.file import cwddup, filedup  # file.py calls into this module: import late
     curproc = myproc()
     np = allocproc()
     if np is None:
@@ -211,6 +234,7 @@ def fork() -> int:
     for i, f in enumerate(curproc.ofile):
         if f is not None:
             np.ofile[i] = filedup(f)
+    np.cwd = cwddup(curproc.cwd)
     np.name = curproc.name
     pid = np.pid
     acquire(ptable.lock)
@@ -222,16 +246,21 @@ def fork() -> int:
 def exit(status: str = "exit"):
     """Exit the current process. Does not return (raises Exited). An exited process
     remains in the zombie state until its parent calls wait() to find out it exited.
+    A generator: closing its files and dropping its current directory may sleep.
 
     In xv6 init never exits (it panics if it does). Here init exits when its
     program has ended and no children are left: that ends the run."""
-    from ..fs.file import fileclose  # file.py calls into this module: import late
+    from ..fs.file import cwdput, fileclose  # file.py calls into this module: import late
     curproc = myproc()
     # Close all open files.
     for fd in range(NOFILE):
-        if curproc.ofile[fd] is not None:
-            fileclose(curproc.ofile[fd])
-            curproc.ofile[fd] = None
+        f = curproc.ofile[fd]
+        if f is not None:
+            curproc.ofile[fd] = None    # (before it may sleep: a teardown then finds it closed)
+            yield from fileclose(f)
+    cwd, curproc.cwd = curproc.cwd, None
+    if cwd is not None:
+        yield from cwdput(cwd)
     shm_exit(curproc)
     acquire(ptable.lock)
     # Parent might be sleeping in wait().
@@ -252,6 +281,15 @@ def exit(status: str = "exit"):
         cpu.halted = ("exited", "init exited")
     sched()
     raise Exited
+
+
+def exit_from_trap(status: str) -> None:
+    """exit() where the kernel is not in a generator (trap()): exit's code becomes
+    the process's kernel code, run now. Raises Exited if it runs to its end;
+    returns if it sleeps -- the scheduler finishes it when the process runs again."""
+    p = myproc()
+    p.context = exit(status)
+    resume(p)
 
 
 def wait():
@@ -379,12 +417,16 @@ def procdump() -> list[str]:
 
 def reap(p: Proc) -> None:
     """Tear down a process the machine no longer runs (a run that was stopped, or
-    init after it exited): close its files, detach its segments, free its memory."""
-    from ..fs.file import fileclose  # file.py calls into this module: import late
+    init after it exited): close its files, detach its segments, free its memory.
+    The disk is left as it is, as if the power went off: nothing is written."""
+    from ..fs.file import cwddrop, filedrop  # file.py calls into this module: import late
     for fd in range(NOFILE):
         if p.ofile[fd] is not None:
-            fileclose(p.ofile[fd])
+            filedrop(p.ofile[fd])
             p.ofile[fd] = None
+    if p.cwd is not None:
+        cwddrop(p.cwd)
+        p.cwd = None
     shm_exit(p)
     if p.context is not None:
         p.context.close()

@@ -3,7 +3,12 @@ runs processes for (the second half of xv6's proc.c, and the part of its
 trap.c that returns to user mode).
 
 It sits above trap(): a time slice runs user code, and what ends a slice -- a
-fault, the timer -- is handed to trap(). Nothing below imports this module.
+fault, the timer, the disk -- is handed to trap(). Nothing below imports this
+module.
+
+Interrupts come at virtual times: the timer's every quantum, the disk's when
+the request it works on is done (dev/ide.py). A slice ends at the first of
+them; while no process can run, time jumps to it (idle()).
 
 The scheduler is a generator for the sake of a debugger: while one is attached,
 the machine pauses inside a time slice (a breakpoint, the end of a step) by
@@ -11,14 +16,17 @@ yielding up through swtch() and run_user(), and goes on where it was when
 resumed. A plain run never pauses: `for _ in scheduler(): pass`.
 """
 
+from operator import attrgetter
+
 from .. import timer
+from ..dev.ide import idedue, ideintr
 from ..mm.pgdir import switchkvm, switchuvm
 from ..trap import trap
-from ..traps import IRQ_TIMER, T_IRQ0
+from ..traps import IRQ_IDE, IRQ_TIMER, T_IRQ0
 from . import proc
 from .proc import RUNNABLE, RUNNING, SLEEPING, Exited, mycpu, procdump, resume
 
-__all__ = ["scheduler", "swtch", "switchto", "switchback", "run_user", "idle"]
+__all__ = ["scheduler", "swtch", "switchto", "switchback", "run_user", "idle", "nextevent"]
 
 # Per-machine state and hooks (see Machine): each machine has its own, installed while it runs.
 PER_MACHINE = ("x86",)
@@ -69,7 +77,9 @@ def swtch(p):
     blocked in, if any, then user code, until it sleeps, yields or exits.
     (In xv6 this is swtch() into p's kernel context and back.)"""
     c = mycpu()
-    while p.state is RUNNING and c.halted is None:
+    while c.halted is None:
+        if p.state is not RUNNING and not _only_sleeper(p):
+            return
         if p.context is not None:
             try:
                 resume(p)
@@ -77,6 +87,27 @@ def swtch(p):
                 pass        # p is a zombie now; the loop ends
         else:
             yield from run_user(p)
+
+
+def _only_sleeper(p) -> bool:
+    """p went to sleep and no process is RUNNABLE: the scheduler would idle to the
+    next interrupt and, if that wakes p alone, switch back to it. Do just that
+    here, without switching away and back (each disk request of a process working
+    alone would cost two page-table loads and two register copies). Returns True,
+    with p RUNNING again and the switch counted, if p is to run on."""
+    state = attrgetter("state")
+    if p.state is not SLEEPING or RUNNABLE in map(state, proc.ptable.proc):
+        return False
+    if idedue(timer.clock.now) is None:
+        return False                # only the clock can wake anyone: idle() decides
+    if not nextevent():
+        _halt("budget", "instruction budget exhausted: " + "; ".join(procdump()))
+        return False
+    if p.state is not RUNNABLE or list(map(state, proc.ptable.proc)).count(RUNNABLE) > 1:
+        return False                # the scheduler picks, in table order
+    p.state = RUNNING
+    mycpu().nswitch += 1
+    return True
 
 
 def run_user(p):
@@ -92,6 +123,9 @@ def run_user(p):
     if n <= 0:
         _halt("budget", "instruction budget exhausted: " + "; ".join(procdump()))
         return
+    due = idedue(clock.now)
+    if due is not None:
+        n = min(n, max(due - clock.now, 1))     # the slice ends when the disk interrupts
     if debugger is not None:
         yield from debugger.before_run(p)
         n = debugger.slice(p, n)
@@ -103,6 +137,13 @@ def run_user(p):
         yield from debugger.after_run(p, done)
     if x86.fault is not None:
         trap(p.tf)
+    due = idedue(clock.now)
+    if due is not None and clock.now >= due:
+        if p.state is RUNNING:
+            p.tf.trapno = T_IRQ0 + IRQ_IDE
+            trap(p.tf)
+        else:
+            ideintr()
     if clock.now >= clock.next_timer:
         if p.state is RUNNING:
             p.tf.trapno = T_IRQ0 + IRQ_TIMER
@@ -112,18 +153,34 @@ def run_user(p):
 
 
 def idle() -> None:
-    """No process is RUNNABLE: wait for the next timer interrupt, if any process
-    sleeps on the clock; otherwise nothing can ever run again."""
-    clock = timer.clock
-    if not any(p.state is SLEEPING and p.chan is timer.TICKS for p in proc.ptable.proc):
+    """No process is RUNNABLE: wait for the next interrupt -- the disk's, or the
+    timer's if any process sleeps on the clock; with neither, nothing can ever
+    run again."""
+    waiting = idedue(timer.clock.now) is not None or any(
+        p.state is SLEEPING and p.chan is timer.TICKS for p in proc.ptable.proc)
+    if not waiting:
         _halt("deadlock", "no process can run: " + "; ".join(procdump()))
         return
-    if clock.limit is not None and clock.next_timer > clock.limit:
-        clock.now = clock.limit
+    if not nextevent():
         _halt("budget", "instruction budget exhausted: " + "; ".join(procdump()))
-        return
-    clock.now = clock.next_timer
-    timer.timerintr()
+
+
+def nextevent() -> bool:
+    """Let virtual time pass, with no user code running, to the next interrupt
+    (the disk's, or the timer's) and deliver it. False, with time at the end of
+    the budget, if the budget ends first."""
+    clock = timer.clock
+    due = idedue(clock.now)
+    nxt = clock.next_timer if due is None else min(clock.next_timer, due)
+    if clock.limit is not None and nxt > clock.limit:
+        clock.now = clock.limit
+        return False
+    clock.now = nxt
+    if due == nxt:
+        ideintr()
+    if clock.now >= clock.next_timer:
+        timer.timerintr()
+    return True
 
 
 def _halt(status: str, message: str) -> None:

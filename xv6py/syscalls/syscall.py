@@ -5,8 +5,10 @@ The numbers are those of userprogs/include/syscall.h, the one list shared with
 user programs; tests/test_syscall_numbers.py checks that the two agree.
 
 A system call is a plain function in one table keyed by its number; it returns
-the value for %eax (-1 on any error). The table also says which calls may block
-(wait, read, write, sleep): those are generators (see sleep() in proc/proc.py).
+the value for %eax (-1 on any error). The table also says which calls may block:
+wait and sleep, exit, and every call that reaches the file system (the disk
+takes time; a pipe may be empty or full). Those are generators (see sleep() in
+proc/proc.py).
 Dispatch wraps such a call in _blocking(), which runs it until it sleeps and,
 when the scheduler resumes it, finishes it by itself: the result goes in %eax,
 and a process killed while it slept exits, as trap() would have made it.
@@ -67,26 +69,26 @@ BLOCKS = True
 # The table: number -> Syscall. (Read-only: it is code, shared by every machine.)
 syscalls = MappingProxyType({
     SYS_fork: Syscall(sysproc.sys_fork, "fork", ""),
-    SYS_exit: Syscall(sysproc.sys_exit, "exit", ""),
+    SYS_exit: Syscall(sysproc.sys_exit, "exit", "", BLOCKS),
     SYS_wait: Syscall(sysproc.sys_wait, "wait", "", BLOCKS),
-    SYS_pipe: Syscall(sysfile.sys_pipe, "pipe", "p"),
+    SYS_pipe: Syscall(sysfile.sys_pipe, "pipe", "p", BLOCKS),
     SYS_read: Syscall(sysfile.sys_read, "read", "ipi", BLOCKS),
     SYS_kill: Syscall(sysproc.sys_kill, "kill", "i"),
-    SYS_exec: Syscall(sysfile.sys_exec, "exec", "sp"),
-    SYS_fstat: Syscall(sysfile.sys_fstat, "fstat", "ip"),
-    SYS_chdir: Syscall(sysfile.sys_chdir, "chdir", "s"),
+    SYS_exec: Syscall(sysfile.sys_exec, "exec", "sp", BLOCKS),
+    SYS_fstat: Syscall(sysfile.sys_fstat, "fstat", "ip", BLOCKS),
+    SYS_chdir: Syscall(sysfile.sys_chdir, "chdir", "s", BLOCKS),
     SYS_dup: Syscall(sysfile.sys_dup, "dup", "i"),
     SYS_getpid: Syscall(sysproc.sys_getpid, "getpid", ""),
     SYS_sbrk: Syscall(sysproc.sys_sbrk, "sbrk", "i"),
     SYS_sleep: Syscall(sysproc.sys_sleep, "sleep", "i", BLOCKS),
     SYS_uptime: Syscall(sysproc.sys_uptime, "uptime", ""),
-    SYS_open: Syscall(sysfile.sys_open, "open", "si"),
+    SYS_open: Syscall(sysfile.sys_open, "open", "si", BLOCKS),
     SYS_write: Syscall(sysfile.sys_write, "write", "ipi", BLOCKS),
-    SYS_mknod: Syscall(sysfile.sys_mknod, "mknod", "sii"),
-    SYS_unlink: Syscall(sysfile.sys_unlink, "unlink", "s"),
-    SYS_link: Syscall(sysfile.sys_link, "link", "ss"),
-    SYS_mkdir: Syscall(sysfile.sys_mkdir, "mkdir", "s"),
-    SYS_close: Syscall(sysfile.sys_close, "close", "i"),
+    SYS_mknod: Syscall(sysfile.sys_mknod, "mknod", "sii", BLOCKS),
+    SYS_unlink: Syscall(sysfile.sys_unlink, "unlink", "s", BLOCKS),
+    SYS_link: Syscall(sysfile.sys_link, "link", "ss", BLOCKS),
+    SYS_mkdir: Syscall(sysfile.sys_mkdir, "mkdir", "s", BLOCKS),
+    SYS_close: Syscall(sysfile.sys_close, "close", "i", BLOCKS),
     SYS_shm_create: Syscall(sysshm.sys_shm_create, "shm_create", "i"),
     SYS_shm_attach: Syscall(sysshm.sys_shm_attach, "shm_attach", "ip"),
     SYS_shm_detach: Syscall(sysshm.sys_shm_detach, "shm_detach", "i"),
@@ -186,7 +188,7 @@ def _blocking(p, call: Syscall, traced):
     p.tf.eax = ret
     _trace(traced, ret, "woke up" if slept else "")
     if slept and p.killed:
-        exit("killed")
+        yield from exit("killed")
 
 
 def _trace(traced, result, note: str = "") -> None:

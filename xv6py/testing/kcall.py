@@ -14,15 +14,20 @@ the killed checks and exit's unwinding are all exercised. No user instruction
 runs; the process's registers other than %eax and %esp are left as they were.
 
 A call that would block (wait with live children, read of an empty pipe)
-returns None and leaves the process asleep in the call.
+returns None and leaves the process asleep in the call. Waiting for the disk
+is not blocking in that sense: while the process sleeps on a disk request, the
+Syscaller lets virtual time pass to the disk's interrupts (and the ticks before
+them), as the scheduler would with nothing else to run, and the call goes on.
 """
 
 import struct
 
+from .. import timer
+from ..dev.ide import idedue
 from ..mm.pgdir import copyin, copyout
 from ..proc import proc as P
 from ..proc.initcode import initcode
-from ..proc.scheduler import switchback, switchto
+from ..proc.scheduler import nextevent, switchback, switchto
 from ..syscalls.syscall import SYSCALL_NAMES
 from ..trap import trap
 from ..traps import T_SYSCALL
@@ -46,7 +51,14 @@ class Syscaller:
         with self.m.entered():
             root = P.ptable.initproc
             if root is None:
+                self.m.ensure_disk()        # files added since the machine booted
                 root = P.userinit(initcode([b"init"]))
+                switchto(root)              # its forkret: the file system's set-up
+                try:
+                    self._settle(root)
+                finally:
+                    root.state = P.RUNNABLE
+                    switchback()
             p = self.fork(root)
             if self.call(p, "exec", "/" + prog, [prog, *args]) != 0:
                 raise RuntimeError(f"exec {prog} failed")
@@ -78,6 +90,7 @@ class Syscaller:
                 p.tf.eax = _NUMBERS[name]
                 p.tf.trapno = T_SYSCALL
                 trap(p.tf)
+                self._settle(p)
                 if p.state is P.RUNNING:
                     p.state = P.RUNNABLE
                 if p.state is not P.RUNNABLE or p.context is not None:
@@ -88,6 +101,47 @@ class Syscaller:
                 if p.state is P.RUNNABLE and p.pgdir == pgdir:   # (exec gave it a new stack)
                     p.tf.esp = esp
                 switchback()
+
+    def kernel(self, p, code):
+        """Run kernel code -- a generator, such as fs.namei(path) or
+        file.fileread(f, n) -- as process p, to its end, the disk working while it
+        waits (as in a system call). Returns its value; None if it sleeps on
+        something other than the disk (it is then left as p's kernel code)."""
+        result = []
+
+        def body():
+            result.append((yield from code))
+
+        with self.m.entered():
+            if p.state is not P.RUNNABLE or p.context is not None:
+                raise RuntimeError(f"pid {p.pid} is {p.state.value}: it cannot run kernel code")
+            switchto(p)
+            try:
+                p.context = body()
+                self._settle(p)
+            finally:
+                if p.state is P.RUNNING:
+                    p.state = P.RUNNABLE
+                switchback()
+        return result[0] if result else None
+
+    @staticmethod
+    def _settle(p) -> None:
+        """Go on with p's kernel code (a call it sleeps in) while the disk is what
+        it waits for: let time pass to each disk interrupt, and resume p once it
+        is woken, until the code ends or p waits for something else."""
+        while p.context is not None:
+            if p.state in (P.RUNNABLE, P.RUNNING):
+                p.state = P.RUNNING
+                try:
+                    P.resume(p)
+                except P.Exited:
+                    return
+            elif p.state is P.SLEEPING and idedue(timer.clock.now) is not None:
+                if not nextevent():
+                    return              # the budget ended
+            else:
+                return
 
     def reap(self) -> None:
         """Free every zombie, as a parent's wait() would."""
