@@ -14,7 +14,7 @@ Run it on your workspace with `xv6py lab grade DIR`.
 
 import pytest
 
-from xv6py.grading.checks import call, kernel, spawn
+from xv6py.grading.checks import call, crash_message, kernel, spawn
 from xv6py.memlayout import KERNBASE, KERNEND
 from xv6py.mmu import PGSIZE, PTE_ADDR, PTE_P, PTE_U, PTE_W
 from xv6py.param import SHM_MAX, SHM_N
@@ -23,7 +23,12 @@ from xv6py.testing.kcall import syscaller
 
 A0 = 0x10000000         # where the tests attach segments
 A1 = 0x20000000
+MIB4 = 0x400000         # what one page table maps
 SMALL = KERNEND + 64 * PGSIZE   # phystop of a machine with 64 frames: memory runs out quickly
+
+# Ids that name no segment: -1 and SHM_N, and those a Python list would still
+# accept as an index (-2 .. -SHM_N count from the end), or not (1000, the extremes of an int).
+BAD_IDS = (-1, -2, -SHM_N, -SHM_N - 1, SHM_N, SHM_N + 1, 1000, 0x7FFFFFFF, -0x80000000)
 
 
 # ---- helpers --------------------------------------------------------------------------------
@@ -96,6 +101,31 @@ def release(m, frames) -> None:
         m.kernel("kfree", pa)
 
 
+def fill_the_table(h, p) -> tuple[list[int], int]:
+    """Create one-page segments until the table is full, then destroy one: the
+    ids in use, and the free one. Every negative id from -1 to -SHM_N then names
+    a used slot, as a Python list index counts from the end."""
+    ids = [create(h, p, 1) for _ in range(SHM_N)]
+    assert sorted(ids) == list(range(SHM_N)), f"{SHM_N} creates returned ids {ids}: each must take a " \
+                                              "different free slot"
+    free = next(i for i in ids if i not in (0, SHM_N - 1, SHM_N - 2))
+    assert call(h, p, "shm_destroy", free) == 0, f"shm_destroy({free}) of an unattached segment failed"
+    ids.remove(free)
+    return ids, free
+
+
+def no_such(bad: int, free: int) -> str:
+    return f"slot {bad} is free" if bad == free else \
+        f"there is no segment {bad} (ids are 0..{SHM_N - 1})"
+
+
+def from_the_end(bad: int, id: int) -> str:
+    """Why a call with the bad id reached segment id, when a list index explains it."""
+    if bad < 0 and id == bad % SHM_N and bad >= -SHM_N:
+        return f" (slot {id} is where a Python list index {bad} lands: count from the end)"
+    return ""
+
+
 def no_wrong(r, prog: str) -> None:
     """A run of a program of the lab reported no line "<-- WRONG"."""
     wrong = [line for line in r.output.splitlines() if "<-- WRONG" in line]
@@ -127,7 +157,7 @@ def test_create_returns_a_new_segment(h, p):
 def test_create_rounds_up_to_whole_pages(h, p):
     """The size is rounded up to pages; each page takes one frame."""
     before = A.free_frames(h.m)
-    sizes = ((1, 1), (PGSIZE + 1, 2), (3 * PGSIZE - 100, 3), (2 * PGSIZE, 2))
+    sizes = ((1, 1), (PGSIZE + 1, 2), (3 * PGSIZE - 100, 3), (2 * PGSIZE, 2), (SHM_MAX * PGSIZE - 1, SHM_MAX))
     for size, want in sizes:
         row = seg(h, create(h, p, size))
         n = row["npages"]
@@ -158,7 +188,7 @@ def test_create_refuses_bad_sizes(h, p):
     assert seg(h, id)["npages"] == SHM_MAX, f"shm_create of SHM_MAX ({SHM_MAX}) pages made " \
                                             f"{seg(h, id)['npages']} pages"
     before = snapshot(h, p)
-    for size in (0, -1, -PGSIZE, SHM_MAX * PGSIZE + 1, 0x7FFFFFFF, -0x80000000):
+    for size in (0, -1, -PGSIZE, SHM_MAX * PGSIZE + 1, (SHM_MAX + 1) * PGSIZE, 0x7FFFFFFF, -0x80000000):
         r = call(h, p, "shm_create", size)
         assert r == -1, f"shm_create({size}) returned {r}: sizes <= 0 and above SHM_MAX pages " \
                         f"({SHM_MAX * PGSIZE} bytes) must be refused with -1"
@@ -256,16 +286,22 @@ def test_two_processes_share_the_frames(h, p):
                                           f"at {A1:#x}: both must map the segment's own frames"
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(2)
 def test_attach_refuses_bad_ids(h, p):
-    """An id out of range or of a free slot gets -1."""
-    id = create(h, p, PGSIZE)
+    """An id out of range (negative ones too: they are no list index) or of a free
+    slot gets -1 and changes nothing, with every other slot in use."""
+    ids, free = fill_the_table(h, p)
     before = snapshot(h, p)
-    for bad in (-1, SHM_N, 1000, (id + 1) % SHM_N):
+    for bad in BAD_IDS + (free,):
         r = call(h, p, "shm_attach", bad, A0)
-        assert r == -1, f"shm_attach({bad}, {A0:#x}) returned {r}: there is no segment {bad}"
+        if r != -1:
+            took = [row["id"] for row in h.m.shm_segments() if row["refcount"]]
+            reached = "".join(f"; it took a reference on segment {id}{from_the_end(bad, id)}"
+                              for id in took[:1])
+            pytest.fail(f"shm_attach({bad}, {A0:#x}) returned {r}: {no_such(bad, free)}{reached}",
+                        pytrace=False)
         assert_unchanged(h, p, before, f"the refused shm_attach({bad}, {A0:#x})")
-    attach(h, p, id, A0)
+    attach(h, p, ids[0], A0)
 
 
 @pytest.mark.points(3)
@@ -293,21 +329,51 @@ def overlap_hint(what: str) -> dict:
 
 @pytest.mark.points(3)
 def test_attach_refuses_pages_already_mapped(h, p):
-    """Over the guard page, the stack, the heap or another segment: -1."""
+    """Over the guard page, the stack, the heap or another segment (its first,
+    last or only page, wherever it falls in the new range): -1."""
     stack = p.sz - PGSIZE
     other = create(h, p, 2 * PGSIZE)
     attach(h, p, other, A1)
+    lone = create(h, p, PGSIZE)
+    attach(h, p, lone, A1 + 5 * PGSIZE)
     heap = call(h, p, "sbrk", PGSIZE)
-    id = create(h, p, 2 * PGSIZE)
-    before = snapshot(h, p)
+    id = create(h, p, 3 * PGSIZE)
+    before = snapshot(h, p, (A1 + 3 * PGSIZE, A1 + 4 * PGSIZE, A1 + 6 * PGSIZE))
     for va, what in ((stack - PGSIZE, "the guard page and the stack"), (stack, "the stack and the heap"),
                      (heap, "the heap"), (A1 + PGSIZE, "another segment's second page"),
-                     (A1 - PGSIZE, "another segment's first page")):
+                     (A1 - 2 * PGSIZE, "another segment's first page"),
+                     (A1 + 4 * PGSIZE, "a one-page segment, the middle page of the range")):
         r = call(h, p, "shm_attach", id, va, hint=overlap_hint(what))
         assert r == -1, f"shm_attach({id}, {va:#x}) over {what} returned {r}: the overlap was not " \
                         "checked (every page of the range must be unmapped)"
         assert_unchanged(h, p, before, f"the refused shm_attach over {what}")
     attach(h, p, id, A0)
+
+
+@pytest.mark.points(2)
+def test_attach_right_next_to_another_segment(h, p):
+    """A segment may end where another begins, or begin where one ends: no page
+    in common, so the attach succeeds. One page in common: -1."""
+    middle = create(h, p, 2 * PGSIZE)
+    attach(h, p, middle, A1)
+    for va, where in ((A1 + 2 * PGSIZE, "right after"), (A1 - 2 * PGSIZE, "right before")):
+        id = create(h, p, 2 * PGSIZE)
+        r = call(h, p, "shm_attach", id, va)
+        assert r == 0, f"shm_attach({id}, {va:#x}) returned {r}: that puts the segment {where} segment " \
+                       f"{middle} (at [{A1:#x}, {A1 + 2 * PGSIZE:#x})), with no page in common; every " \
+                       "page of the range was unmapped, so the attach must succeed"
+    last = create(h, p, 2 * PGSIZE)
+    before = snapshot(h, p, (A1 - 3 * PGSIZE, A1 + 4 * PGSIZE))
+    for va, page in ((A1 + 3 * PGSIZE, "its first page is the last page"),
+                     (A1 - 3 * PGSIZE, "its last page is the first page")):
+        r = call(h, p, "shm_attach", last, va, hint=overlap_hint("one page of another segment"))
+        assert r == -1, f"shm_attach({last}, {va:#x}) returned {r}, but {page} of a segment attached there"
+        assert_unchanged(h, p, before, f"the refused shm_attach({last}, {va:#x})")
+    for i, pa in enumerate(seg(h, middle)["frames"]):
+        e = entry(h, p, A1 + i * PGSIZE)
+        assert e & PTE_P and PTE_ADDR(e) == pa, \
+            f"after the segments around it were attached, page {i} of segment {middle} is " \
+            f"{A.describe_pte(e)}, not its frame {pa:#x}"
 
 
 @pytest.mark.points(1)
@@ -321,19 +387,33 @@ def test_attach_twice_is_refused(h, p):
         "the refused second attach changed the reference count or mapped pages"
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(2)
 def test_attach_out_of_memory_changes_nothing(xv6_make):
-    """No frame for a page table: -1, no reference, no page table left behind."""
+    """A segment across a 4 MiB boundary needs two page tables. With no frame:
+    -1. With one frame, the first table is made and the second is not: -1, and
+    the call undoes all of it (no PTE, no page table, no reference)."""
     h = syscaller(xv6_make(phystop=SMALL))
     p = spawn(h)
-    id = create(h, p, PGSIZE)
+    id = create(h, p, 2 * PGSIZE)
+    va = A0 + MIB4 - PGSIZE             # its second page is in the next 4 MiB
     hold = hold_frames(h.m)
-    r = call(h, p, "shm_attach", id, A0)
-    assert r == -1, f"shm_attach returned {r} with no frame left for a page table"
-    assert seg(h, id)["refcount"] == 0 and p.shm == [], \
-        "a failed shm_attach (out of memory) still took a reference or recorded the attachment"
+    for free in (0, 1):
+        r = call(h, p, "shm_attach", id, va)
+        assert r == -1, f"shm_attach({id}, {va:#x}) returned {r} with {free} frame(s) free: its two " \
+                        "pages need two page tables, and running out of memory must return -1"
+        row, left = seg(h, id), h.m.free_frames
+        assert row["refcount"] == 0 and p.shm == [], \
+            f"a failed shm_attach (out of memory) left reference count {row['refcount']}, p.shm {p.shm}"
+        for page in (va, va + PGSIZE):
+            e = A.pte(h.m, p.pid, page)
+            assert not (e or 0) & PTE_P, f"a failed shm_attach (out of memory for its second page table) " \
+                                         f"left {page:#x} mapped: {A.describe_pte(e)}"
+        assert left == free, f"a failed shm_attach (out of memory) kept {free - left} frame(s): the page " \
+                             f"table it made for {va:#x} was not freed" if left < free else \
+                             f"a failed shm_attach left {left} frames free, not the {free} it found"
+        h.m.kernel("kfree", hold.pop())
     release(h.m, hold)
-    attach(h, p, id, A0)
+    attach(h, p, id, va)
 
 
 # ---- shm_detach -----------------------------------------------------------------------------
@@ -384,17 +464,21 @@ def test_detach_flushes_the_tlb(h, xv6_run):
 
 @pytest.mark.points(1)
 def test_detach_refuses_what_is_not_attached(h, p):
-    """Detaching a segment the process has not attached, or a bad id: -1."""
-    id = create(h, p, PGSIZE)
-    other = create(h, p, PGSIZE)
-    attach(h, p, id, A0)
-    before = snapshot(h, p)
-    for bad in (other, -1, SHM_N):
+    """Detaching a segment the process has not attached, a free slot or a bad id:
+    -1, and every attachment stays."""
+    ids, free = fill_the_table(h, p)
+    mine = [i for i in ids if i in (0, SHM_N - 2, SHM_N - 1)]
+    for k, id in enumerate(mine):
+        attach(h, p, id, A0 + k * PGSIZE)
+    other = next(i for i in ids if i not in mine)
+    before = snapshot(h, p, (A0, A0 + PGSIZE, A0 + 2 * PGSIZE))
+    for bad in (other, free) + BAD_IDS:
         r = call(h, p, "shm_detach", bad)
-        assert r == -1, f"shm_detach({bad}) returned {r}: the process has not attached segment {bad}"
+        why = f"the process has not attached segment {bad}" if bad == other else no_such(bad, free)
+        assert r == -1, f"shm_detach({bad}) returned {r}: {why}"
         assert_unchanged(h, p, before, f"the refused shm_detach({bad})")
-    assert call(h, p, "shm_detach", id) == 0, "shm_detach of an attached segment failed"
-    assert call(h, p, "shm_detach", id) == -1, "a second shm_detach of the same segment must return -1"
+    assert call(h, p, "shm_detach", mine[0]) == 0, "shm_detach of an attached segment failed"
+    assert call(h, p, "shm_detach", mine[0]) == -1, "a second shm_detach of the same segment must return -1"
 
 
 # ---- shm_destroy ----------------------------------------------------------------------------
@@ -435,13 +519,18 @@ def test_destroy_is_refused_while_attached(h, p):
 
 @pytest.mark.points(1)
 def test_destroy_refuses_bad_ids(h, p):
-    """A bad id, a free slot, or a segment destroyed already: -1."""
-    id = create(h, p, PGSIZE)
-    for bad in (-1, SHM_N, (id + 1) % SHM_N):
+    """A bad id, a free slot, or a segment destroyed already: -1, nothing freed."""
+    ids, free = fill_the_table(h, p)
+    before = snapshot(h, p)
+    for bad in BAD_IDS + (free,):
         r = call(h, p, "shm_destroy", bad)
-        assert r == -1, f"shm_destroy({bad}) returned {r}: there is no segment {bad}"
-    assert call(h, p, "shm_destroy", id) == 0, "shm_destroy of an unattached segment failed"
-    assert call(h, p, "shm_destroy", id) == -1, "a second shm_destroy of the same segment must return -1"
+        if r != -1:
+            gone = [id for id in ids if seg(h, id)["free"]]
+            reached = "".join(f"; segment {id} is gone{from_the_end(bad, id)}" for id in gone[:1])
+            pytest.fail(f"shm_destroy({bad}) returned {r}: {no_such(bad, free)}{reached}", pytrace=False)
+        assert_unchanged(h, p, before, f"the refused shm_destroy({bad})")
+    assert call(h, p, "shm_destroy", ids[0]) == 0, "shm_destroy of an unattached segment failed"
+    assert call(h, p, "shm_destroy", ids[0]) == -1, "a second shm_destroy of the same segment must return -1"
 
 
 @pytest.mark.points(2)
@@ -456,6 +545,122 @@ def test_a_new_segment_on_reused_frames_reads_zero(xv6_run):
         "the segment's frames were not zero-filled: a new segment showed what the previous one " \
         f"held:\n{r.output}"
     A.assert_no_leak(r)
+
+
+# ---- the lock -------------------------------------------------------------------------------
+
+@pytest.mark.points(3)
+def test_a_refused_call_releases_the_lock(xv6_make):
+    """After each kind of refused call (bad size, full table, no memory, bad id,
+    bad address, overlap, attached twice, not attached, still attached), a call
+    that takes shmtable.lock still can: every error path released it."""
+    h = syscaller(xv6_make(phystop=SMALL))
+    p = spawn(h)
+    spare = create(h, p, PGSIZE)
+    spare = lock_probe(h, p, spare, None)
+    stack = p.sz - PGSIZE
+    for size in (0, -1, SHM_MAX * PGSIZE + 1):
+        spare = refused(h, p, spare, "shm_create", size)
+    fillers = [create(h, p, PGSIZE) for _ in range(SHM_N - 1)]
+    spare = refused(h, p, spare, "shm_create", PGSIZE)            # the table is full
+    for id in fillers[:-3]:
+        assert call(h, p, "shm_destroy", id) == 0, f"shm_destroy({id}) of an unattached segment failed"
+    s, t, gone = fillers[-3:]
+    assert call(h, p, "shm_destroy", gone) == 0, f"shm_destroy({gone}) of an unattached segment failed"
+    for bad in (-2, SHM_N, 1000, gone):
+        spare = refused(h, p, spare, "shm_attach", bad, A0)
+    for va in (A0 + 4, 0, KERNBASE, stack):
+        spare = refused(h, p, spare, "shm_attach", s, va)
+    attach(h, p, s, A0)
+    spare = refused(h, p, spare, "shm_attach", s, A1)              # attached already
+    spare = refused(h, p, spare, "shm_detach", t)                  # not attached
+    spare = refused(h, p, spare, "shm_detach", -2)
+    for bad in (s, -2, SHM_N, gone):                              # s: still attached
+        spare = refused(h, p, spare, "shm_destroy", bad)
+    held = hold_frames(h.m, leave=1)                                # out of memory half-way
+    spare = refused(h, p, spare, "shm_create", 2 * PGSIZE, then=lambda: release(h.m, held))
+    held = hold_frames(h.m)                                         # no frame for a page table
+    spare = refused(h, p, spare, "shm_attach", t, A1, then=lambda: release(h.m, held))
+
+
+def refused(h, p, spare: int, name: str, *args, then=None) -> int:
+    """A call that must be refused, then (after `then()`, if given) lock_probe."""
+    r = call(h, p, name, *args)
+    shown = f"{name}({', '.join(hex(a) if abs(a) > 0xFFFF else str(a) for a in args)})"
+    assert r == -1, f"{shown} returned {r}; this test needs it refused (-1), to check the lock after it"
+    if then is not None:
+        then()
+    return lock_probe(h, p, spare, f"{shown}, refused with -1,")
+
+
+def lock_probe(h, p, spare: int, after: str | None) -> int:
+    """Destroy the spare segment and make it again: two calls that take
+    shmtable.lock (and need no free frame). Returns the new spare's id."""
+    for name, arg in (("shm_destroy", spare), ("shm_create", PGSIZE)):
+        shown = f"{name}({arg})"
+        try:
+            r = h.call(p, name, arg)
+        except Exception as e:          # noqa: BLE001 -- a panic, or any error in the student's code
+            error = crash_message(e)
+        else:
+            assert r == 0 if name == "shm_destroy" else 0 <= r < SHM_N, \
+                f"{shown} returned {r}" + (f" after {after}" if after else "")
+            spare = r if name == "shm_create" else spare
+            continue
+        if after is None:
+            pytest.fail(f"{shown} crashed the kernel: {error}", pytrace=False)
+        if error.startswith("panic: acquire"):
+            pytest.fail(f"after {after} {shown} panicked ({error}): shmtable.lock was still held, though "
+                        "the same calls had worked just before it: the refused call returned without "
+                        "releasing the lock", pytrace=False)
+        pytest.fail(f"after {after} {shown} crashed the kernel: {error}", pytrace=False)
+    return spare
+
+
+# ---- sizes that are not a multiple of a page ------------------------------------------------
+
+@pytest.mark.points(2)
+def test_a_segment_that_ends_in_a_partial_page(h, p):
+    """A segment of PGSIZE + 100 bytes has two whole pages in every path: attach maps
+    both (its last byte too), not past KERNBASE; fork shares both; exit and detach
+    unmap both; destroy frees both frames."""
+    size = PGSIZE + 100
+    id = create(h, p, size)
+    frames = seg(h, id)["frames"]
+    assert len(frames) == 2, f"shm_create({size}) made a segment of {seg(h, id)['npages']} pages with " \
+                             f"{len(frames)} frame(s), expected 2 (its second page holds only 100 bytes, " \
+                             "but it is a whole page)"
+    r = call(h, p, "shm_attach", id, KERNBASE - PGSIZE)
+    assert r == -1, f"shm_attach({id}, {KERNBASE - PGSIZE:#x}) of a {size}-byte segment returned {r}: its " \
+                    "second page would be at KERNBASE"
+
+    def mapped(who, pid):
+        for i, pa in enumerate(frames):
+            e = A.pte(h.m, pid, A0 + i * PGSIZE) or 0
+            assert e & PTE_P and PTE_ADDR(e) == pa, \
+                f"{who} a segment of {size} bytes, page {i} at {A0 + i * PGSIZE:#x} is " \
+                f"{A.describe_pte(e)}, not the segment's frame {pa:#x}"
+    attach(h, p, id, A0)
+    mapped("after shm_attach of", p.pid)
+    last = A0 + 2 * PGSIZE - 4
+    assert h.poke(p, last, b"end!"), f"the last 4 bytes of the segment's second page ({last:#x}) are not " \
+                                     "writable by the process"
+    c = kernel(h.fork, p, what="fork of a process with a segment attached crashed the kernel")
+    mapped("in the child forked from a process with", c.pid)
+    assert seg(h, id)["refcount"] == 2, f"after fork the count is {seg(h, id)['refcount']}, not 2"
+    call(h, c, "exit")
+    assert seg(h, id)["refcount"] == 1, f"after the child exited the count is {seg(h, id)['refcount']}, not 1"
+    call_reap(h)
+    assert not any(h.m.isfree(pa) for pa in frames), \
+        f"when the child exited, the frames of its {size}-byte segment were freed with its memory"
+    assert call(h, p, "shm_detach", id) == 0, f"shm_detach({id}) failed"
+    for i in range(2):
+        e = entry(h, p, A0 + i * PGSIZE)
+        assert not e & PTE_P, f"after shm_detach of a {size}-byte segment, page {i} is still mapped"
+    before = A.free_frames(h.m)
+    assert call(h, p, "shm_destroy", id) == 0, f"shm_destroy({id}) failed"
+    assert A.free_frames(h.m) - before == 2 and all(h.m.isfree(pa) for pa in frames), \
+        f"shm_destroy of a {size}-byte segment freed {A.free_frames(h.m) - before} frames, not its 2"
 
 
 # ---- fork, exit, exec, kill, sbrk -----------------------------------------------------------
@@ -603,5 +808,3 @@ def test_shmglobal(xv6_run):
         f"shmglobal did not get to its conclusion ({r.status}; it needs a working segment); it " \
         f"printed:\n{r.output}"
     A.assert_no_leak(r)
-
-
