@@ -12,6 +12,8 @@ free slot, p.shm may list attachments in any order.
 Run it on your workspace with `xv6py lab grade DIR`.
 """
 
+import itertools
+
 import pytest
 
 from xv6py.grading.checks import call, crash_message, kernel, spawn
@@ -481,6 +483,46 @@ def test_detach_refuses_what_is_not_attached(h, p):
     assert call(h, p, "shm_detach", mine[0]) == -1, "a second shm_detach of the same segment must return -1"
 
 
+@pytest.mark.points(3)
+def test_several_segments_in_one_process(h, p):
+    """Three segments attached, in an order where no id equals its place in p.shm:
+    detaching the middle one leaves the others as they were; exit detaches all."""
+    ids = [create(h, p, PGSIZE) for _ in range(4)]
+    order = next(o for o in itertools.permutations(ids, 3) if all(o[k] != k for k in range(3)))
+    where = dict(zip(order, (A0, A0 + 2 * PGSIZE, A1), strict=True))
+    c = spawn(h)
+    for id in order:
+        attach(h, c, id, where[id])
+    mid = order[1]
+    assert call(h, c, "shm_detach", mid) == 0, f"shm_detach({mid}) of the second of three attached " \
+                                               f"segments (p.shm {list(where.items())}) failed"
+    listed = sorted(c.shm)
+    want = sorted((id, va) for id, va in where.items() if id != mid)
+    assert listed == want, f"p.shm was {list(where.items())}; after shm_detach({mid}) it is {c.shm}, " \
+        f"not {want}" + (": a different entry was removed" if len(listed) == len(want) else "")
+    for id, va in where.items():
+        e, row = entry(h, c, va), seg(h, id)
+        if id == mid:
+            assert not e & PTE_P and row["refcount"] == 0, \
+                f"after shm_detach({mid}), {va:#x} is {A.describe_pte(e)} and the count is {row['refcount']}"
+        else:
+            assert e & PTE_P and PTE_ADDR(e) == row["frames"][0] and row["refcount"] == 1, \
+                f"shm_detach({mid}) changed segment {id}, which stays attached at {va:#x}: its PTE is " \
+                f"{A.describe_pte(e)}, its reference count {row['refcount']}"
+    fourth = next(i for i in ids if i not in order)
+    where[fourth] = A1 + 2 * PGSIZE
+    attach(h, c, fourth, where[fourth])
+    call(h, c, "exit")
+    left = {id: seg(h, id)["refcount"] for id in where if id != mid}
+    kept = attachments(h, c.pid)
+    assert not any(left.values()) and not kept, \
+        f"exit with three segments attached left segment(s) {[id for id in left if left[id]]} " \
+        f"attached: reference counts {left}, the exited process's p.shm {kept}"
+    call_reap(h)
+    assert not any(h.m.isfree(pa) for id in where for pa in seg(h, id)["frames"]), \
+        "the segments' frames were freed with the exited process's memory"
+
+
 # ---- shm_destroy ----------------------------------------------------------------------------
 
 @pytest.mark.points(3)
@@ -699,6 +741,49 @@ def test_fork_program(xv6_run):
     A.assert_no_leak(r)
 
 
+@pytest.mark.points(2)
+def test_fork_out_of_memory_takes_nothing(xv6_make):
+    """A parent with two segments, each in a 4 MiB of its own (a page table each in
+    the child), forks with 0, 1, 2, ... free frames until fork succeeds. Each
+    failed fork returns -1 and leaves everything as it was: frames, reference
+    counts, the parent's mappings, the process table."""
+    h = syscaller(xv6_make(phystop=SMALL))
+    p = spawn(h)
+    where = {create(h, p, PGSIZE): A0, create(h, p, PGSIZE): A1}
+    for id, va in where.items():
+        attach(h, p, id, va)
+    frames = {id: seg(h, id)["frames"] for id in where}
+    procs = sorted((row["pid"], row["state"]) for row in h.m.processes())
+    held, free = hold_frames(h.m), 0
+    while (pid := call(h, p, "fork")) == -1:
+        left, counts = h.m.free_frames, {id: seg(h, id)["refcount"] for id in where}
+        lost = [id for id in where if any(h.m.isfree(pa) for pa in frames[id])]
+        assert not lost, f"a fork that failed (-1, out of memory with {free} free frames) freed the frames " \
+                         f"of segment {lost[0]}, which the parent still has attached (fork frees the " \
+                         "child's page table and every frame it maps: shm_fork must unmap what it " \
+                         "mapped before returning -1)"
+        assert all(n == 1 for n in counts.values()), \
+            f"a fork that failed (-1, out of memory with {free} free frames) took a reference: the " \
+            f"reference counts are {counts}, with only the parent attached"
+        assert left == free, \
+            f"a fork that failed (-1, out of memory) kept {free - left} of the {free} free frames" \
+            if left < free else f"a failed fork left {left} frames free, not {free}"
+        now = sorted((row["pid"], row["state"]) for row in h.m.processes())
+        assert now == procs, f"a fork that failed (-1) left the process table {now}, not {procs}"
+        for id, va in where.items():
+            e = entry(h, p, va)
+            assert e & PTE_P and PTE_ADDR(e) == frames[id][0], \
+                f"a failed fork changed the parent's mapping of segment {id}: {A.describe_pte(e)}"
+        if not held:
+            pytest.fail("fork returned -1 with every frame free again", pytrace=False)
+        h.m.kernel("kfree", held.pop())
+        free += 1
+    assert pid is not None and pid > 0, f"fork returned {pid} with {free} free frames"
+    child = sorted(tuple(a) for a in A.proc_by_pid(h.m, pid)["shm"])
+    assert child == sorted(where.items()), f"a child forked with two segments attached has p.shm {child}"
+    release(h.m, held)
+
+
 @pytest.mark.points(3)
 def test_exit_detaches(h, p):
     """A process that exits with a segment attached loses the attachment; the
@@ -748,32 +833,76 @@ def test_kill_detaches(h, p):
 
 @pytest.mark.points(2)
 def test_exec_detaches(h, p):
-    """exec gives the process a new address space: its segments are detached."""
-    id = create(h, p, PGSIZE)
-    attach(h, p, id, A0)
+    """exec gives the process a new address space: its segments, all of them, are detached."""
+    ids = [create(h, p, PGSIZE) for _ in range(3)]
+    for k, id in enumerate(ids):
+        attach(h, p, id, A0 + k * PGSIZE)
     r = call(h, p, "exec", "/hello", ["hello"])
     assert r == 0, f"exec returned {r}"
-    row = seg(h, id)
-    assert row["refcount"] == 0 and p.shm == [], \
-        f"exec did not detach the segment: reference count {row['refcount']}, p.shm {p.shm}"
-    assert not any(h.m.isfree(pa) for pa in row["frames"]), \
-        "exec freed the segment's frames with the old address space: detach them first"
+    left = {id: seg(h, id)["refcount"] for id in ids}
+    assert not any(left.values()) and p.shm == [], \
+        f"exec did not detach every segment: reference counts {left}, p.shm {p.shm}"
+    assert not any(h.m.isfree(pa) for id in ids for pa in seg(h, id)["frames"]), \
+        "exec freed the segments' frames with the old address space: detach them first"
+
+
+@pytest.mark.points(2)
+@pytest.mark.budget(1_000_000)
+def test_a_run_stopped_at_its_budget_detaches_everything(xv6_machine):
+    """shmcall stopped by its instruction budget while both of its processes have
+    the segment attached: the machine tears them down (shm_exit for each, running
+    or not), so the count drops to 0 and the frames stay with the segment."""
+    r = kernel(xv6_machine.run, "shmcall",
+               what="the run of shmcall (stopped at its budget, then its processes torn down) crashed the "
+                    "kernel",
+               hint={"already free": "a frame was freed twice as the processes left were torn down: the "
+                                     "segment's frames were still mapped when their memory was freed "
+                                     "(shm_exit, called for each process left, must detach first)"})
+    assert r.status == "budget" and "square(1) = 1" in r.output, \
+        f"shmcall was to be stopped by its budget of 1,000,000 instructions after its first calls; it " \
+        f"ended {r.status} ({r.reason}), printing:\n{r.output[-300:]}"
+    rows = xv6_machine.shm_segments()
+    assert len(rows) == 1, f"shmcall had one segment; after the teardown the table holds {rows}"
+    row = rows[0]
+    assert row["refcount"] == 0, \
+        f"the run stopped with two processes attached to segment {row['id']}; after their teardown " \
+        f"(shm_exit, then their memory freed) its reference count is {row['refcount']}, not 0"
+    freed = [pa for pa in row["frames"] if xv6_machine.isfree(pa)]
+    assert not freed, f"the teardown freed segment {row['id']}'s frames with the processes' memory: " \
+                      "shm_exit must unmap them first"
+    lost = r.free_frames_before - r.free_frames_after
+    assert lost == row["pages"], f"after the teardown {lost} frames are missing; the segment that " \
+                                 f"is left holds {row['pages']}"
 
 
 @pytest.mark.points(2)
 def test_sbrk_never_grows_into_a_segment(h, p):
-    """sbrk refuses to grow over an attached segment (shm_overlaps), and grows up to it."""
+    """sbrk refuses to grow over an attached segment (shm_overlaps): into it,
+    across all of it, or from a break that is not page aligned onto its first
+    page; it grows up to its first byte."""
     id = create(h, p, PGSIZE)
-    top = p.sz + 2 * PGSIZE
+    sz = p.sz
+    top = sz + 2 * PGSIZE
     attach(h, p, id, top)
-    n, sz = A.free_frames(h.m), p.sz
-    r = call(h, p, "sbrk", 3 * PGSIZE,
-             hint={"remap": "sbrk went on to map pages over the segment, so shm_overlaps(p, lo, hi) had said "
-                            "that [lo, hi) meets no attached segment"})
-    assert r == -1, f"sbrk grew the heap over the segment attached at {top:#x}: shm_overlaps must " \
-                    "report the overlap"
-    assert (A.free_frames(h.m), p.sz) == (n, sz), "the refused sbrk changed the process's memory"
-    assert call(h, p, "sbrk", 2 * PGSIZE) == sz, "sbrk up to the segment (not into it) must succeed"
+    cases = ((5 * PGSIZE, f"across the whole segment ([{sz:#x}, {sz + 5 * PGSIZE:#x}) contains it)"),
+             (3 * PGSIZE, f"into the segment at {top:#x}"),
+             (100, None),
+             (2 * PGSIZE, f"from a break that is not page aligned ({sz + 100:#x}) onto the segment's "
+                          "first page"),
+             (2 * PGSIZE - 100, None),
+             (1, f"one byte into the segment (the break is {top:#x}, its first byte)"))
+    for n, over in cases:
+        before = (A.free_frames(h.m), p.sz)
+        hint = {"remap": f"sbrk({n}) went on to map pages {over}, so shm_overlaps(p, lo, hi) had said "
+                         "that [lo, hi) meets no attached segment"} if over else ""
+        r = call(h, p, "sbrk", n, hint=hint)
+        if over is None:
+            assert r == before[1], f"sbrk({n}) from {before[1]:#x} returned {r}: it ends at or below the " \
+                                   f"segment's first byte ({top:#x}), so it must grow the heap"
+            continue
+        assert r == -1, f"sbrk({n}) grew the heap {over}: shm_overlaps must report the overlap"
+        assert (A.free_frames(h.m), p.sz) == before, f"the refused sbrk({n}) changed the process's memory"
+    assert p.sz == top, f"after growing up to the segment the break is {p.sz:#x}, not {top:#x}"
 
 
 # ---- the lab's programs ---------------------------------------------------------------------
@@ -807,4 +936,45 @@ def test_shmglobal(xv6_run):
     assert "parent: timed out: the child stored to its global" in r.output, \
         f"shmglobal did not get to its conclusion ({r.status}; it needs a working segment); it " \
         f"printed:\n{r.output}"
+    A.assert_no_leak(r)
+
+
+@pytest.mark.points(2)
+@pytest.mark.budget(5_000_000)
+def test_shmerrors(xv6_run):
+    """Every misuse of the four calls from a program (userprogs/shmerrors.c): a
+    line per case, "<-- WRONG" on a wrong answer."""
+    r = xv6_run("shmerrors")
+    no_wrong(r, "shmerrors")
+    assert r.output.endswith("shmerrors: all cases as expected\n"), \
+        f"shmerrors did not get to its end ({r.status}); it printed:\n{r.output[-400:]}"
+    A.assert_no_leak(r)
+
+
+# What badargs's shared-memory lines must say (userprogs/badargs.c); all others: -1.
+BADARGS_OK = {"shm_create 2 pages": "an id", "shm_attach good": "0", "shm_detach good": "0",
+              "shm_destroy good": "0"}
+
+
+@pytest.mark.points(1)
+@pytest.mark.budget(5_000_000)
+def test_badargs(xv6_make):
+    """badargs makes every system call with bad arguments (userprogs/badargs.c):
+    each shared-memory case gets -1 but the good ones, and the program's own
+    checks afterwards all pass. (Little memory: sbrk(0x7fff0000) fails fast.)"""
+    m = xv6_make(phystop=KERNEND + 256 * PGSIZE)
+    r = m.run("badargs")
+    wrong = []
+    for line in r.output.splitlines():
+        case, eq, got = line.removeprefix("badargs: ").rpartition(" = ")
+        if not line.startswith("badargs: shm_") or not eq:
+            continue
+        want = BADARGS_OK.get(case, "-1")
+        ok = (got.isdigit() and int(got) < SHM_N) if want == "an id" else got == want
+        if not ok:
+            wrong.append(f"{line}  (expected {want})")
+    assert not wrong, "badargs's shared-memory calls got wrong answers:\n" + "\n".join(wrong)
+    fails = [line for line in r.output.splitlines() if "FAIL" in line]
+    assert r.status == "exit" and r.output.endswith("badargs: done\n"), \
+        f"badargs did not finish ({r.status}: {r.reason}):\n" + "\n".join(fails or r.output.splitlines()[-5:])
     A.assert_no_leak(r)
