@@ -381,10 +381,12 @@ def test_vmprint_shows_every_page_table(h):
     """With a heap and a segment far above it, and an empty page table: three page
     tables, each with its pages; the kernel half is not printed."""
     p = spawn(h)
-    assert h.call(p, "sbrk", 2 * PGSIZE) >= 0
-    seg = h.call(p, "shm_create", 2 * PGSIZE)
-    assert h.call(p, "shm_attach", seg, FAR + 0x3000) == 0
-    assert isinstance(walk(h.m, p.pgdir, FAR + MIB4, True), int)      # a page table with no page in it
+    assert checks.call(h, p, "sbrk", 2 * PGSIZE) >= 0, "sbrk(0x2000) failed: allocuvm maps with mappages"
+    seg = checks.call(h, p, "shm_create", 2 * PGSIZE)
+    assert checks.call(h, p, "shm_attach", seg, FAR + 0x3000) == 0, \
+        f"shm_attach({seg}, {FAR + 0x3000:#x}) failed: it maps the segment with mappages"
+    table = walk(h.m, p.pgdir, FAR + MIB4, True)            # a page table with no page in it
+    assert isinstance(table, int), f"walkpgdir(pgdir, {FAR + MIB4:#x}, 1) returned {table!r}"
     got = vmprint_lines(h.m, p.pgdir)
     kernel_lines = [g for g in got if g.startswith(" pde ") and g.split()[1].rstrip(":").isdigit()
                     and int(g.split()[1].rstrip(":")) >= PDX(KERNBASE)]

@@ -257,7 +257,9 @@ def test_a_program_uses_its_segment(xv6_run):
     no_wrong(r, "shmcheck user")
     assert r.status == "exit", f"shmcheck user was {r.status}: {r.reason} (the segment's pages must " \
                                "be present, user-accessible and writable)"
-    assert "sum of the words written on its three pages = 6" in r.output, r.output
+    assert "sum of the words written on its three pages = 6" in r.output, \
+        "shmcheck user exited without printing the sum of the words it wrote on its three pages; it " \
+        f"printed:\n{r.output}"
 
 
 @pytest.mark.points(2)
@@ -385,8 +387,9 @@ def test_attach_twice_is_refused(h, p):
     attach(h, p, id, A0)
     r = call(h, p, "shm_attach", id, A1)
     assert r == -1, f"a second shm_attach of segment {id} by the same process returned {r}, not -1"
-    assert seg(h, id)["refcount"] == 1 and not entry(h, p, A1) & PTE_P, \
-        "the refused second attach changed the reference count or mapped pages"
+    n, e = seg(h, id)["refcount"], entry(h, p, A1)
+    assert n == 1 and not e & PTE_P, f"the refused second attach left the reference count at {n} and " \
+                                     f"{A1:#x} {A.describe_pte(e)}"
 
 
 @pytest.mark.points(2)
@@ -824,7 +827,7 @@ def test_kill_detaches(h, p):
     id = create(h, p, PGSIZE)
     victim = spawn(h)
     attach(h, victim, id, A0)
-    assert call(h, p, "kill", victim.pid) == 0
+    assert call(h, p, "kill", victim.pid) == 0, f"kill({victim.pid}) of a live process failed"
     call(h, victim, "getpid")             # it exits on its way back to user mode
     n = seg(h, id)["refcount"]
     assert n == 0, f"a killed process did not detach its segment as it exited: the count is {n}"
