@@ -13,11 +13,13 @@ import pytest
 from xv6py.grading import checks
 from xv6py.grading.checks import spawn
 from xv6py.memlayout import KERNBASE, KERNEND
-from xv6py.mmu import PDX, PGSIZE, PTE_ADDR, PTE_P, PTE_U, PTE_W, PTX
+from xv6py.mmu import PDX, PGSIZE, PTE_ADDR, PTE_P, PTE_PS, PTE_U, PTE_W, PTX
 from xv6py.panic import KernelPanic
 from xv6py.testing import asserts as A
 
 FAR = 0x10000000            # a 4 MiB region no process uses: no page table there
+MIB4 = 0x400000             # what one page table maps
+PA = 0x00200000             # frames the tests map (mappages does not care whose they are)
 
 
 def kernel(m, name, *args, what: str = ""):
@@ -137,6 +139,35 @@ def test_walkpgdir_out_of_memory_returns_none(xv6_make):
     assert m.read32(d + 4 * PDX(FAR + (4 << 20))) == 0, "walkpgdir out of memory left a PDE behind"
 
 
+@pytest.mark.points(1)
+def test_walkpgdir_panics_on_a_4mib_page(k):
+    """A present PDE with PTE_PS in the user half maps a 4 MiB page, not a page
+    table: walkpgdir must panic (with alloc 0 or 1), not read the page as a table.
+    The directory here is the kernel half of a real one, seen from its middle:
+    its entry 0 is a 4 MiB page, and walkpgdir reads it at pgdir + 4 * PDX(va)."""
+    d = new_pgdir(k)
+    pgdir = d + 4 * PDX(KERNBASE)
+    pde = k.read32(pgdir)
+    assert pde & PTE_P and pde & PTE_PS, f"the kernel half of a new directory starts with {pde:#x}"
+    va = 0x3000
+    for alloc in (False, True):
+        free = k.kernel("kfreecount")
+        try:
+            got = k.kernel("walkpgdir", pgdir, va, alloc)
+        except KernelPanic:
+            got = None
+        except Exception as e:      # noqa: BLE001 -- any error in the student's code
+            pytest.fail(f"walkpgdir(pgdir, {va:#x}, {int(alloc)}) where the PDE is a 4 MiB page raised "
+                        f"{checks.crash_message(e)}: it must panic", pytrace=False)
+        else:
+            pytest.fail(f"walkpgdir(pgdir, {va:#x}, {int(alloc)}) returned {got!r} where the PDE is a 4 MiB "
+                        f"page ({pde:#010x}, PTE_PS): a present PDE with PTE_PS in the user half is a kernel "
+                        "bug, and walkpgdir must panic rather than read the page as a page table",
+                        pytrace=False)
+        assert k.read32(pgdir) == pde and k.kernel("kfreecount") == free, \
+            "walkpgdir changed the PDE of a 4 MiB page, or took a frame, before it panicked"
+
+
 # ---- mappages -------------------------------------------------------------------------------
 
 @pytest.mark.points(3)
@@ -163,17 +194,81 @@ def test_mappages_maps_every_page_of_the_range(k):
 
 
 @pytest.mark.points(2)
-def test_mappages_refuses_to_remap(k):
-    """Mapping a page that is already present is a kernel bug: panic("remap")."""
+def test_mappages_across_a_4mib_boundary(k):
+    """Two pages, the last of one 4 MiB region and the first of the next: each PTE
+    is in the page table of its own region (two tables, one entry each)."""
     d = new_pgdir(k)
-    assert kernel(k, "mappages", d, FAR, PGSIZE, 0x00200000, PTE_W | PTE_U) == 0, \
-        "mappages of one page failed"
-    with pytest.raises(KernelPanic) as e:
-        k.kernel("mappages", d, FAR, PGSIZE, 0x00300000, PTE_W | PTE_U)
-        pytest.fail("mappages remapped a present page without panicking: a PTE that is already "
-                    "present means the kernel lost track of its memory (panic(\"remap\"))", pytrace=False)
-    assert "remap" in str(e.value), f"mappages panicked with {e.value!r}; xv6's message is \"remap\""
-    assert PTE_ADDR(k.read32(pte_address(k, d, FAR))) == 0x00200000, "the first mapping must stay as it was"
+    va = FAR + MIB4 - PGSIZE
+    free = k.kernel("kfreecount")
+    shown = f"mappages(pgdir, {va:#x}, 0x2000, {PA:#x}, PTE_W|PTE_U)"
+    r = kernel(k, "mappages", d, va, 2 * PGSIZE, PA, PTE_W | PTE_U, what=shown)
+    assert r == 0, f"{shown} returned {r!r}, not 0"
+    for i, page in enumerate((va, va + PGSIZE)):
+        where = pte_address(k, d, page)
+        assert where is not None, \
+            f"{shown} made no page table for {page:#x} (PDE {PDX(page)}): each page's PTE is in the " \
+            "table of its own 4 MiB, found by walkpgdir of that page's address"
+        e = k.read32(where)
+        assert e & PTE_P and PTE_ADDR(e) == PA + i * PGSIZE, \
+            f"after {shown}, the PTE of {page:#x} (in the table of PDE {PDX(page)}) is {e:#010x}, not " \
+            f"{PA + i * PGSIZE:#x} | flags"
+    used = free - k.kernel("kfreecount")
+    assert used == 2, f"mappages of two pages in two 4 MiB regions took {used} frames, not 2 (a page " \
+                      "table each)"
+    for pdx in (PDX(va), PDX(va + PGSIZE)):
+        table = k.read_phys(PTE_ADDR(k.read32(d + 4 * pdx)), PGSIZE)
+        present = sum(1 for i in range(0, PGSIZE, 4) if table[i] & PTE_P)
+        assert present == 1, f"the page table of PDE {pdx} has {present} present entries after mappages " \
+                             "put one page in it"
+
+
+@pytest.mark.points(1)
+def test_mappages_sets_the_permissions_it_is_given(k):
+    """Each PTE is pa | perm | PTE_P: exactly the bits asked for (a kernel page has
+    no PTE_U, a read-only page no PTE_W)."""
+    d = new_pgdir(k)
+    for i, perm in enumerate((0, PTE_U, PTE_W, PTE_W | PTE_U)):
+        va = FAR + i * PGSIZE
+        r = kernel(k, "mappages", d, va, PGSIZE, PA + i * PGSIZE, perm, what=f"mappages(..., perm={perm:#x})")
+        assert r == 0, f"mappages(pgdir, {va:#x}, 0x1000, ..., perm={perm:#x}) returned {r!r}, not 0"
+        e = k.read32(pte_address(k, d, va))
+        assert e == PA + i * PGSIZE | perm | PTE_P, \
+            f"mappages(pgdir, {va:#x}, 0x1000, {PA + i * PGSIZE:#x}, perm={perm:#x}) wrote the PTE " \
+            f"{e:#010x}, with flags {e & 0xFFF:#x}: expected pa | perm | PTE_P, flags {perm | PTE_P:#x}"
+
+
+@pytest.mark.points(2)
+def test_mappages_refuses_to_remap(k):
+    """Mapping a page that is already present is a kernel bug: panic("remap") --
+    onto another frame, onto the same frame, or on the middle page of a range."""
+    d = new_pgdir(k)
+    assert kernel(k, "mappages", d, FAR, PGSIZE, PA, PTE_W | PTE_U) == 0, "mappages of one page failed"
+    for va, size, pa, what in ((FAR, PGSIZE, 0x00300000, "onto another frame"),
+                               (FAR, PGSIZE, PA, "onto the same frame again"),
+                               (FAR - PGSIZE, 3 * PGSIZE, 0x00300000, "as the middle page of a range")):
+        with pytest.raises(KernelPanic) as e:
+            k.kernel("mappages", d, va, size, pa, PTE_W | PTE_U)
+            pytest.fail(f"mappages remapped a present page without panicking ({FAR:#x}, {what}): a "
+                        "PTE that is already present means the kernel lost track of its memory "
+                        "(panic(\"remap\"))", pytrace=False)
+        assert "remap" in str(e.value), f"mappages panicked with {e.value!r}; xv6's message is \"remap\""
+        assert PTE_ADDR(k.read32(pte_address(k, d, FAR))) == PA, "the first mapping must stay as it was"
+
+
+@pytest.mark.points(1)
+def test_mappages_maps_a_frame_at_two_addresses(k):
+    """One frame may be mapped at several addresses (shared memory does it): what
+    must be unmapped is the PTE, not the frame."""
+    d = new_pgdir(k)
+    vas = (FAR, FAR + 5 * PGSIZE, FAR + MIB4)
+    for va in vas:
+        r = kernel(k, "mappages", d, va, PGSIZE, PA, PTE_W | PTE_U,
+                   what=f"mappages(pgdir, {va:#x}, 0x1000, {PA:#x}, ...) of a frame mapped elsewhere already")
+        assert r == 0, f"mappages(pgdir, {va:#x}, 0x1000, {PA:#x}, ...) returned {r!r}: the frame is " \
+                       "mapped at another address, which is allowed"
+    for va in vas:
+        e = k.read32(pte_address(k, d, va))
+        assert e & PTE_P and PTE_ADDR(e) == PA, f"the PTE of {va:#x} is {e:#010x}, not {PA:#x} | flags"
 
 
 @pytest.mark.points(1)
@@ -184,8 +279,13 @@ def test_mappages_out_of_memory_returns_minus_one(xv6_make):
     assert kernel(m, "mappages", d, FAR, PGSIZE, 0x00200000, PTE_W) == 0, "mappages of one page failed"
     hold = hold_every_frame(m)
     r = kernel(m, "mappages", d, FAR + (4 << 20), PGSIZE, 0x00200000, PTE_W)
-    release(m, hold)
     assert r == -1, f"mappages with no frame for a page table returned {r!r}, not -1"
+    m.kernel("kfree", hold.pop())                   # one frame: the first of two tables, not the second
+    va = FAR + 3 * MIB4 - PGSIZE
+    r = kernel(m, "mappages", d, va, 2 * PGSIZE, 0x00200000, PTE_W)
+    release(m, hold)
+    assert r == -1, f"mappages(pgdir, {va:#x}, 0x2000, ...) across a 4 MiB boundary, with one free frame " \
+                    f"(for the first page table, not the second), returned {r!r}, not -1"
 
 
 # ---- programs on the student's paging -------------------------------------------------------
@@ -278,12 +378,15 @@ def test_vmprint_prints_a_process(h):
 
 @pytest.mark.points(2)
 def test_vmprint_shows_every_page_table(h):
-    """With a heap and a segment far above it: two page tables, each with its pages;
-    the kernel half is not printed."""
+    """With a heap and a segment far above it, and an empty page table: three page
+    tables, each with its pages; the kernel half is not printed."""
     p = spawn(h)
-    assert h.call(p, "sbrk", 2 * PGSIZE) >= 0
-    seg = h.call(p, "shm_create", 2 * PGSIZE)
-    assert h.call(p, "shm_attach", seg, FAR + 0x3000) == 0
+    assert checks.call(h, p, "sbrk", 2 * PGSIZE) >= 0, "sbrk(0x2000) failed: allocuvm maps with mappages"
+    seg = checks.call(h, p, "shm_create", 2 * PGSIZE)
+    assert checks.call(h, p, "shm_attach", seg, FAR + 0x3000) == 0, \
+        f"shm_attach({seg}, {FAR + 0x3000:#x}) failed: it maps the segment with mappages"
+    table = walk(h.m, p.pgdir, FAR + MIB4, True)            # a page table with no page in it
+    assert isinstance(table, int), f"walkpgdir(pgdir, {FAR + MIB4:#x}, 1) returned {table!r}"
     got = vmprint_lines(h.m, p.pgdir)
     kernel_lines = [g for g in got if g.startswith(" pde ") and g.split()[1].rstrip(":").isdigit()
                     and int(g.split()[1].rstrip(":")) >= PDX(KERNBASE)]
@@ -299,5 +402,6 @@ def test_vmprint_reaches_the_top_of_user_space(h):
     kernel(h.m, "mappages", pgdir, KERNBASE - PGSIZE, PGSIZE, KERNEND, PTE_U)
     got = vmprint_lines(h.m, pgdir)
     assert any(line.startswith(" pde 511:") for line in got), \
-        "vmprint left out PDE 511, the last one of user space (it stops one short of PDX(KERNBASE)?)"
+        f"vmprint left out PDE 511, the last one of user space: it printed no line for it, and a page " \
+        f"is mapped there at {KERNBASE - PGSIZE:#x}"
     compare(got, expected_vmprint(h.m, pgdir))
