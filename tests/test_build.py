@@ -31,6 +31,16 @@ XV6_SYSCALLS = {
     "mkdir": 20, "close": 21,
     "shm_create": 22, "shm_attach": 23, "shm_detach": 24, "shm_destroy": 25,
 }
+# The calls after those return negated error numbers; their stubs (libc/usyserr.S)
+# set errno. name -> (number, the C function of the stub).
+ERRNO_SYSCALLS = {
+    "getuid": (26, "getuid"), "geteuid": (27, "geteuid"), "getgid": (28, "getgid"),
+    "getegid": (29, "getegid"), "setuid": (30, "setuid"), "setgid": (31, "setgid"),
+    "exit_status": (32, "_exit"), "waitpid": (33, "waitpid"),
+    **{name: (34 + i, name) for i, name in enumerate(
+        ["shmget", "shmat", "shmdt", "shmctl", "semget", "semop", "semctl", "msgget", "msgsnd",
+         "msgrcv", "msgctl"])},
+}
 
 
 def check_layout(path: Path, name: str) -> None:
@@ -45,8 +55,11 @@ def check_layout(path: Path, name: str) -> None:
         assert symtab is not None, f"{name}: no symbol table"
         mains = symtab.get_symbol_by_name("main")
         assert mains, f"{name}: no symbol main"
-        assert elf["e_entry"] == mains[0]["st_value"], f"{name}: entry is not main"
-        assert elf["e_entry"] == 0, f"{name}: main is not at address 0"
+        assert mains[0]["st_value"] == 0, f"{name}: main is not at address 0"
+        # xv6 programs are entered at main; POSIX programs at libc's start-up code.
+        posix = (programs.program_source(name) or "").startswith("posix/")
+        entry = symtab.get_symbol_by_name("_start" if posix else "main")
+        assert entry and elf["e_entry"] == entry[0]["st_value"], f"{name}: wrong entry point"
 
         loads = [s for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"]
         assert len(loads) == 1, f"{name}: {len(loads)} PT_LOAD segments, want 1"
@@ -61,7 +74,7 @@ def check_layout(path: Path, name: str) -> None:
             lp = dwarf.line_program_for_CU(cu)
             if lp is not None and lp.get_entries():
                 files.update(fe.name.decode() for fe in lp.header.file_entry)
-        assert f"{name}.c" in files, f"{name}: no DWARF line info for {name}.c"
+        assert f"{name}.c" in files or f"posix/{name}.c" in files, f"{name}: no DWARF line info for {name}.c"
 
 
 def copy_sources(dst: Path) -> Path:
@@ -109,16 +122,22 @@ def test_syscall_numbers():
         assert m, f"unexpected line in syscall.h: {line!r}"
         assert m.group(1) not in found, f"SYS_{m.group(1)} defined twice"
         found[m.group(1)] = int(m.group(2))
-    assert found == XV6_SYSCALLS
+    assert found == XV6_SYSCALLS | {name: num for name, (num, _) in ERRNO_SYSCALLS.items()}
 
 
 def test_every_syscall_has_a_stub_and_a_prototype():
     usys = (programs.SRCDIR / "ulib" / "usys.S").read_text()
     stubs = re.findall(r"^STUB\((\w+)\)", usys, re.M)
     assert sorted(stubs) == sorted(XV6_SYSCALLS)
+    usyserr = (programs.SRCDIR / "libc" / "usyserr.S").read_text()
+    estubs = dict(re.findall(r"^ESTUB\((\w+), (\w+)\)", usyserr, re.M))
+    assert estubs == {fn: call for call, (_, fn) in ERRNO_SYSCALLS.items()}
     user_h = (programs.SRCDIR / "include" / "user.h").read_text()
     for name in XV6_SYSCALLS:
         assert re.search(rf"\b{name}\(", user_h), f"no prototype for {name} in user.h"
+    headers = "".join(h.read_text() for h in (programs.SRCDIR / "include").rglob("*.h"))
+    for name in estubs:
+        assert re.search(rf"\b{name}\s*\(", headers), f"no prototype for {name} in include/"
 
 
 def test_stale_programs_notices_changes(tmp_path):
@@ -270,3 +289,44 @@ def test_toolchain_builds_every_program(toolchain, tmp_path):
                         outdir=tmp_path / "b")
     for p in again:
         assert p.read_bytes() == (tmp_path / "a" / p.name).read_bytes()
+
+
+# ---------------------------------------------------------------------------
+# xv6 programs and POSIX programs: what each is linked with
+
+def _compile_units(name: str) -> set[str]:
+    """The sources of the compile units (the objects linked) of a built program."""
+    with open(programs.program_path(name), "rb") as f:
+        dwarf = ELFFile(f).get_dwarf_info()
+        return {cu.get_top_DIE().attributes["DW_AT_name"].value.decode() for cu in dwarf.iter_CUs()}
+
+
+def test_needed_takes_what_a_linker_takes_from_an_archive():
+    table = {"prog": ({"main"}, {"printf", "errno"}), "a": ({"printf"}, {"write"}),
+             "b": ({"write"}, set()), "c": ({"unused"}, {"write"}), "d": ({"errno"}, {"b_only"}),
+             "e": ({"b_only"}, set())}
+    syms = {k: (frozenset(d), frozenset(u)) for k, (d, u) in table.items()}
+    assert build.needed(["prog"], ["a", "b", "c", "d", "e"], syms.__getitem__) == ["a", "b", "d", "e"]
+    assert build.needed(["c"], ["a", "b"], syms.__getitem__) == ["b"]
+
+
+def test_an_xv6_program_links_all_of_ulib_and_only_what_it_uses_of_libc():
+    assert _compile_units("hello") == {"hello.c", "ulib/printf.c", "ulib/ulib.c", "ulib/umalloc.c",
+                                       "ulib/usys.S"}
+    units = _compile_units("uidtest")
+    assert {"libc/errno.c", "libc/usyserr.S", "ulib/usys.S"} <= units
+    assert "libc/stdio.c" not in units and "libc/crt0.c" not in units
+
+
+def test_a_posix_program_links_libc_and_no_xv6_stub():
+    units = _compile_units("hellopx")
+    assert {"posix/hellopx.c", "libc/crt0.c", "libc/stdio.c", "libc/syscalls.S"} <= units
+    assert not {u for u in units if u.startswith("ulib/")}     # ulib.c comes in through libc's copy
+
+
+def test_program_sources():
+    assert programs.program_source("hello") == "hello.c"
+    assert programs.program_source("hellopx") == "posix/hellopx.c"
+    assert programs.program_source("nope") is None and programs.program_source("../x") is None
+    assert build.source_files("hellopx")[0] == "posix/hellopx.c"
+    assert {"libc/stdio.c", "include/sys/wait.h"} <= set(build.source_files("hello"))

@@ -21,7 +21,7 @@ import xv6py
 from xv6py import KERNEL, LAYERS
 
 PACKAGE = Path(xv6py.__file__).parent
-KERNEL_DIRS = ("mm", "proc", "syscalls", "fs", "dev")
+KERNEL_DIRS = ("mm", "ipc", "proc", "syscalls", "fs", "dev")
 TOOLS_AT_ROOT = {"__init__", "__main__", "machine", "cli", "build", "programs", "fsimage", "mkfs", "fsck"}
 # xv6's own cycle: proc.c calls into file.c and fs.c (fork shares the open files
 # and the current directory, exit closes them, the first process sets up the file

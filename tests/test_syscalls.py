@@ -171,8 +171,8 @@ BADARGS = _lines("""
 """) + "2 badargs: unknown sys call 99\n" + _lines("syscall 99 = -1") \
     + "2 badargs: unknown sys call -1\n" + _lines("syscall -1 = -1") \
     + "2 badargs: unknown sys call 0\n" + _lines("syscall 0 = -1") \
-    + "2 badargs: unknown sys call 26\n" + _lines("""
-    syscall 26 = -1
+    + "2 badargs: unknown sys call 1000\n" + _lines("""
+    syscall 1000 = -1
     write esp kernel = -1
     write esp khigh = -1
     write esp unmapped = -1

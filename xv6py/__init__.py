@@ -5,11 +5,15 @@ The kernel, in the order to read it (xv6's book reads its C in about this order)
 
     param, mmu, memlayout, traps   the headers: limits, the x86 paging and segment
                                    formats, the address-space layout, trap numbers,
-    fs/ondisk                      and the file system's on-disk format (fs.h)
+    fs/ondisk                      the file system's on-disk format (fs.h)
+    errno                          Linux's error numbers (for the newer calls)
     spinlock, panic                locks, and what a broken invariant does
     dev/console                    the console: kernel printing, the device
     mm/kalloc                      the physical page allocator
     mm/pgdir                       page tables and user memory (xv6's vm.c)
+    ipc/limits, ipc/ipc            System V IPC: its limits; keys, ids, owners, permissions
+    ipc/shm, ipc/sem, ipc/msg      shared memory, semaphores, message queues (below proc:
+                                   fork, exit and exec call them; they never sleep)
     proc/proc                      processes: fork, exit, wait, sleep, wakeup, kill
     sleeplock                      locks held while sleeping (buffers, inodes)
     proc/scheduler                 the scheduler and the time slices it runs
@@ -26,11 +30,12 @@ The kernel, in the order to read it (xv6's book reads its C in about this order)
       fs/file, fs/pipe             open files, pipes
     syscalls/sysfile               file system calls
     mm/shm, syscalls/sysshm        shared memory (the lab), and its system calls
+    syscalls/sysipc                System V IPC's system calls; semop, msgsnd, msgrcv sleep here
 
 Layers, each importing only from those before it (tests/test_layers.py checks
 it; proc and the file system lean on each other as in xv6): headers <- core <-
-mm <- proc <- syscalls <- trap <- scheduler <- machine <- tools. Kernel code
-that may sleep -- for a child, a pipe, the disk, a sleep-lock -- is a
+mm <- ipc <- proc <- syscalls <- trap <- scheduler <- machine <- tools. Kernel
+code that may sleep -- for a child, a pipe, the disk, a sleep-lock -- is a
 generator, called with `yield from` (see sleep() in proc/proc.py).
 
 Around the kernel, not part of it:
@@ -48,14 +53,17 @@ Around the kernel, not part of it:
 # The kernel's modules, by layer, each layer in reading order. Machine gathers
 # their per-machine state from this list (kernel_state in machine.py).
 LAYERS = (
-    ("headers", ("xv6py.param", "xv6py.mmu", "xv6py.memlayout", "xv6py.traps", "xv6py.fs.ondisk")),
+    ("headers", ("xv6py.param", "xv6py.mmu", "xv6py.memlayout", "xv6py.traps", "xv6py.fs.ondisk",
+                 "xv6py.errno")),
     ("core", ("xv6py.spinlock", "xv6py.panic", "xv6py.dev.console")),
     ("mm", ("xv6py.mm.kalloc", "xv6py.mm.pgdir", "xv6py.mm.shm")),
+    ("ipc", ("xv6py.ipc.limits", "xv6py.ipc.ipc", "xv6py.ipc.shm", "xv6py.ipc.sem", "xv6py.ipc.msg")),
     ("proc", ("xv6py.proc.proc", "xv6py.sleeplock", "xv6py.timer", "xv6py.fs.buf",
               "xv6py.dev.ide", "xv6py.fs.bio", "xv6py.fs.log", "xv6py.fs.fs", "xv6py.proc.exec",
               "xv6py.fs.file", "xv6py.fs.pipe")),
     ("syscalls", ("xv6py.syscalls.args", "xv6py.syscalls.sysproc", "xv6py.syscalls.sysfile",
-                  "xv6py.syscalls.sysshm", "xv6py.syscalls.syscall", "xv6py.proc.initcode")),
+                  "xv6py.syscalls.sysshm", "xv6py.syscalls.sysipc", "xv6py.syscalls.syscall",
+                  "xv6py.proc.initcode")),
     ("trap", ("xv6py.trap",)),
     ("scheduler", ("xv6py.proc.scheduler",)),
 )

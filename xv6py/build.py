@@ -2,19 +2,39 @@
 
 Sources live in ``userprogs/``::
 
-    userprogs/NAME.c          one program each
-    userprogs/ulib/           the user library: system call stubs, strings, printf, malloc
-    userprogs/include/        headers (syscall.h is the one list of system call numbers)
-    userprogs/user.ld         the linker script: one RWX segment at address 0, entry main
+    userprogs/NAME.c          an xv6 program each: entered at main, ends with exit()
+    userprogs/posix/NAME.c    a POSIX program each (see below)
+    userprogs/ulib/           xv6's user library: system call stubs, strings, printf, malloc
+    userprogs/libc/           the C library of POSIX programs (stdio, stdlib, string,
+                              unistd, errno, start-up code, the numbered calls' stubs)
+    userprogs/include/        headers of both (syscall.h is the one list of system call
+                              numbers; stdio.h, unistd.h, sys/*.h, ... are POSIX's)
+    userprogs/user.ld         the linker script: one RWX segment at address 0, main first
     userprogs/bin/NAME        the built ELF files (committed, so no compiler is needed to run)
     userprogs/bin/MANIFEST.json   what each ELF was built from
     userprogs/bin/fs.img      the default disk image: the programs, userprogs/fs/ (mkfs.py)
 
-A build compiles the library once, then each program, and links each program
-with the whole library (as xv6's Makefile does)::
+Two kinds of programs, told apart by where their source is:
+
+* An **xv6 program** (``NAME.c``) is linked as x86 xv6 links its programs: with
+  every object of ulib/, entered at main (no start-up code), so it must call
+  exit(). It may also use what it needs of libc/ -- errno, strerror, perror
+  and the stubs of the numbered calls (getuid, waitpid, ...), which set errno
+  -- and only what it uses is linked (see `needed`): a program that makes none
+  of the newer calls is byte for byte what it was without them.
+* A **POSIX program** (``posix/NAME.c``) is ordinary C written for Linux: it
+  includes <stdio.h>, <unistd.h>, <sys/wait.h>, <sys/shm.h>, ... and returns
+  from main. It is linked with libc/ alone (never ulib/usys.S or ulib/printf.c,
+  whose exit(), wait() and printf(fd, ...) are xv6's), taking only the objects
+  it needs, and entered at _start (libc/crt0.c), which passes main's value to
+  exit(status). libc/ reuses xv6's strings and malloc by compiling ulib/ulib.c
+  and ulib/umalloc.c again (libc/ulib_string.c, libc/ulib_malloc.c).
+
+A build compiles the libraries once, then each program, and links it::
 
     CC -m32 -ffreestanding ... -I include -c NAME.c -o NAME.o
-    LD -m elf_i386 -N --build-id=none -T user.ld -o bin/NAME NAME.o ulib_*.o
+    LD -m elf_i386 -N --build-id=none -T user.ld -o bin/NAME NAME.o ulib_*.o [libc_*.o]
+    LD ... -e _start -T user.ld -o bin/NAME NAME.o libc_crt0.o libc_*.o      (POSIX)
 
 Three compilers are tried, in order (`find_compiler`): gcc with -m32, clang
 for i386-unknown-none-elf, and the zig toolchain from PyPI's ``ziglang``
@@ -29,7 +49,7 @@ absolute path of that directory is mapped to ``userprogs`` in the DWARF
 information (-fdebug-prefix-map); the linker adds no build id.
 
 The manifest records, for each program, the sha256 of every source it depends
-on (its .c file, every file of ulib/ and include/, user.ld), the compiler and
+on (its .c file, every file of ulib/, libc/ and include/, user.ld), the compiler and
 flags, and the sha256 of the ELF. `stale_programs` compares it with the
 sources without running a compiler, so a test can catch a source that changed
 without its binary being rebuilt.
@@ -54,11 +74,20 @@ from pathlib import Path
 
 # Where the programs are (also what booting needs, without this compiler driver).
 # program_names, program_path, SRCDIR and BINDIR stay importable from here.
-from .programs import BINDIR, IMAGE, MANIFEST, SRCDIR, load_manifest, program_names, program_path
+from .programs import (
+    BINDIR,
+    IMAGE,
+    MANIFEST,
+    SRCDIR,
+    load_manifest,
+    program_names,
+    program_path,
+    program_source,
+)
 
 __all__ = ["BuildError", "Compiler", "find_compiler", "gcc_compiler", "clang_compiler",
            "zig_compiler", "build", "stale_programs", "program_path", "program_names",
-           "source_files", "SRCDIR", "BINDIR", "CFLAGS", "LDFLAGS", "main"]
+           "source_files", "needed", "SRCDIR", "BINDIR", "CFLAGS", "LDFLAGS", "main"]
 
 
 log = logging.getLogger(__name__)
@@ -112,10 +141,12 @@ class Compiler:
         prefix_map = [f"-fdebug-prefix-map={d}={DEBUG_PREFIX}" for d in _spellings(srcdir)]
         return [*self.cc, *CFLAGS, *self.cflags, *prefix_map, "-c", src, "-o", str(obj)]
 
-    def link_command(self, objs: list[Path], out: Path, script: Path) -> list[str]:
-        """The command that links objs (program first) into the ELF file out."""
-        return [*self.ld, *LDFLAGS, *self.ldflags, "-T", str(script), "-o", str(out),
-                *map(str, objs)]
+    def link_command(self, objs: list[Path], out: Path, script: Path,
+                     entry: str | None = None) -> list[str]:
+        """The command that links objs (program first) into the ELF file out; entry
+        names the entry point when it is not the script's (main)."""
+        return [*self.ld, *LDFLAGS, *self.ldflags, *(["-e", entry] if entry else []),
+                "-T", str(script), "-o", str(out), *map(str, objs)]
 
 
 def _spellings(srcdir: Path) -> list[str]:
@@ -290,8 +321,9 @@ def _hash(path: Path) -> str:
 
 
 def _library_files(srcdir: Path) -> list[str]:
-    """Every file of ulib/ and include/, and user.ld, relative to srcdir, sorted."""
-    files = [p for d in ("ulib", "include") for p in (srcdir / d).iterdir()
+    """Every file of ulib/, libc/ and include/ (include/sys/ too), and user.ld,
+    relative to srcdir, sorted."""
+    files = [p for d in ("ulib", "libc", "include") if (srcdir / d).is_dir() for p in (srcdir / d).rglob("*")
              if p.is_file() and not p.name.startswith(".") and not p.name.endswith("~")]
     names = [p.relative_to(srcdir).as_posix() for p in files]
     return sorted(names) + ["user.ld"]
@@ -299,7 +331,7 @@ def _library_files(srcdir: Path) -> list[str]:
 
 def source_files(name: str, srcdir: Path = SRCDIR) -> list[str]:
     """The sources program `name` depends on, relative to srcdir."""
-    return [f"{name}.c"] + _library_files(Path(srcdir))
+    return [program_source(name, srcdir) or f"{name}.c"] + _library_files(Path(srcdir))
 
 
 def _write_manifest(bindir: Path, manifest: dict) -> None:
@@ -334,16 +366,35 @@ def stale_programs(srcdir: Path = SRCDIR, bindir: Path = BINDIR) -> list[str]:
 # ---------------------------------------------------------------------------
 # Building
 
-def _compile_library(c: Compiler, srcdir: Path, objdir: Path) -> list[Path]:
-    """Compile every .c and .S of ulib/ once; return the objects, in name order."""
+@dataclass
+class Libraries:
+    """The compiled libraries: xv6's (every object, for xv6 programs), and the C
+    library's (crt0, the start-up code, apart: no program refers to it)."""
+
+    ulib: list[Path]
+    libc: list[Path]
+    crt0: Path | None
+
+
+def _compile_dir(c: Compiler, srcdir: Path, objdir: Path, d: str) -> list[Path]:
+    """Compile every .c and .S of srcdir/d; return the objects (d_NAME.o), in name order."""
     objs = []
-    for src in sorted((srcdir / "ulib").iterdir()):
+    if not (srcdir / d).is_dir():
+        return objs
+    for src in sorted((srcdir / d).iterdir()):
         if src.suffix not in (".c", ".S"):
             continue
-        obj = objdir / f"ulib_{src.stem}.o"
-        _run(c.compile_command(f"ulib/{src.name}", obj, srcdir), cwd=srcdir)
+        obj = objdir / f"{d}_{src.stem}.o"
+        _run(c.compile_command(f"{d}/{src.name}", obj, srcdir), cwd=srcdir)
         objs.append(obj)
     return objs
+
+
+def _compile_library(c: Compiler, srcdir: Path, objdir: Path) -> Libraries:
+    """Compile ulib/ and libc/ once."""
+    libc = _compile_dir(c, srcdir, objdir, "libc")
+    crt0 = next((o for o in libc if o.name == "libc_crt0.o"), None)
+    return Libraries(_compile_dir(c, srcdir, objdir, "ulib"), [o for o in libc if o != crt0], crt0)
 
 
 def _check_elf(path: Path) -> None:
@@ -364,15 +415,58 @@ def _check_elf(path: Path) -> None:
                          "want exactly one, at address 0 (check user.ld)")
 
 
-def _build_one(c: Compiler, name: str, srcdir: Path, objdir: Path, libobjs: list[Path],
+def _symbols(obj: Path) -> tuple[frozenset[str], frozenset[str]]:
+    """The global symbols an object file defines, and those it uses undefined."""
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.sections import SymbolTableSection
+    defined, undefined = set(), set()
+    with open(obj, "rb") as f:
+        for sec in ELFFile(f).iter_sections():
+            if not isinstance(sec, SymbolTableSection):
+                continue
+            for sym in sec.iter_symbols():
+                if sym.name and sym["st_info"]["bind"] != "STB_LOCAL":
+                    (undefined if sym["st_shndx"] == "SHN_UNDEF" else defined).add(sym.name)
+    return frozenset(defined), frozenset(undefined)
+
+
+def needed(objs: list[Path], libobjs: list[Path], symbols=_symbols) -> list[Path]:
+    """The library objects that the objects objs need, in library order: each one
+    that defines a symbol they use, then each one that defines a symbol those
+    use, and so on -- what a linker takes from an archive."""
+    have, want = frozenset(), frozenset()
+    for obj in objs:
+        defined, undefined = symbols(obj)
+        have, want = have | defined, want | undefined
+    table = {lib: symbols(lib) for lib in libobjs}
+    chosen: set[Path] = set()
+    while True:
+        more = [lib for lib in libobjs if lib not in chosen and table[lib][0] & (want - have)]
+        if not more:
+            return [lib for lib in libobjs if lib in chosen]
+        for lib in more:
+            chosen.add(lib)
+            have, want = have | table[lib][0], want | table[lib][1]
+
+
+def _build_one(c: Compiler, name: str, srcdir: Path, objdir: Path, libs: Libraries,
                outdir: Path) -> Path:
-    """Compile and link program `name`; move the ELF into outdir; return its path."""
+    """Compile program `name` and link it (module docstring: xv6 programs with
+    all of ulib and what they need of libc; POSIX programs with crt0 and what
+    they need of libc); move the ELF into outdir; return its path."""
     obj = objdir / f"{name}.o"
-    if not (srcdir / f"{name}.c").is_file():
+    src = program_source(name, srcdir)
+    if src is None:
         raise BuildError(f"no source for program {name!r}: {srcdir / (name + '.c')}")
-    _run(c.compile_command(f"{name}.c", obj, srcdir), cwd=srcdir)
+    _run(c.compile_command(src, obj, srcdir), cwd=srcdir)
+    if src.startswith("posix/"):
+        if libs.crt0 is None:
+            raise BuildError(f"{name} is a POSIX program, but there is no libc/crt0.c")
+        objs, entry = [obj, libs.crt0], "_start"
+    else:
+        objs, entry = [obj, *libs.ulib], None
     elf = objdir / name
-    _run(c.link_command([obj, *libobjs], elf, srcdir / "user.ld"), cwd=srcdir)
+    _run(c.link_command([*objs, *needed(objs, libs.libc)], elf, srcdir / "user.ld", entry), cwd=srcdir)
     _check_elf(elf)
     out, tmp = outdir / name, outdir / f".{name}.tmp"
     shutil.copyfile(elf, tmp)        # mode 0644: an xv6py program, not a host program
@@ -401,9 +495,9 @@ def build(names: list[str] | None = None, compiler: Compiler | None = None,
     built = []
     with tempfile.TemporaryDirectory(prefix="xv6py-build-") as tmp:
         objdir = Path(tmp)
-        libobjs = _compile_library(compiler, srcdir, objdir)
+        libs = _compile_library(compiler, srcdir, objdir)
         for name in names:
-            out = _build_one(compiler, name, srcdir, objdir, libobjs, outdir)
+            out = _build_one(compiler, name, srcdir, objdir, libs, outdir)
             entries[name] = {
                 "compiler": compiler.describe(),
                 "cflags": " ".join(CFLAGS),

@@ -7,9 +7,10 @@ user programs.
 
 boot() follows xv6's main(): the allocator, the kernel page table and paging,
 the GDT, the console, processes, traps, files, the buffer cache, the disk,
-shared memory. run() starts the first process -- which sets up the file system
-(the super block, the log's recovery) and then runs initcode, which execs /init
-with the program and its arguments -- and runs the scheduler until init exits
+shared memory (the lab's, then System V IPC's). run() starts the first process
+-- which sets up the file system (the super block, the log's recovery) and then
+runs initcode, which execs /init with the program and its arguments -- and runs
+the scheduler until init exits
 (the program and all its children are done), the instruction budget runs out,
 no process can ever run again, or the kernel panics. Then the processes left
 are torn down, so that the free-frame count after a run can be compared with
@@ -54,6 +55,8 @@ from .cpu.x86 import CR4_TSD, X86
 from .dev import console, ide
 from .fs import bio, file, fs
 from .fsimage import Image, ImageError, dirname_bytes
+from .ipc import ipc, msg, sem
+from .ipc import shm as sysvshm
 from .memlayout import KERNEND, PHYSTOP
 from .mm import kalloc, pgdir, shm
 from .mmu import (
@@ -185,7 +188,42 @@ def boot(m: "Machine") -> None:
     m._booted_image = m.run_image()
     ide.ideinit(bytearray(m._booted_image))  # disk: this run's copy of the image
     shm.shminit()                           # shared memory
+    ipc.ipcinit(_ticks)                     # System V IPC: its clock, then its tables
+    sysvshm.shm_init()
+    sem.sem_init()
+    msg.msg_init()
     syscall.set_tracing(m.trace)
+
+
+def _ticks() -> int:
+    """The timer's ticks, for System V IPC's times (ipc/ sits below the timer)."""
+    return timer.ticks
+
+
+def _ipc_common(obj, ids) -> dict:
+    perm = obj.perm
+    return {"id": ids.id_of(obj), "slot": obj.slot, "key": perm.key, "uid": perm.uid,
+            "gid": perm.gid, "cuid": perm.cuid, "cgid": perm.cgid, "mode": perm.mode}
+
+
+def _sysv_shm(seg) -> dict:
+    """A System V segment: size asked, frames, attachments [(pid, addr, rdonly)]."""
+    return {**_ipc_common(seg, sysvshm.shm_ids), "segsz": seg.segsz, "frames": list(seg.frames),
+            "nattch": seg.nattch, "attached": [tuple(a) for a in seg.attaches],
+            "cpid": seg.cpid, "lpid": seg.lpid}
+
+
+def _sysv_sem(s) -> dict:
+    """A semaphore set: values, last pids, waiters [(pid, semnum, zero)], undo {pid: [adj]}."""
+    return {**_ipc_common(s, sem.sem_ids), "values": [x.val for x in s.sems],
+            "pids": [x.pid for x in s.sems], "waiters": [tuple(w) for w in s.waiters],
+            "undo": {pid: list(adj) for pid, adj in s.undo.items()}}
+
+
+def _sysv_msg(q) -> dict:
+    """A message queue: its messages [(type, bytes)], byte count and limit, last pids."""
+    return {**_ipc_common(q, msg.msg_ids), "messages": [(m.mtype, len(m.text)) for m in q.messages],
+            "cbytes": q.cbytes, "qbytes": q.qbytes, "lspid": q.lspid, "lrpid": q.lrpid}
 
 
 @dataclass(eq=False)
@@ -527,6 +565,15 @@ class Machine:
         """The shared-memory segment table (see mm/shm.py)."""
         with self.entered():
             return shm.shm_segments(proc.ptable.proc)
+
+    def ipc_objects(self) -> dict[str, list[dict]]:
+        """The System V IPC tables (ipc/): {"shm": [...], "sem": [...], "msg": [...]},
+        one dict per object, in slot order, with its id, key, owner and mode and
+        what its kind holds (see _sysv_shm, _sysv_sem, _sysv_msg)."""
+        with self.entered():
+            return {"shm": [_sysv_shm(s) for s in sysvshm.shm_ids.live()],
+                    "sem": [_sysv_sem(s) for s in sem.sem_ids.live()],
+                    "msg": [_sysv_msg(q) for q in msg.msg_ids.live()]}
 
     def shm_entry(self, id: int) -> dict:
         """Row id of the segment table: id, npages, frames, refcount, free (a slot is

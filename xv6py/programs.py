@@ -1,13 +1,15 @@
 """Where the user programs are: their C sources and their built ELF files.
 
-    userprogs/NAME.c              one program each (SRCDIR)
+    userprogs/NAME.c              one xv6 program each (SRCDIR)
+    userprogs/posix/NAME.c        one POSIX program each (see build.py)
     userprogs/bin/NAME            the built ELF files, committed (BINDIR)
     userprogs/bin/MANIFEST.json   what each ELF was built from
     userprogs/bin/fs.img          the default disk image, made from them (mkfs.py)
     userprogs/fs/                 other files for that image's "/" (a README)
 
-    program_names()     -> ["cat", "echo", ...]     one per NAME.c (or per manifest entry)
-    program_path(name)  -> Path | None              the ELF file, if built
+    program_names()       -> ["cat", "echo", ...]   one per source (or per manifest entry)
+    program_path(name)    -> Path | None            the ELF file, if built
+    program_source(name)  -> "cat.c" | "posix/ipcs.c" | None   its source, if any
 
 Booting a machine, the debugger and `xv6py programs` only need to find programs,
 not to build them, so this module is apart from the compiler driver (build.py)
@@ -20,7 +22,8 @@ import json
 import re
 from pathlib import Path
 
-__all__ = ["SRCDIR", "BINDIR", "MANIFEST", "IMAGE", "program_names", "program_path", "load_manifest"]
+__all__ = ["SRCDIR", "BINDIR", "MANIFEST", "IMAGE", "POSIX", "program_names", "program_path",
+           "program_source", "load_manifest"]
 
 
 def _find_srcdir() -> Path:
@@ -36,15 +39,17 @@ SRCDIR = _find_srcdir()
 BINDIR = SRCDIR / "bin"
 MANIFEST = "MANIFEST.json"
 IMAGE = "fs.img"
+POSIX = "posix"                 # the directory of POSIX programs, in SRCDIR
 
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")   # what a program may be called
 
 
 def program_names(srcdir: Path = SRCDIR) -> list[str]:
-    """Names of the user programs: one per NAME.c in srcdir (or, with no sources,
-    the programs of the manifest)."""
+    """Names of the user programs: one per NAME.c in srcdir or srcdir/posix (or,
+    with no sources, the programs of the manifest). A name is one program: a
+    POSIX program may not share its name with an xv6 one."""
     srcdir = Path(srcdir)
-    names = sorted(p.stem for p in srcdir.glob("*.c"))
+    names = sorted({p.stem for d in (srcdir, srcdir / POSIX) for p in d.glob("*.c")})
     if not names:
         names = sorted(load_manifest(srcdir / "bin").get("programs", {}))
     return names
@@ -56,6 +61,17 @@ def program_path(name: str, bindir: Path = BINDIR) -> Path | None:
         return None                 # not a program name: a path, MANIFEST.json, ...
     p = Path(bindir) / name
     return p if p.is_file() else None
+
+
+def program_source(name: str, srcdir: Path = SRCDIR) -> str | None:
+    """The source of program `name`, relative to srcdir: "NAME.c" for an xv6
+    program, "posix/NAME.c" for a POSIX one; None if there is neither."""
+    if not _NAME.fullmatch(name):
+        return None
+    for rel in (f"{name}.c", f"{POSIX}/{name}.c"):
+        if (Path(srcdir) / rel).is_file():
+            return rel
+    return None
 
 
 def load_manifest(bindir: Path) -> dict:

@@ -11,12 +11,14 @@ process's kernel code (exit_from_trap): if it sleeps, trap() returns and the
 scheduler finishes the exit when the process runs again.
 """
 
+from types import MappingProxyType
+
 from .dev.console import cprintf
 from .dev.ide import ideintr
-from .proc.proc import RUNNING, Exited, exit_from_trap, mycpu, myproc, yield_
+from .proc.proc import RUNNING, SIGFPE, SIGILL, SIGSEGV, Exited, exit_from_trap, mycpu, myproc, yield_
 from .syscalls.syscall import syscall
 from .timer import timerintr
-from .traps import IRQ_IDE, IRQ_TIMER, T_IRQ0, T_SYSCALL
+from .traps import IRQ_IDE, IRQ_TIMER, T_DIVIDE, T_ILLOP, T_IRQ0, T_SYSCALL
 
 __all__ = ["tvinit", "trap"]
 
@@ -25,6 +27,10 @@ PER_MACHINE = ("x86",)
 HOOKS = ("faulttracer",)
 x86 = None                 # the hardware
 faulttracer = None         # while tracing faults: called as faulttracer(p, tf) after the kill line
+
+# The signal a parent's waitpid() reports for a child killed by a fault (Linux's
+# choice for each); every other fault reports SIGSEGV.
+FAULT_SIGNALS = MappingProxyType({T_DIVIDE: SIGFPE, T_ILLOP: SIGILL})
 
 
 def tvinit() -> None:
@@ -59,6 +65,7 @@ def trap(tf) -> None:
             mycpu().nfault += 1
             p.killed = True
             p.status = line
+            p.xstate = FAULT_SIGNALS.get(tf.trapno, SIGSEGV)
         # Force process exit if it has been killed and is in user space.
         if p.killed:
             exit_from_trap(p.status or "killed")

@@ -2,6 +2,8 @@
 // A program puts the number in %eax and executes `int $64` (see ulib/usys.S).
 // 1-21 are x86 xv6's numbers, in xv6's order (binary compatibility);
 // 22-25 are the shared-memory calls of the lab.
+// From 26 on, a call returns a negated error number (errno.h) on failure, and
+// its stub in libc/usyserr.S sets errno and returns -1.
 
 #define SYS_fork 1
 #define SYS_exit 2
@@ -28,3 +30,22 @@
 #define SYS_shm_attach 23
 #define SYS_shm_detach 24
 #define SYS_shm_destroy 25
+#define SYS_getuid 26
+#define SYS_geteuid 27
+#define SYS_getgid 28
+#define SYS_getegid 29
+#define SYS_setuid 30
+#define SYS_setgid 31
+#define SYS_exit_status 32
+#define SYS_waitpid 33
+#define SYS_shmget 34
+#define SYS_shmat 35
+#define SYS_shmdt 36
+#define SYS_shmctl 37
+#define SYS_semget 38
+#define SYS_semop 39
+#define SYS_semctl 40
+#define SYS_msgget 41
+#define SYS_msgsnd 42
+#define SYS_msgrcv 43
+#define SYS_msgctl 44

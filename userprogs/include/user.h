@@ -63,4 +63,19 @@ void printf(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void* malloc(uint);
 void free(void*);
 
+// Owners and exit status (libc/usyserr.S): on failure these return -1 and
+// leave the error number in errno (errno.h).
+int getuid(void);
+int geteuid(void);
+int getgid(void);
+int getegid(void);
+int setuid(int uid);
+int setgid(int gid);
+void _exit(int status) __attribute__((noreturn));   // exit with a status waitpid sees
+int waitpid(int pid, int *status, int options);       // pid -1: any child
+
+// errno.c (libc/)
+char* strerror(int errnum);
+void perror(const char *s);
+
 #endif

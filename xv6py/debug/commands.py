@@ -35,9 +35,11 @@ from .ptdata import (
 )
 from .render import (
     render_frames,
+    render_ipcs,
     render_kalloc,
     render_pt,
     render_ptdiff,
+    render_sem,
     render_shm,
     render_walk,
     text,
@@ -89,6 +91,22 @@ def _cmd_shm(machine, args, since):
     return render_shm(shm_view(machine))
 
 
+def _cmd_ipcs(machine, args, since):
+    return render_ipcs(machine.ipc_objects())
+
+
+def _cmd_sem(machine, args, since):
+    if not args:
+        raise ValueError("usage: " + COMMANDS["sem"][1])
+    id = _arg_int(args[0], "semid")
+    sets = machine.ipc_objects()["sem"]
+    found = next((o for o in sets if o["id"] == id), None)
+    if found is None:
+        ids = ", ".join(str(o["id"]) for o in sets) or "none"
+        raise ValueError(f"no semaphore set with id {id} (ids: {ids})")
+    return render_sem(found)
+
+
 # name -> (handler(machine, args, since), usage). `since` is the Snapshot taken at
 # the previous stop (None before the first), for ptdiff and kalloc.
 COMMANDS = {
@@ -98,6 +116,8 @@ COMMANDS = {
     "frames": (_cmd_frames, "frames [shared]: which processes map which frame"),
     "shm": (_cmd_shm, "shm: the segment table, reference counts, who maps each segment where"),
     "kalloc": (_cmd_kalloc, "kalloc: free frames; frames allocated and freed since the last stop"),
+    "ipcs": (_cmd_ipcs, "ipcs: the System V tables: segments, semaphore sets, message queues"),
+    "sem": (_cmd_sem, "sem ID: a semaphore set's values, waiters and undo records per process"),
 }
 
 

@@ -9,6 +9,7 @@
     frames(m)                        -> [Frame]     which processes map which frame
     owners(m)                        -> {pa: str}   what each frame in use holds, in words
     shm_view(m)                      -> [ShmView]   segments, counts, who maps them where
+    sysv_name(seg)                   -> str         "shm key 0x0000002a id 0": a System V segment
     pt(m, pid), walk_va(m, va, pid)                 the same for a process picked by pid
 
 m is the Machine to look at, and the only one looked at: a page directory is
@@ -21,7 +22,9 @@ with m's kernel state installed.
 Labels come from the page table itself plus p.sz and p.shm: exec leaves
 text/data from 0, then one page that is present but not PTE_U (the guard),
 then the stack page; sbrk's heap lies above the stack up to sz; shm segments
-are attached wherever the program asked, usually above sz.
+are attached wherever the program asked, usually above sz. The lab's segments
+are named by their id ("shm 0"), System V segments (xv6py/ipc/shm.py) by key
+and id ("shm key 0x0000002a id 32768"), wherever segments are shown.
 
 render.py turns this data into text; commands.py holds the debugger's commands
 and the page-fault explainer.
@@ -30,6 +33,7 @@ and the page-fault explainer.
 import struct
 from dataclasses import dataclass
 
+from ..ipc import shm as _sysv
 from ..machine import Machine
 from ..memlayout import KERNBASE
 from ..mm import kalloc as _kalloc
@@ -54,7 +58,8 @@ __all__ = [
     "Step", "Walk", "Range", "Pde", "KernelHalf", "PageDir", "ProcMaps", "Snapshot", "Change",
     "KallocDiff", "Frame", "ShmAttach", "ShmView", "ACCESSES",
     "walk", "mappings", "pagedir", "snapshot", "ptdiff", "kalloc_diff", "frames",
-    "owners", "shm_of", "shm_view", "decode_err", "live_procs", "find_proc", "pt", "walk_va",
+    "owners", "shm_of", "shm_view", "sysv_name", "decode_err", "live_procs", "find_proc", "pt",
+    "walk_va",
 ]
 
 
@@ -79,6 +84,17 @@ def _shmtable(m: Machine) -> list:
     """m's shm segment table, every slot (a free one has no pages)."""
     with m.entered():
         return _shm.shmtable.seg
+
+
+def _sysvtable(m: Machine) -> list:
+    """m's System V segments in use, in slot order."""
+    with m.entered():
+        return _sysv.shm_ids.live()
+
+
+def sysv_name(seg) -> str:
+    """How views name a System V segment: by key and id."""
+    return f"shm key {seg.perm.key:#010x} id {_sysv.Ids.id_of(seg)}"
 
 
 def _kmem(m: Machine) -> tuple[bytes, int]:
@@ -233,7 +249,8 @@ def _labeller(pages, sz: int | None, shm):
     top = KERNBASE if sz is None else sz
     guards = [va for va, _, fl in pages if va < top and not fl & PTE_U]
     guard = guards[-1] if guards else None
-    segs = [(addr, addr + n * PGSIZE, f"shm {id}") for id, addr, n in (shm or ())]
+    segs = [(addr, addr + n * PGSIZE, id if isinstance(id, str) else f"shm {id}")
+            for id, addr, n in (shm or ())]
 
     def label(va: int) -> str:
         for lo, hi, name in segs:
@@ -357,10 +374,13 @@ def find_proc(m: Machine, pid: int | None = None) -> _proc.Proc:
     raise ValueError(f"no process with pid {pid}" if pid is not None else "no live process")
 
 
-def shm_of(m: Machine, p: _proc.Proc) -> list[tuple[int, int, int]]:
-    """(id, addr, npages) of each segment p, a process of m, has attached."""
+def shm_of(m: Machine, p: _proc.Proc) -> list[tuple[int | str, int, int]]:
+    """(id, addr, npages) of each segment p, a process of m, has attached: the
+    lab's by their id, then System V's by their name (sysv_name)."""
     segs = _shmtable(m)
-    return [(id, addr, segs[id].npages) for id, addr in p.shm]
+    sysv = [(sysv_name(seg), a.addr, seg.npages) for seg in _sysvtable(m)
+            for a in seg.attaches if a.pid == p.pid]
+    return [(id, addr, segs[id].npages) for id, addr in p.shm] + sysv
 
 
 def pt(m: Machine, pid: int | None = None) -> PageDir:
@@ -480,11 +500,12 @@ def kalloc_diff(old: Snapshot, new: Snapshot) -> KallocDiff:
 @dataclass(frozen=True)
 class Frame:
     """A frame that user pages map: who maps it ((pid, va, flags) each) and the
-    shm segment it belongs to, if any."""
+    shm segment it belongs to, if any: the lab's id, or a System V segment's
+    "key 0x... id N"."""
 
     pa: int
     maps: tuple[tuple[int, int, int], ...]
-    shm: int | None = None
+    shm: int | str | None = None
 
     @property
     def shared(self) -> bool:
@@ -501,6 +522,7 @@ def frames(m: Machine) -> list[Frame]:
             for i, f in enumerate(r.frames):
                 maps.setdefault(f, []).append((p.pid, r.start + i * PGSIZE, r.flags))
     seg_of = {f: id for id, s in enumerate(_shmtable(m)) for f in s.frames}
+    seg_of |= {f: sysv_name(seg).removeprefix("shm ") for seg in _sysvtable(m) for f in seg.frames}
     return [Frame(f, tuple(maps.get(f, ())), seg_of.get(f)) for f in sorted(maps.keys() | seg_of.keys())]
 
 
@@ -511,6 +533,8 @@ def owners(m: Machine) -> dict[int, str]:
     out: dict[int, str] = {}
     for id, s in enumerate(_shmtable(m)):
         out.update({f: f"shm {id} page {i}" for i, f in enumerate(s.frames)})
+    for seg in _sysvtable(m):
+        out.update({f: f"{sysv_name(seg)} page {i}" for i, f in enumerate(seg.frames)})
     for p in procs:
         out[p.pgdir] = f"pid {p.pid} page directory"
         for d in pagedir(m, p.pgdir, p.sz, shm_of(m, p)).pdes:
@@ -536,7 +560,7 @@ class ShmAttach:
 
 @dataclass(frozen=True)
 class ShmView:
-    id: int
+    id: int | str           # the lab's id, or a System V segment's "key 0x... id N"
     npages: int
     frames: tuple[int, ...]
     refcount: int
@@ -552,13 +576,20 @@ def shm_view(m: Machine) -> list[ShmView]:
         att = tuple(ShmAttach(pid, procs[pid].name, addr, _maps_at(m, procs[pid].pgdir, addr, s["frames"]))
                     for pid, addr in s["attached"] if pid in procs)
         out.append(ShmView(s["id"], s["pages"], tuple(s["frames"]), s["refcount"], att))
+    for seg in _sysvtable(m):               # System V: the count is nattch
+        att = tuple(ShmAttach(a.pid, procs[a.pid].name, a.addr,
+                              _maps_at(m, procs[a.pid].pgdir, a.addr, seg.frames, not a.rdonly))
+                    for a in seg.attaches if a.pid in procs)
+        out.append(ShmView(sysv_name(seg).removeprefix("shm "), seg.npages, tuple(seg.frames),
+                           seg.nattch, att))
     return out
 
 
-def _maps_at(m: Machine, pgdir: int, addr: int, seg_frames) -> bool:
-    """Does pgdir map seg_frames, user-writable, at consecutive pages from addr?"""
+def _maps_at(m: Machine, pgdir: int, addr: int, seg_frames, writable: bool = True) -> bool:
+    """Does pgdir map seg_frames, user-accessible (and writable, if asked), at
+    consecutive pages from addr?"""
     for i, f in enumerate(seg_frames):
-        w = walk(m, pgdir, addr + i * PGSIZE, "write")
+        w = walk(m, pgdir, addr + i * PGSIZE, "write" if writable else "read")
         if not w.ok or w.frame != f:
             return False
     return True

@@ -1,7 +1,8 @@
 """Page-table views as text: the data of ptdata.py turned into `rich` renderables.
 
     render_walk(Walk), render_pt(PageDir), render_ptdiff([Change]),
-    render_kalloc(KallocDiff, owners), render_frames([Frame]), render_shm([ShmView])
+    render_kalloc(KallocDiff, owners), render_frames([Frame]), render_shm([ShmView]),
+    render_ipcs(Machine.ipc_objects()), render_sem(one set of it)
 
 Print them on a rich Console (colours on a terminal only), or turn them into
 plain text with text(). Nothing here reads a machine: every fact shown comes
@@ -22,6 +23,7 @@ from .ptdata import Change, Frame, KallocDiff, KernelHalf, PageDir, Range, ShmVi
 __all__ = [
     "flagstr", "frames_text", "text",
     "render_walk", "render_pt", "render_ptdiff", "render_kalloc", "render_frames", "render_shm",
+    "render_ipcs", "render_sem",
 ]
 
 
@@ -209,3 +211,64 @@ def render_shm(segs: list[ShmView]) -> RenderableType:
             f"{s.refcount} (but {len(s.attached)} attached)"
         t.add_row(str(s.id), str(s.npages), refs, frames_text(s.frames), "\n".join(att) or "(none)")
     return t
+
+
+# ---- System V IPC (the dicts of Machine.ipc_objects()) ----------------------------------------
+
+def _table(*cols: str) -> Table:
+    t = Table(box=None, show_edge=False, pad_edge=False)
+    for col in cols:
+        t.add_column(col)
+    return t
+
+
+def _owner(o: dict) -> tuple[str, str, str]:
+    return f"{o['key']:#010x}", str(o["id"]), f"{o['uid']}/{o['gid']} {o['mode'] & 0o777:03o}"
+
+
+def render_ipcs(objs: dict) -> RenderableType:
+    """The three System V tables: for each object its key, id, owner/group and
+    mode, and what it holds, with the processes concerned."""
+    parts: list[RenderableType] = []
+    t = _table("key", "id", "owner mode", "bytes", "pages", "nattch", "cpid", "lpid",
+               "attached (pid @ addr)", "")
+    for o in objs["shm"]:
+        att = ", ".join(f"{pid} @ {addr:#010x}" + (" ro" if ro else "") for pid, addr, ro in o["attached"])
+        dest = "dest" if o["mode"] & 0o1000 else ""
+        t.add_row(*_owner(o), str(o["segsz"]), str(len(o["frames"])), str(o["nattch"]), str(o["cpid"]),
+                  str(o["lpid"]), att or "(none)", dest)
+    parts += [Text("System V shared memory", style="bold"), t if objs["shm"] else Text("  none")]
+    t = _table("key", "id", "owner mode", "values", "waiting (pid: sem)", "undo (pid: adjustments)")
+    for o in objs["sem"]:
+        undo = "; ".join(f"{pid}: {' '.join(map(str, adj))}" for pid, adj in o["undo"].items())
+        t.add_row(*_owner(o), " ".join(map(str, o["values"])), _waiters(o) or "(none)", undo or "(none)")
+    parts += [Text("System V semaphore sets", style="bold"), t if objs["sem"] else Text("  none")]
+    t = _table("key", "id", "owner mode", "messages", "bytes", "limit", "lspid", "lrpid", "types")
+    for o in objs["msg"]:
+        types = " ".join(str(mtype) for mtype, _ in o["messages"][:12])
+        types += " ..." if len(o["messages"]) > 12 else ""
+        t.add_row(*_owner(o), str(len(o["messages"])), str(o["cbytes"]), str(o["qbytes"]), str(o["lspid"]),
+                  str(o["lrpid"]), types)
+    parts += [Text("System V message queues", style="bold"), t if objs["msg"] else Text("  none")]
+    return Group(*parts)
+
+
+def _waiters(o: dict) -> str:
+    return ", ".join(f"{pid}: {num}{' =0' if zero else ''}" for pid, num, zero in o["waiters"])
+
+
+def render_sem(o: dict) -> RenderableType:
+    """One semaphore set: each semaphore's value, the last pid to operate on it
+    and who waits on it (to take from it, or for it to be 0); then the SEM_UNDO
+    adjustments each process holds."""
+    head = Text(f"semaphore set {o['id']} (key {o['key']:#010x}, owner {o['uid']}/{o['gid']}, "
+                f"mode {o['mode'] & 0o777:03o}), {len(o['values'])} semaphores")
+    t = _table("sem", "value", "last pid", "waiting to take (GETNCNT)", "waiting for 0 (GETZCNT)")
+    for i, (val, pid) in enumerate(zip(o["values"], o["pids"], strict=True)):
+        take = [str(w) for w, num, zero in o["waiters"] if num == i and not zero]
+        zero = [str(w) for w, num, z in o["waiters"] if num == i and z]
+        t.add_row(str(i), str(val), str(pid), " ".join(take) or "-", " ".join(zero) or "-")
+    undo = _table("pid", "SEM_UNDO adjustment of each semaphore (applied at its exit)")
+    for pid, adj in o["undo"].items():
+        undo.add_row(str(pid), " ".join(f"{a:+d}" if a else "0" for a in adj))
+    return Group(head, t, undo if o["undo"] else Text("no undo records"))

@@ -309,6 +309,14 @@ class Repl(cmd.Cmd):
         """shm: the segment table and who maps each segment where."""
         self._view("shm")
 
+    def do_ipcs(self, arg):
+        """ipcs: the System V tables: segments, semaphore sets, message queues."""
+        self._view("ipcs")
+
+    def do_sem(self, arg):
+        """sem ID: a semaphore set's values, who waits on it, and the undo records."""
+        self._view(f"sem {arg}")
+
     def do_kalloc(self, arg):
         """kalloc: free frames; frames allocated and freed since the previous stop."""
         self._view("kalloc")

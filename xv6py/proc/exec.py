@@ -15,6 +15,7 @@ import struct
 from ..dev.console import cprintf
 from ..fs.fs import T_DEV, ilock, iput, iunlockput, namei, readi
 from ..fs.log import begin_op, end_op
+from ..ipc.shm import exit_shm
 from ..mm.pgdir import allocuvm, clearpteu, copyout, freevm, loaduvm, setupkvm, switchuvm
 from ..mm.shm import shm_detach_all
 from ..mmu import PGROUNDUP, PGSIZE
@@ -83,6 +84,7 @@ def exec(path: str, argv: list[bytes]):
         return -1
     # Commit to the user image.
     shm_detach_all(curproc, curproc.pgdir)       # segments do not survive exec
+    exit_shm(curproc)                            # System V segments neither
     curproc.name = path.rsplit("/", 1)[-1][:15]   # 16 bytes with the NUL, like xv6
     oldpgdir = curproc.pgdir
     curproc.pgdir = pgdir

@@ -32,9 +32,11 @@ from dataclasses import dataclass, field
 from enum import Enum
 from types import GeneratorType
 
+from ..ipc.sem import exit_sem
+from ..ipc.shm import attached_in, exit_shm, fork_shm
 from ..memlayout import PhysAddr
 from ..mm.pgdir import allocuvm, copyuvm, deallocuvm, freevm, inituvm, setupkvm, switchuvm
-from ..mm.shm import shm_exit, shm_fork, shm_overlaps
+from ..mm.shm import shm_detach_all, shm_exit, shm_fork, shm_overlaps
 from ..mmu import PGSIZE
 from ..panic import panic
 from ..param import NOFILE, NPROC, ROOTDEV
@@ -43,13 +45,24 @@ from ..spinlock import Spinlock, acquire, release
 __all__ = ["ProcState", "UNUSED", "EMBRYO", "SLEEPING", "RUNNABLE", "RUNNING", "ZOMBIE",
            "Proc", "Cpu", "Exited", "pinit", "mycpu", "myproc", "allocproc", "userinit",
            "forkret", "growproc", "fork", "exit", "exit_from_trap", "wait", "resume", "sched",
-           "yield_", "sleep", "wakeup", "kill", "procdump", "reap"]
+           "yield_", "sleep", "wakeup", "kill", "procdump", "reap", "waitpid", "WNOHANG", "SIGILL",
+           "SIGFPE", "SIGKILL", "SIGSEGV"]
 
 # Per-machine state (see Machine): each machine has its own, installed while it runs.
 PER_MACHINE = ("x86", "ptable", "cpu")
 x86 = None                  # the hardware
 ptable: "Ptable" = None     # the process table
 cpu: "Cpu" = None           # the one CPU's kernel state
+
+
+# What a wait status says about a process that did not exit by itself: the signal
+# that would have killed it on Linux (xv6py has no signals, only these ends).
+SIGILL = 4        # an invalid instruction
+SIGFPE = 8        # a division by zero
+SIGKILL = 9       # kill()
+SIGSEGV = 11      # a page fault, or any other fault
+
+WNOHANG = 1       # waitpid: return 0 at once if no child has exited yet
 
 
 class ProcState(Enum):
@@ -84,6 +97,11 @@ class Proc:
     shm: list = field(default_factory=list)  # Attached shm segments: [(id, va)] (shm.py)
     insns: int = 0                      # User instructions it has retired
     status: str = ""                    # How it ended: "exit", or the reason it was killed
+    xstate: int = 0                     # Exit status for waitpid: code << 8, or the killing signal
+    uid: int = 0                        # Real user id (0: root). Only System V IPC checks
+    gid: int = 0                        #   owners so far: the file system ignores them.
+    euid: int = 0                       # Effective user id: what permission checks use
+    egid: int = 0                       # Effective group id
 
 
 class Ptable:
@@ -136,6 +154,7 @@ def _clear(p: Proc) -> None:
     p.sz, p.pgdir, p.pid, p.parent, p.tf, p.context, p.chan = 0, None, 0, None, None, None, None
     p.cwd = None
     p.killed, p.name, p.shm, p.insns, p.status = False, "", [], 0, ""
+    p.xstate, p.uid, p.gid, p.euid, p.egid = 0, 0, 0, 0, 0
     p.state = UNUSED
 
 
@@ -194,8 +213,8 @@ def growproc(n: int) -> int:
     curproc = myproc()
     sz = curproc.sz
     if n > 0:
-        if shm_overlaps(curproc, sz, sz + n):    # segments above sz must not be grown into
-            return -1
+        if shm_overlaps(curproc, sz, sz + n) or attached_in(curproc, sz, sz + n):
+            return -1                            # segments above sz must not be grown into
         sz = allocuvm(curproc.pgdir, sz, sz + n)
         if sz == 0:
             return -1
@@ -226,6 +245,11 @@ def fork() -> int:
         freevm(np.pgdir)
         _clear(np)
         return -1
+    if fork_shm(curproc, np) < 0:            # System V segments (ipc/shm.py)
+        shm_detach_all(np, np.pgdir)
+        freevm(np.pgdir)
+        _clear(np)
+        return -1
     np.sz = curproc.sz
     np.parent = curproc
     np.tf = x86.copy_frame(curproc.tf)
@@ -236,6 +260,7 @@ def fork() -> int:
             np.ofile[i] = filedup(f)
     np.cwd = cwddup(curproc.cwd)
     np.name = curproc.name
+    np.uid, np.gid, np.euid, np.egid = curproc.uid, curproc.gid, curproc.euid, curproc.egid
     pid = np.pid
     acquire(ptable.lock)
     np.state = RUNNABLE
@@ -243,10 +268,14 @@ def fork() -> int:
     return pid
 
 
-def exit(status: str = "exit"):
+def exit(status: str = "exit", code: int = 0):
     """Exit the current process. Does not return (raises Exited). An exited process
     remains in the zombie state until its parent calls wait() to find out it exited.
     A generator: closing its files and dropping its current directory may sleep.
+
+    status says how it ended: "exit" (the process asked; code is its exit code, 0
+    for xv6's exit()), "killed", or the kill line of a fault (trap() has put the
+    fault's signal in p.xstate). waitpid() reports code << 8, or the signal.
 
     In xv6 init never exits (it panics if it does). Here init exits when its
     program has ended and no children are left: that ends the run."""
@@ -262,7 +291,10 @@ def exit(status: str = "exit"):
     if cwd is not None:
         yield from cwdput(cwd)
     shm_exit(curproc)
+    exit_shm(curproc)                       # System V segments
     acquire(ptable.lock)
+    for s in exit_sem(curproc):             # SEM_UNDO: give back what it holds
+        _wakeup1(s)
     # Parent might be sleeping in wait().
     _wakeup1(curproc.parent)
     # Pass abandoned children to init.
@@ -275,6 +307,10 @@ def exit(status: str = "exit"):
     # Jump into the scheduler, never to return.
     curproc.state = ZOMBIE
     curproc.status = status
+    if status == "exit":
+        curproc.xstate = (code & 0xFF) << 8
+    elif not curproc.xstate & 0x7F:
+        curproc.xstate = SIGKILL        # killed, and not by a fault (that set its own signal)
     cpu.exits[curproc.pid] = status
     release(ptable.lock)
     if curproc is initproc:
@@ -317,6 +353,34 @@ def wait():
             release(ptable.lock)
             return -1
         # Wait for children to exit. (See _wakeup1 call in exit.)
+        yield from sleep(curproc, ptable.lock)
+
+
+def waitpid(pid: int, options: int = 0):
+    """wait() for the child pid (any child if pid <= 0), and report how it ended.
+    Returns (pid, status) -- status as exit() left it in p.xstate --, (0, 0) if
+    options has WNOHANG and no such child has exited yet, or (-1, 0) if there is
+    no such child (or this process was killed). A generator, like wait()."""
+    curproc = myproc()
+    acquire(ptable.lock)
+    while True:
+        havekids = False
+        for p in ptable.proc:
+            if p.parent is not curproc or (pid > 0 and p.pid != pid):
+                continue
+            havekids = True
+            if p.state is ZOMBIE:
+                found = p.pid, p.xstate
+                freevm(p.pgdir)
+                _clear(p)
+                release(ptable.lock)
+                return found
+        if not havekids or curproc.killed:
+            release(ptable.lock)
+            return -1, 0
+        if options & WNOHANG:
+            release(ptable.lock)
+            return 0, 0
         yield from sleep(curproc, ptable.lock)
 
 
@@ -430,6 +494,8 @@ def reap(p: Proc) -> None:
     shm_exit(p)
     if p.context is not None:
         p.context.close()
+    exit_shm(p)
+    exit_sem(p)
     if p.pgdir is not None:
         if x86.loaded is p.tf:
             x86.unload()

@@ -20,11 +20,13 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from ..dev.console import cprintf
+from ..errno import errname
 from ..proc.proc import Exited, exit, mycpu, myproc, resume
-from . import sysfile, sysproc, sysshm
+from . import sysfile, sysipc, sysproc, sysshm
 from .args import argint, fetchstr
 
-__all__ = ["SYSCALL_NAMES", "Syscall", "syscalls", "syscall", "set_tracing", "set_tracer", "Traced"]
+__all__ = ["SYSCALL_NAMES", "NUMBERED", "Syscall", "syscalls", "syscall", "set_tracing", "set_tracer",
+           "Traced"]
 
 # System call numbers
 SYS_fork = 1
@@ -52,7 +54,26 @@ SYS_shm_create = 22
 SYS_shm_attach = 23
 SYS_shm_detach = 24
 SYS_shm_destroy = 25
-
+# The calls below return a negated error number on failure (errno.py).
+SYS_getuid = 26
+SYS_geteuid = 27
+SYS_getgid = 28
+SYS_getegid = 29
+SYS_setuid = 30
+SYS_setgid = 31
+SYS_exit_status = 32
+SYS_waitpid = 33
+SYS_shmget = 34
+SYS_shmat = 35
+SYS_shmdt = 36
+SYS_shmctl = 37
+SYS_semget = 38
+SYS_semop = 39
+SYS_semctl = 40
+SYS_msgget = 41
+SYS_msgsnd = 42
+SYS_msgrcv = 43
+SYS_msgctl = 44
 
 
 class Syscall(NamedTuple):
@@ -60,7 +81,8 @@ class Syscall(NamedTuple):
 
     fn: object          # the sys_* function; a generator function if `blocks`
     name: str           # for traces and messages
-    args: str           # argument kinds, for traces: i int, p pointer, s string
+    args: str           # argument kinds, for traces: i int, p pointer, s string,
+                        # and System V's flags and commands (sysipc.ARG_KINDS)
     blocks: bool = False  # may sleep (a generator): dispatch goes through _blocking()
 
 
@@ -93,9 +115,31 @@ syscalls = MappingProxyType({
     SYS_shm_attach: Syscall(sysshm.sys_shm_attach, "shm_attach", "ip"),
     SYS_shm_detach: Syscall(sysshm.sys_shm_detach, "shm_detach", "i"),
     SYS_shm_destroy: Syscall(sysshm.sys_shm_destroy, "shm_destroy", "i"),
+    SYS_getuid: Syscall(sysproc.sys_getuid, "getuid", ""),
+    SYS_geteuid: Syscall(sysproc.sys_geteuid, "geteuid", ""),
+    SYS_getgid: Syscall(sysproc.sys_getgid, "getgid", ""),
+    SYS_getegid: Syscall(sysproc.sys_getegid, "getegid", ""),
+    SYS_setuid: Syscall(sysproc.sys_setuid, "setuid", "i"),
+    SYS_setgid: Syscall(sysproc.sys_setgid, "setgid", "i"),
+    SYS_exit_status: Syscall(sysproc.sys_exit_status, "exit_status", "i", BLOCKS),
+    SYS_waitpid: Syscall(sysproc.sys_waitpid, "waitpid", "ipi", BLOCKS),
+    SYS_shmget: Syscall(sysipc.sys_shmget, "shmget", "kig"),
+    SYS_shmat: Syscall(sysipc.sys_shmat, "shmat", "ipa"),
+    SYS_shmdt: Syscall(sysipc.sys_shmdt, "shmdt", "p"),
+    SYS_shmctl: Syscall(sysipc.sys_shmctl, "shmctl", "iSp"),
+    SYS_semget: Syscall(sysipc.sys_semget, "semget", "kig"),
+    SYS_semop: Syscall(sysipc.sys_semop, "semop", "ipi", BLOCKS),
+    SYS_semctl: Syscall(sysipc.sys_semctl, "semctl", "iiMi"),
+    SYS_msgget: Syscall(sysipc.sys_msgget, "msgget", "kg"),
+    SYS_msgsnd: Syscall(sysipc.sys_msgsnd, "msgsnd", "ipin", BLOCKS),
+    SYS_msgrcv: Syscall(sysipc.sys_msgrcv, "msgrcv", "ipiin", BLOCKS),
+    SYS_msgctl: Syscall(sysipc.sys_msgctl, "msgctl", "iQp"),
 })
 
 SYSCALL_NAMES = MappingProxyType({num: call.name for num, call in syscalls.items()})
+
+# The calls that fail with a negated error number (errno.py): getuid and after.
+NUMBERED = frozenset(call.name for num, call in syscalls.items() if num >= SYS_getuid)
 
 log = logging.getLogger("xv6py.syscalls")
 
@@ -162,7 +206,7 @@ def syscall() -> None:
         raise
     curproc.tf.eax = ret
     if traced is not None:
-        _trace(traced, ret)
+        _trace(traced, ret, _errnote(call, ret))
 
 
 def _blocking(p, call: Syscall, traced):
@@ -186,7 +230,7 @@ def _blocking(p, call: Syscall, traced):
         _trace(traced, None, "exited")
         raise
     p.tf.eax = ret
-    _trace(traced, ret, "woke up" if slept else "")
+    _trace(traced, ret, _errnote(call, ret, "woke up" if slept else ""))
     if slept and p.killed:
         yield from exit("killed")
 
@@ -198,6 +242,13 @@ def _trace(traced, result, note: str = "") -> None:
         return
     name = myproc().name if result is not None else traced.name
     tracer(Traced(traced.pid, name, traced.call, result, note))
+
+
+def _errnote(call: Syscall, ret: int, note: str = "") -> str:
+    """A trace's note, with the error's name when a numbered call failed."""
+    if call.name not in NUMBERED or not -4095 <= ret < 0:
+        return note
+    return f"{note}, {errname(-ret)}" if note else errname(-ret)
 
 
 def _format(call: Syscall) -> str:
@@ -217,6 +268,8 @@ def _describe(kinds: str) -> list[str]:
             args.append(repr(s.decode("latin-1")) if s is not None else f"{word & 0xFFFFFFFF:#x}")
         elif kind == "p":
             args.append(f"{word & 0xFFFFFFFF:#x}")
+        elif kind in sysipc.ARG_KINDS:
+            args.append(sysipc.ARG_KINDS[kind](word))
         else:
             args.append(str(word))
     return args

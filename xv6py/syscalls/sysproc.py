@@ -1,13 +1,24 @@
 """Process system calls (xv6's sysproc.c): thin wrappers that fetch arguments
-and call into proc/proc.py."""
+and call into proc/proc.py.
+
+The calls after xv6's (owners, exit status) return a negated error number on
+failure (see errno.py); xv6's keep their -1.
+"""
+
+import struct
 
 from .. import timer
-from ..proc.proc import exit, fork, growproc, kill, myproc, sleep, wait
+from ..errno import ECHILD, EFAULT, EINVAL, EPERM
+from ..mm.pgdir import copyout
+from ..proc.proc import WNOHANG, exit, fork, growproc, kill, myproc, sleep, wait, waitpid
 from ..spinlock import acquire, release
-from .args import argint
+from .args import argint, argptr
 
 __all__ = ["sys_fork", "sys_exit", "sys_wait", "sys_kill", "sys_getpid", "sys_sbrk",
-           "sys_sleep", "sys_uptime"]
+           "sys_sleep", "sys_uptime", "sys_getuid", "sys_geteuid", "sys_getgid", "sys_getegid",
+           "sys_setuid", "sys_setgid", "sys_exit_status", "sys_waitpid"]
+
+ID_MAX = 0x7FFFFFFF     # user and group ids are 0..ID_MAX (-1 means "no change" on Linux)
 
 
 def sys_fork() -> int:
@@ -68,3 +79,88 @@ def sys_uptime() -> int:
     xticks = timer.ticks
     release(timer.tickslock)
     return xticks
+
+
+# ---- owners (uid, gid) ------------------------------------------------------------------------
+# Only System V IPC's permission checks look at them so far; the file system
+# ignores owners, as xv6's does.
+
+def sys_getuid() -> int:
+    return myproc().uid
+
+
+def sys_geteuid() -> int:
+    return myproc().euid
+
+
+def sys_getgid() -> int:
+    return myproc().gid
+
+
+def sys_getegid() -> int:
+    return myproc().egid
+
+
+def sys_setuid() -> int:
+    """setuid(uid): root sets the real and effective user id to any uid; anyone
+    else may only set the effective id back to the real one. 0, -EINVAL, -EPERM
+    (or -EFAULT: the argument cannot be read)."""
+    p, uid = myproc(), argint(0)
+    if uid is None:
+        return -EFAULT
+    if not 0 <= uid <= ID_MAX:
+        return -EINVAL
+    if p.euid == 0:
+        p.uid = p.euid = uid
+    elif uid == p.uid:
+        p.euid = uid
+    else:
+        return -EPERM
+    return 0
+
+
+def sys_setgid() -> int:
+    """setgid(gid): as setuid, for the group ids (root is still euid 0)."""
+    p, gid = myproc(), argint(0)
+    if gid is None:
+        return -EFAULT
+    if not 0 <= gid <= ID_MAX:
+        return -EINVAL
+    if p.euid == 0:
+        p.gid = p.egid = gid
+    elif gid == p.gid:
+        p.egid = gid
+    else:
+        return -EPERM
+    return 0
+
+
+# ---- exit status (as RISC-V xv6's exit(int) and wait(int*)) ----------------------------------
+
+def sys_exit_status():
+    """exit_status(code): exit with a code the parent's waitpid() sees (the C
+    library's _exit). Only the low 8 bits of code are kept. Closing the files
+    may sleep: a generator, as sys_exit."""
+    code = argint(0)
+    yield from exit("exit", code if code is not None else 0)
+    return 0  # not reached
+
+
+def sys_waitpid():
+    """waitpid(pid, int *status, options): wait for child pid (any child if
+    pid <= 0); store its status (if status is not 0) and return its pid. 0 with
+    WNOHANG if it has not exited; -ECHILD if there is no such child; -EFAULT
+    if status cannot be written (checked first: no child is reaped then)."""
+    pid, addr, options = argint(0), argint(1), argint(2)
+    if pid is None or addr is None or options is None:
+        return -EFAULT              # the arguments themselves cannot be read
+    if options & ~WNOHANG:
+        return -EINVAL
+    if addr != 0 and argptr(1, 4, writable=True) is None:
+        return -EFAULT
+    pid, status = yield from waitpid(pid, options)
+    if pid < 0:
+        return -ECHILD
+    if pid > 0 and addr != 0:
+        copyout(myproc().pgdir, addr & 0xFFFFFFFF, struct.pack("<i", status))
+    return pid

@@ -1,0 +1,58 @@
+/*
+ * Stubs of the system calls that report errors as numbers (syscall.h: 26 on).
+ *
+ * Such a call leaves in %eax either its result or, on failure, a negated error
+ * number from -4095 to -1 (as Linux does). Compared as unsigned, every error
+ * is at least -4095; every result -- a count, an id, an address below KERNBASE
+ * -- is smaller. The stub stores the number in errno and returns -1, which is
+ * what C callers expect (Linux's C library does the same).
+ *
+ * xv6's own calls (usys.S) keep answering -1 with no number: binaries built for
+ * x86 xv6 must keep working.
+ */
+
+#include "syscall.h"
+
+#define T_SYSCALL 64     /* the trap vector of system calls */
+#define MAX_ERRNO 4095   /* results from -4095 to -1 are errors */
+
+/* ESTUB(name, call) defines the function `name` that makes system call SYS_call. */
+#define ESTUB(name, call)           \
+  .globl name;                      \
+  .type name, @function;            \
+  name:                             \
+    movl $SYS_ ## call, %eax;       \
+    int $T_SYSCALL;                 \
+    cmpl $-MAX_ERRNO, %eax;         \
+    jae 1f;                         \
+    ret;                            \
+  1:negl %eax;                      \
+    movl %eax, errno;               \
+    movl $-1, %eax;                 \
+    ret;                            \
+  .size name, . - name
+
+  .text
+
+ESTUB(getuid, getuid)
+ESTUB(geteuid, geteuid)
+ESTUB(getgid, getgid)
+ESTUB(getegid, getegid)
+ESTUB(setuid, setuid)
+ESTUB(setgid, setgid)
+ESTUB(_exit, exit_status)
+ESTUB(waitpid, waitpid)
+ESTUB(shmget, shmget)
+ESTUB(shmat, shmat)           /* an address below KERNBASE: never taken for an error */
+ESTUB(shmdt, shmdt)
+ESTUB(shmctl, shmctl)
+ESTUB(semget, semget)
+ESTUB(semop, semop)
+ESTUB(semctl, semctl)         /* the fourth argument, union semun, is passed by value */
+ESTUB(msgget, msgget)
+ESTUB(msgsnd, msgsnd)
+ESTUB(msgrcv, msgrcv)
+ESTUB(msgctl, msgctl)
+
+/* An object without this note asks for an executable stack and GNU ld warns about it. */
+  .section .note.GNU-stack, "", @progbits

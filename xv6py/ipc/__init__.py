@@ -1,0 +1,1 @@
+"""System V IPC: shared memory, semaphores, message queues (see ipc.py)."""

@@ -1,0 +1,318 @@
+"""System V IPC system calls: thin wrappers that fetch the arguments and call into
+ipc/ (as sysproc.c's wrappers call into proc.c), and the three calls that may
+sleep -- semop, msgsnd, msgrcv -- whose waiting loop is here: ipc/ sits below
+proc/ and offers only steps that never sleep.
+
+Each loop runs its step; if the step must wait, the process sleeps on the
+object (the semaphore set, the queue) with the table's lock, and tries again
+when woken. Whatever changes an object wakes its sleepers: a semop that
+altered a set, SETVAL, SETALL, an exit's undo (proc/proc.py), a message sent
+or received, IPC_SET, IPC_RMID. A sleeper that wakes to find its object
+removed returns -EIDRM; one that was killed returns -EINTR and exits on its
+way out (syscall.py's _blocking), its SEM_UNDO adjustments applied.
+
+Every call returns a negated error number on failure (errno.py); an argument
+that cannot be read, or a pointer the caller may not use, gives -EFAULT.
+"""
+
+import struct
+from types import MappingProxyType
+
+from ..errno import E2BIG, EAGAIN, EFAULT, EIDRM, EINTR, EINVAL, ENOMSG, ENOSYS
+from ..ipc import msg, sem
+from ..ipc.ipc import IPC_CREAT, IPC_EXCL, IPC_INFO, IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT, S_IRUGO, S_IWUGO
+from ..ipc.limits import MSGMAX, SEMOPM
+from ..ipc.shm import SHM_RDONLY, SHM_REMAP, SHM_RND, shmat, shmctl, shmdt, shmget
+from ..mm.pgdir import copyin, copyout
+from ..proc.proc import myproc, sleep, wakeup
+from ..spinlock import acquire, release
+from .args import argint
+
+__all__ = ["sys_shmget", "sys_shmat", "sys_shmdt", "sys_shmctl", "sys_semget", "sys_semop",
+           "sys_semctl", "sys_msgget", "sys_msgsnd", "sys_msgrcv", "sys_msgctl", "ARG_KINDS"]
+
+U32 = 0xFFFFFFFF          # a pointer or a size_t argument is unsigned
+
+
+def _args(n: int) -> tuple[int, ...] | None:
+    """The first n arguments (signed words), or None if one cannot be read (the
+    stack is bad). One copy of all n words: what n argint() calls would read,
+    at a quarter of the cost for four arguments (each walks the page table)."""
+    p = myproc()
+    raw = copyin(p.pgdir, p.tf.esp + 4, 4 * n)
+    return None if raw is None else struct.unpack(f"<{n}i", raw)
+
+
+# ---- shared memory ---------------------------------------------------------------------------
+
+def sys_shmget() -> int:
+    """shmget(key, size, shmflg): the id of a segment."""
+    a = _args(3)
+    if a is None:
+        return -EFAULT
+    key, size, flag = a
+    return shmget(myproc(), key, size & U32, flag)
+
+
+def sys_shmat() -> int:
+    """shmat(shmid, addr, shmflg): the address the segment is attached at."""
+    a = _args(3)
+    if a is None:
+        return -EFAULT
+    shmid, addr, flag = a
+    return shmat(myproc(), shmid, addr & U32, flag)
+
+
+def sys_shmdt() -> int:
+    """shmdt(addr): detach the segment attached at addr."""
+    addr = argint(0)
+    if addr is None:
+        return -EFAULT
+    return shmdt(myproc(), addr & U32)
+
+
+def sys_shmctl() -> int:
+    """shmctl(shmid, cmd, buf)."""
+    a = _args(3)
+    if a is None:
+        return -EFAULT
+    shmid, cmd, buf = a
+    return shmctl(myproc(), shmid, cmd, buf & U32)
+
+
+# ---- semaphores ------------------------------------------------------------------------------
+
+def sys_semget() -> int:
+    """semget(key, nsems, semflg): the id of a semaphore set."""
+    a = _args(3)
+    if a is None:
+        return -EFAULT
+    key, nsems, flag = a
+    return sem.semget(myproc(), key, nsems, flag)
+
+
+def sys_semop():
+    """semop(semid, sops, nsops): apply nsops operations at once, waiting until
+    they can all go on (unless IPC_NOWAIT). A generator: it may sleep."""
+    p = myproc()
+    a = _args(3)
+    if a is None:
+        return -EFAULT
+    semid, addr, nsops = a[0], a[1] & U32, a[2] & U32
+    if nsops < 1 or semid < 0:
+        return -EINVAL
+    if nsops > SEMOPM:
+        return -E2BIG
+    raw = copyin(p.pgdir, addr, sem.SEMBUF.size * nsops)
+    if raw is None:
+        return -EFAULT
+    lk = sem.sem_ids.lock
+    acquire(lk)
+    r = yield from _semop(p, semid, sem.parse_sops(raw), lk)
+    release(lk)
+    return r
+
+
+def _semop(p, semid: int, sops, lk):
+    """semop's loop, with lk held: try, else sleep on the set and try again."""
+    while True:
+        s = sem.semop_find(p, semid, sops)
+        if isinstance(s, int):
+            return s
+        r = sem.semop_try(p, s, sops)
+        if isinstance(r, int):
+            if r == 0 and s.waiters and any(op.op != 0 for op in sops):
+                wakeup(s)               # values changed: every sleeper looks again
+            return r
+        if p.killed:
+            return -EINTR
+        w = sem.wait_begin(s, p, r)     # r: the operation that must wait
+        yield from sleep(s, lk)
+        sem.wait_end(s, w)
+        if s.removed:
+            return -EIDRM
+
+
+def sys_semctl() -> int:
+    """semctl(semid, semnum, cmd, arg). The fourth argument is read only when it
+    can be: commands such as IPC_RMID do not pass one."""
+    a = _args(3)
+    if a is None:
+        return -EFAULT
+    semid, semnum, cmd = a
+    arg = argint(3)
+    lk = sem.sem_ids.lock
+    acquire(lk)
+    s = sem.sem_ids.lookup(semid)
+    r = sem.semctl(myproc(), semid, semnum, cmd, arg if arg is not None else -1)
+    if r == 0 and s is not None and cmd in (sem.SETVAL, sem.SETALL, IPC_RMID):
+        wakeup(s)
+    release(lk)
+    return r
+
+
+# ---- message queues --------------------------------------------------------------------------
+
+def sys_msgget() -> int:
+    """msgget(key, msgflg): the id of a queue."""
+    a = _args(2)
+    if a is None:
+        return -EFAULT
+    key, flag = a
+    return msg.msgget(myproc(), key, flag)
+
+
+def sys_msgsnd():
+    """msgsnd(msqid, msgp, msgsz, msgflg): queue the message at msgp (a long type,
+    then msgsz bytes), waiting for room unless IPC_NOWAIT. A generator."""
+    p = myproc()
+    a = _args(4)
+    if a is None:
+        return -EFAULT
+    msqid, addr, msgsz, flag = a[0], a[1] & U32, a[2], a[3]
+    head = copyin(p.pgdir, addr, 4)
+    if head is None:
+        return -EFAULT
+    mtype = struct.unpack("<i", head)[0]
+    if not 0 <= msgsz <= MSGMAX or msqid < 0 or mtype < 1:
+        return -EINVAL
+    text = copyin(p.pgdir, addr + 4, msgsz)
+    if text is None:
+        return -EFAULT
+    lk = msg.msg_ids.lock
+    acquire(lk)
+    r = yield from _msgsnd(p, msqid, mtype, text, flag, lk)
+    release(lk)
+    return r
+
+
+def _msgsnd(p, msqid: int, mtype: int, text: bytes, flag: int, lk):
+    while True:
+        q = msg.msg_find(p, msqid, S_IWUGO)
+        if isinstance(q, int):
+            return q
+        if msg.msg_fits(q, len(text)):
+            msg.msg_put(q, p, mtype, text)
+            if q.sleepers:
+                wakeup(q)
+            return 0
+        if flag & IPC_NOWAIT:
+            return -EAGAIN
+        if p.killed:
+            return -EINTR
+        yield from _sleep_on(q, lk)
+        if q.removed:
+            return -EIDRM
+
+
+def sys_msgrcv():
+    """msgrcv(msqid, msgp, msgsz, msgtyp, msgflg): take a message of the type
+    msgtyp asks for into msgp (its type, then at most msgsz bytes of text),
+    waiting for one unless IPC_NOWAIT. Returns the bytes of text copied. A
+    message that cannot be copied out (EFAULT) stays queued. A generator."""
+    p = myproc()
+    a = _args(5)
+    if a is None:
+        return -EFAULT
+    msqid, addr, bufsz, msgtyp, flag = a[0], a[1] & U32, a[2], a[3], a[4]
+    if msqid < 0 or bufsz < 0:
+        return -EINVAL
+    if flag & msg.MSG_COPY:
+        return -ENOSYS
+    lk = msg.msg_ids.lock
+    acquire(lk)
+    r = yield from _msgrcv(p, msqid, addr, bufsz, msgtyp, flag, lk)
+    release(lk)
+    return r
+
+
+def _msgrcv(p, msqid: int, addr: int, bufsz: int, msgtyp: int, flag: int, lk):
+    while True:
+        q = msg.msg_find(p, msqid, S_IRUGO)
+        if isinstance(q, int):
+            return q
+        i = msg.find_msg(q, msgtyp, flag)
+        if i is not None:
+            m = q.messages[i]
+            if len(m.text) > bufsz and not flag & msg.MSG_NOERROR:
+                return -E2BIG           # the message stays queued
+            n = min(bufsz, len(m.text))
+            if copyout(p.pgdir, addr, struct.pack("<i", m.mtype) + m.text[:n]) < 0:
+                return -EFAULT
+            msg.msg_take(q, i, p)
+            if q.sleepers:
+                wakeup(q)               # room for a waiting sender
+            return n
+        if flag & IPC_NOWAIT:
+            return -ENOMSG
+        if p.killed:
+            return -EINTR
+        yield from _sleep_on(q, lk)
+        if q.removed:
+            return -EIDRM
+
+
+def _sleep_on(q, lk):
+    """Sleep on queue q, counted among its sleepers (so that a change with nobody
+    asleep on the queue need not scan the process table to wake no one)."""
+    q.sleepers += 1
+    yield from sleep(q, lk)
+    q.sleepers -= 1
+
+
+def sys_msgctl() -> int:
+    """msgctl(msqid, cmd, buf)."""
+    a = _args(3)
+    if a is None:
+        return -EFAULT
+    msqid, cmd, buf = a
+    lk = msg.msg_ids.lock
+    acquire(lk)
+    q = msg.msg_ids.lookup(msqid)
+    r = msg.msgctl(myproc(), msqid, cmd, buf & U32)
+    if r == 0 and q is not None and cmd in (IPC_SET, IPC_RMID):
+        wakeup(q)                       # (q.sleepers is not kept once it is removed)
+    release(lk)
+    return r
+
+
+# ---- how --trace syscalls shows the arguments -------------------------------------------------
+# syscall.py's table gives each argument a kind; these are System V's, each a
+# function from the argument word to its text: "IPC_CREAT|IPC_EXCL|0600".
+
+def _flags(word: int, names) -> str:
+    """The named bits of word joined with |, then the rest (the mode) in octal."""
+    parts = [name for bit, name in names if word & bit]
+    rest = word & ~sum(bit for bit, _ in names)
+    if rest or not parts:
+        parts.append(f"0{rest:o}" if rest > 0 else str(rest))     # the mode, as C writes it
+    return "|".join(parts)
+
+
+def _command(word: int, names: dict) -> str:
+    return names.get(word, str(word))
+
+
+_GET_FLAGS = ((IPC_CREAT, "IPC_CREAT"), (IPC_EXCL, "IPC_EXCL"))
+_SHMAT_FLAGS = ((SHM_RDONLY, "SHM_RDONLY"), (SHM_RND, "SHM_RND"), (SHM_REMAP, "SHM_REMAP"))
+_MSG_FLAGS = ((IPC_NOWAIT, "IPC_NOWAIT"), (msg.MSG_NOERROR, "MSG_NOERROR"),
+              (msg.MSG_EXCEPT, "MSG_EXCEPT"), (msg.MSG_COPY, "MSG_COPY"))
+_CTL = {IPC_RMID: "IPC_RMID", IPC_SET: "IPC_SET", IPC_STAT: "IPC_STAT", IPC_INFO: "IPC_INFO"}
+_SHMCTL = MappingProxyType({**_CTL, 11: "SHM_LOCK", 12: "SHM_UNLOCK", 13: "SHM_STAT", 14: "SHM_INFO",
+                            15: "SHM_STAT_ANY"})
+_SEMCTL = MappingProxyType({**_CTL, sem.GETPID: "GETPID", sem.GETVAL: "GETVAL", sem.GETALL: "GETALL",
+           sem.GETNCNT: "GETNCNT", sem.GETZCNT: "GETZCNT", sem.SETVAL: "SETVAL", sem.SETALL: "SETALL",
+           sem.SEM_STAT: "SEM_STAT", sem.SEM_INFO: "SEM_INFO", sem.SEM_STAT_ANY: "SEM_STAT_ANY"})
+_MSGCTL = MappingProxyType({**_CTL, msg.MSG_STAT: "MSG_STAT", msg.MSG_INFO: "MSG_INFO",
+                            msg.MSG_STAT_ANY: "MSG_STAT_ANY"})
+_CTL = MappingProxyType(_CTL)
+
+ARG_KINDS = MappingProxyType({
+    "k": lambda w: "IPC_PRIVATE" if w == 0 else f"{w & U32:#x}",            # a key
+    "g": lambda w: _flags(w, _GET_FLAGS),                                    # *get flags and mode
+    "a": lambda w: _flags(w, _SHMAT_FLAGS),                                  # shmat flags
+    "n": lambda w: _flags(w, _MSG_FLAGS),                                    # msgsnd, msgrcv flags
+    "S": lambda w: _command(w, _SHMCTL),                                     # shmctl command
+    "M": lambda w: _command(w, _SEMCTL),                                     # semctl command
+    "Q": lambda w: _command(w, _MSGCTL),                                     # msgctl command
+})
