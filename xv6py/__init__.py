@@ -11,6 +11,7 @@ The kernel, in the order to read it (xv6's book reads its C in about this order)
     mm/kalloc                      the physical page allocator
     mm/pgdir                       page tables and user memory (xv6's vm.c)
     proc/proc                      processes: fork, exit, wait, sleep, wakeup, kill
+    dev/kbd                        a session's console input: xv6's line discipline
     sleeplock                      locks held while sleeping (buffers, inodes)
     proc/scheduler                 the scheduler and the time slices it runs
     trap                           traps: system calls, faults, the timer, the disk
@@ -51,7 +52,7 @@ LAYERS = (
     ("headers", ("xv6py.param", "xv6py.mmu", "xv6py.memlayout", "xv6py.traps", "xv6py.fs.ondisk")),
     ("core", ("xv6py.spinlock", "xv6py.panic", "xv6py.dev.console")),
     ("mm", ("xv6py.mm.kalloc", "xv6py.mm.pgdir", "xv6py.mm.shm")),
-    ("proc", ("xv6py.proc.proc", "xv6py.sleeplock", "xv6py.timer", "xv6py.fs.buf",
+    ("proc", ("xv6py.proc.proc", "xv6py.dev.kbd", "xv6py.sleeplock", "xv6py.timer", "xv6py.fs.buf",
               "xv6py.dev.ide", "xv6py.fs.bio", "xv6py.fs.log", "xv6py.fs.fs", "xv6py.proc.exec",
               "xv6py.fs.file", "xv6py.fs.pipe")),
     ("syscalls", ("xv6py.syscalls.args", "xv6py.syscalls.sysproc", "xv6py.syscalls.sysfile",

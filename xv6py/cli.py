@@ -1,5 +1,6 @@
 """The `xv6py` command.
 
+    xv6py boot                   boot into xv6's shell on the console (also: plain `xv6py`)
     xv6py run PROG [ARGS...]     run a program on a fresh machine
     xv6py debug PROG [ARGS...]   step through it: gdb's commands plus page-table views
     xv6py pt --svg FILE PROG     draw its page tables at a breakpoint
@@ -42,6 +43,16 @@ def _int(text: str) -> int:
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="xv6py", description="An xv6-style teaching OS on an emulated x86.")
     sub = ap.add_subparsers(dest="command", required=True)
+
+    boot = sub.add_parser("boot", help="boot into xv6's shell",
+                          description="Boot: init starts sh on the console, which is this "
+                          "terminal (or standard input and output). The session ends at the end "
+                          "of the input (^D at the prompt of a terminal only ends one read).")
+    boot.add_argument("--script", default=None, metavar="FILE",
+                      help="type this file's lines instead of reading standard input")
+    boot.add_argument("--quantum", type=_int, default=None, help="user instructions per timer tick")
+    boot.add_argument("--max-instructions", type=_int, default=None, help="budget of virtual time")
+    _disk_options(boot)
 
     run = sub.add_parser("run", help="run a user program",
                          description="Run PROG with ARGS on a fresh machine.")
@@ -86,7 +97,10 @@ def _parser() -> argparse.ArgumentParser:
     _machine_options(pt)
 
     build = sub.add_parser("build", help="compile the user programs")
-    build.add_argument("names", nargs="*", help="programs to build (default: all)")
+    build.add_argument("names", nargs="*", help="programs to build (default: all), or one C "
+                       "file of your own (FILE.c, anywhere): built next to it, for --file")
+    build.add_argument("-o", dest="output", default=None, metavar="ELF",
+                       help="with a FILE.c: where to write the program (default: FILE)")
     build.add_argument("--compiler", choices=["gcc", "clang", "zig"], default=None)
 
     sub.add_parser("programs", help="list the built programs")
@@ -222,6 +236,21 @@ def _run(ns) -> int:
     return 0 if result.status == "exit" else 1
 
 
+def _boot(ns) -> int:
+    from . import session
+    from .machine import Machine
+    from .param import QUANTUM
+    try:
+        src = open(ns.script, "rb") if ns.script else sys.stdin.buffer
+        m = Machine(quantum=ns.quantum or QUANTUM, max_instructions=ns.max_instructions,
+                    stdin=src, echo=sys.stdout.buffer, disk=_disk_path(ns), session=True)
+        _add_files(m, ns)
+    except (ValueError, OSError) as e:
+        print(f"xv6py: {e}", file=sys.stderr)
+        return 2
+    return session.main(m, src)
+
+
 def _build(ns) -> int:
     from .build import BuildError, build, clang_compiler, find_compiler, gcc_compiler, zig_compiler
     pick = {"gcc": gcc_compiler, "clang": clang_compiler, "zig": zig_compiler}
@@ -229,6 +258,18 @@ def _build(ns) -> int:
     if compiler is None:
         print("xv6py: no C compiler for i386 found (gcc -m32, clang, or `pip install ziglang`)",
               file=sys.stderr)
+        return 2
+    if len(ns.names) == 1 and ns.names[0].endswith(".c"):
+        from .build import build_file
+        try:
+            out = build_file(ns.names[0], ns.output, compiler)
+        except BuildError as e:
+            print(f"xv6py: {e}", file=sys.stderr)
+            return 1
+        print(f"built {out} with {compiler.describe()}: `xv6py boot --file {out}` puts it on the disk")
+        return 0
+    if ns.output is not None:
+        print("xv6py: -o goes with one FILE.c", file=sys.stderr)
         return 2
     try:
         built = build(ns.names or None, compiler)
@@ -257,10 +298,11 @@ def _fsck(ns) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ns = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    ns = _parser().parse_args(argv or ["boot"])     # plain `xv6py` boots
     from .grading.command import main as _lab
-    commands = {"run": _run, "debug": _debug, "pt": _pt, "build": _build, "programs": _programs,
-                "lab": _lab, "mkfs": _mkfs, "fsck": _fsck}
+    commands = {"boot": _boot, "run": _run, "debug": _debug, "pt": _pt, "build": _build,
+                "programs": _programs, "lab": _lab, "mkfs": _mkfs, "fsck": _fsck}
     return commands[ns.command](ns)
 
 

@@ -19,6 +19,7 @@ resumed. A plain run never pauses: `for _ in scheduler(): pass`.
 from operator import attrgetter
 
 from .. import timer
+from ..dev import console, kbd
 from ..dev.ide import idedue, ideintr
 from ..mm.pgdir import switchkvm, switchuvm
 from ..trap import trap
@@ -158,6 +159,11 @@ def idle() -> None:
     run again."""
     waiting = idedue(timer.clock.now) is not None or any(
         p.state is SLEEPING and p.chan is timer.TICKS for p in proc.ptable.proc)
+    if not waiting and console.cons.session and kbd.reading():
+        # Only the keyboard can wake anyone: wait for the host to type.
+        if not kbd.consolepoll():
+            _halt("input ended", "console input ended")
+        return
     if not waiting:
         _halt("deadlock", "no process can run: " + "; ".join(procdump()))
         return
