@@ -120,6 +120,8 @@ def _machine_options(p) -> None:
     p.add_argument("--seed", type=_int, default=None, help="vary each tick's length with this seed")
     p.add_argument("--max-instructions", type=_int, default=None, help="budget of virtual time")
     p.add_argument("--stdin", default=None, help="file the program reads as console input")
+    p.add_argument("-w", "--workspace", default=None, metavar="DIR",
+                   help="run the kernel with the lab workspace DIR's files (see `xv6py lab init`)")
     _disk_options(p)
 
 
@@ -161,7 +163,20 @@ def _disk_path(ns):
     return Path(ns.disk)
 
 
+def _workspace(ns) -> bool:
+    """Use the -w workspace's kernel files, if one is given (before the kernel is
+    imported). False if it cannot be used (the message is printed)."""
+    if getattr(ns, "workspace", None) is None:
+        return True
+    from pathlib import Path
+
+    from .grading.command import use_workspace
+    return use_workspace(Path(ns.workspace))
+
+
 def _debug(ns) -> int:
+    if not _workspace(ns):
+        return 2
     from .debug import repl
     script = open(ns.script) if ns.script else None
     try:
@@ -172,6 +187,8 @@ def _debug(ns) -> int:
 
 
 def _pt(ns) -> int:
+    if not _workspace(ns):
+        return 2
     from .debug.debugger import Debugger
     from .debug.svg import draw
     try:
@@ -193,12 +210,8 @@ def _pt(ns) -> int:
 
 
 def _run(ns) -> int:
-    if ns.workspace is not None:
-        from pathlib import Path
-
-        from .grading.command import use_workspace
-        if not use_workspace(Path(ns.workspace)):      # before the kernel is imported
-            return 2
+    if not _workspace(ns):                              # before the kernel is imported
+        return 2
     from .debug.trace import KINDS, Trace
     from .machine import Machine
     from .param import QUANTUM
