@@ -212,3 +212,12 @@ def test_a_students_own_program_builds_anywhere_and_runs_at_the_prompt(tmp_path)
     p = subprocess.run(XV6PY + ["boot", "--file", str(tmp_path / "mine")], input=b"mine\n",
                        capture_output=True, timeout=60)
     assert b"$ mine\nmine says hi\n$ " in p.stdout, p.stdout
+
+
+def test_keys_typed_while_a_program_runs_are_seen_at_once():
+    """^P while a job runs in the background: answered at a timer tick, not when
+    the machine next waits for input."""
+    out, rc, before, after = _pty_session([b"regloop 2000000000 &\n", b"\x10"])
+    assert after == before
+    text = out.replace(b"\r\n", b"\n")
+    assert b" regloop eip 0x" in text, text

@@ -333,6 +333,17 @@ privileged(void)
   asm volatile("cli");
 }
 
+static void
+divzero(void)
+{
+  volatile int zero = 0;
+  int r = 7;
+
+  // (In C, gcc computes 1/x without dividing: the idiv has to be written out.)
+  asm volatile("cltd; idivl %1" : "+a"(r) : "r"(zero) : "edx");
+  printf(1, "%d\n", r);
+}
+
 // A process touching what it may not is killed; its parent goes on.
 static void
 traps(void)
@@ -342,6 +353,7 @@ traps(void)
   CHECK(!survives(pastbreak), "wrote past the break");
   CHECK(!survives(inport), "ran an in instruction");
   CHECK(!survives(privileged), "ran cli");
+  CHECK(!survives(divzero), "divided by zero");
 }
 
 // A system call whose stack pointer is not in user memory fails (its

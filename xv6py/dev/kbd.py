@@ -8,13 +8,16 @@ character goes through consoleintr(), as if from xv6's keyboard interrupt:
 it is echoed, backspace (^H, DEL) and ^U edit the line, ^P prints the process
 list, and a finished line (or ^D) is handed to the readers, who sleep in
 consoleread() until one comes. At the end of the host's input, with every
-process asleep, the machine stops ("console input ended": see idle()).
+process asleep, the machine stops ("console input ended": see idle()). A
+terminal is also looked at, without waiting, at each timer tick, so that what
+is typed while a program runs is echoed (and ^P answered) as it is typed.
 
 The state (the line being edited, the lines ready) is the console's: see
 dev/console.py, whose plain consoleread serves runs (`xv6py run`).
 """
 
 import os
+import select
 
 from ..proc import proc
 from ..proc.proc import SLEEPING, myproc, procdump, sleep, wakeup
@@ -86,10 +89,11 @@ def consoleintr(data: bytes) -> None:
                 wakeup(cons)
 
 
-def consolepoll() -> bool:
-    """Wait for the host's next input and type it on the console (a terminal's
-    characters as they come, a pipe's next line, up to a ^D if it has one). False
-    at the end of the input."""
+def consolepoll(block: bool = True) -> bool:
+    """Type the host's next input on the console: a terminal's characters as they
+    come, a pipe's next line (up to a ^D if it has one). False at the end of the
+    input. With block=False (at a timer tick, while programs run), only what a
+    terminal has ready: type-ahead, ^P while a program runs."""
     cons = console.cons
     src = cons.source
     data, cons.pending = cons.pending, b""
@@ -100,6 +104,8 @@ def consolepoll() -> bool:
             tty = src.isatty()
         except (AttributeError, ValueError):
             tty = False
+        if not block and (not tty or not select.select([src], [], [], 0)[0]):
+            return True
         data = os.read(src.fileno(), 256) if tty else src.readline()
     if not data:
         cons.ended = True

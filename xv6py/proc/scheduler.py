@@ -146,6 +146,8 @@ def run_user(p):
         else:
             ideintr()
     if clock.now >= clock.next_timer:
+        if console.cons.session:
+            kbd.consolepoll(block=False)       # a terminal's keys, typed while programs run
         if p.state is RUNNING:
             p.tf.trapno = T_IRQ0 + IRQ_TIMER
             trap(p.tf)
