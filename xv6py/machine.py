@@ -126,7 +126,8 @@ class RunResult:
 
     program: str
     output: str                 # everything written to the console during the run
-    status: str                 # "exit", "killed", "budget", "deadlock", "panic", "not started"
+    status: str                 # "exit", "killed", "budget", "deadlock", "panic", "not started";
+                                # a session's: "input ended"; a debugger's quit: "stopped"
     reason: str                 # the kill line, the panic message, ...: why it ended
     pid: int                    # pid of the program (init's first child)
     instructions: int           # user instructions retired, all processes together
