@@ -14,6 +14,8 @@ the state it edits is kept here, with the rest of the console's.
 
 import io
 
+from ..spinlock import Spinlock
+
 __all__ = ["Console", "consoleinit", "cprintf", "consoleread", "consolewrite", "output",
            "emit"]
 
@@ -46,7 +48,7 @@ class Console:
         # consoleread, edit the line being typed (xv6's input.buf r..w and w..e).
         self.session = session
         self.edit = bytearray()
-        self.lock = None            # the lock readers sleep with (made by consoleinit)
+        self.lock = Spinlock("cons")  # what readers sleep with
         self.ended = False          # the host's input has ended
         self.pending = b""          # read from the host, not typed yet (after a ^D)
 
@@ -55,10 +57,8 @@ class Console:
 
 
 def consoleinit(stdin=None, echo=None, session=False) -> None:
-    from ..spinlock import Spinlock
     global cons
     cons = Console(stdin, echo, session)
-    cons.lock = Spinlock("cons")
 
 
 def emit(data: bytes) -> None:
