@@ -25,7 +25,7 @@ def transcript(capsys, prog, commands, args=()) -> str:
 def test_a_script_of_gdb_commands(capsys):
     out, status = transcript(capsys, "shmtest", [
         "break shmtest.c:68", "continue", "info registers", "x/2xw $esp", "x/s 0xf6c", "bt",
-        "walk 0x10000000", "shm", "next", "info breakpoints", "quit"])
+        "walk 0x10000000", "shm", "next", "info breakpoints", "delete 1", *["continue"] * 4, "quit"])
     assert status == 0
     assert "Breakpoint 1 at 0x100: file shmtest.c, line 68." in out
     assert "Breakpoint 1, main () at shmtest.c:68" in out
@@ -38,6 +38,42 @@ def test_a_script_of_gdb_commands(capsys):
     assert "hit 1 time(s)" in out
     assert "[the machine halted] shmtest: exit" in out
     assert "\x1b[" not in out                                      # no colour codes when piped
+
+
+def test_gdbs_short_forms_and_quit_stops_the_program_where_it_is(capsys):
+    out, status = transcript(capsys, "regloop", [
+        "b main", "c", "i r", "si", "ni", "n", "s", "p $eax", "bt", "q"], ["300000000"])
+    assert status == 0
+    assert "Breakpoint 1, main () at regloop.c:" in out
+    assert re.search(r"^eip\s+0x", out, re.M)
+    assert "#0" in out
+    assert "regloop: stopped (stopped by the debugger)" in out      # not run to its end
+    assert "regloop: done" not in out
+
+
+def test_the_end_of_a_piped_script_stops_the_program(capsys):
+    out, status = transcript(capsys, "regloop", ["b main", "c"], ["300000000"])
+    assert status == 0 and "regloop: stopped" in out and "regloop: done" not in out
+
+
+def test_nexti_steps_over_a_call(capsys):
+    out, _ = transcript(capsys, "hello", ["b main", "c", "si 200", "q"])
+    m = Machine()
+    from xv6py.debug.debugger import Debugger
+    d = Debugger(m, "hello", [])
+    d.break_at("main")
+    d.cont()
+    for _ in range(200):                    # to the first call
+        line = d.disassemble(count=1)[0]
+        if " call" in line:
+            break
+        d.stepi()
+    assert " call" in line
+    depth = len(d.backtrace())
+    r = repl.Repl(d, stdin=io.StringIO(""))
+    r.do_ni("")
+    assert len(d.backtrace()) == depth and " call" not in d.disassemble(count=1)[0].split(">")[0]
+    d.stop_run()
 
 
 def test_ptdiff_and_kalloc_between_two_stops(capsys):

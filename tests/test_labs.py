@@ -147,6 +147,18 @@ def test_run_with_a_workspace_uses_its_files(tmp_path):
     assert out["ref"].endswith("detached and destroyed segment 0\n")
 
 
+def test_debug_and_pt_with_a_workspace_use_its_files(tmp_path):
+    """`xv6py debug -w` and `xv6py pt -w`, as `run -w`."""
+    init_workspace(load_lab("shm"), tmp_path / "starter")
+    p = subprocess.run([sys.executable, "-m", "xv6py", "debug", "-w", str(tmp_path / "starter"), "shmtest"],
+                       input="c\nc\nq\n", capture_output=True, text=True, timeout=60)
+    assert f"kernel with shm.py from {tmp_path / 'starter'}" in p.stderr
+    assert "shmtest: shm_create failed" in p.stdout
+    p = subprocess.run([sys.executable, "-m", "xv6py", "pt", "-w", str(tmp_path / "starter"), "--svg",
+                        str(tmp_path / "a.svg"), "shmtest"], capture_output=True, text=True, timeout=60)
+    assert f"kernel with shm.py from {tmp_path / 'starter'}" in p.stderr
+
+
 def test_grade_from_the_command_line_writes_results(tmp_path, capsys):
     ws = tmp_path / "alice"
     init_workspace(load_lab("pgtbl"), ws, reference=True)

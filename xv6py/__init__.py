@@ -15,6 +15,7 @@ The kernel, in the order to read it (xv6's book reads its C in about this order)
     ipc/shm, ipc/sem, ipc/msg      shared memory, semaphores, message queues (below proc:
                                    fork, exit and exec call them; they never sleep)
     proc/proc                      processes: fork, exit, wait, sleep, wakeup, kill
+    dev/kbd                        a session's console input: xv6's line discipline
     sleeplock                      locks held while sleeping (buffers, inodes)
     proc/scheduler                 the scheduler and the time slices it runs
     trap                           traps: system calls, faults, the timer, the disk
@@ -58,7 +59,7 @@ LAYERS = (
     ("core", ("xv6py.spinlock", "xv6py.panic", "xv6py.dev.console")),
     ("mm", ("xv6py.mm.kalloc", "xv6py.mm.pgdir", "xv6py.mm.shm")),
     ("ipc", ("xv6py.ipc.limits", "xv6py.ipc.ipc", "xv6py.ipc.shm", "xv6py.ipc.sem", "xv6py.ipc.msg")),
-    ("proc", ("xv6py.proc.proc", "xv6py.sleeplock", "xv6py.timer", "xv6py.fs.buf",
+    ("proc", ("xv6py.proc.proc", "xv6py.dev.kbd", "xv6py.sleeplock", "xv6py.timer", "xv6py.fs.buf",
               "xv6py.dev.ide", "xv6py.fs.bio", "xv6py.fs.log", "xv6py.fs.fs", "xv6py.proc.exec",
               "xv6py.fs.file", "xv6py.fs.pipe")),
     ("syscalls", ("xv6py.syscalls.args", "xv6py.syscalls.sysproc", "xv6py.syscalls.sysfile",

@@ -86,7 +86,7 @@ from .programs import (
 )
 
 __all__ = ["BuildError", "Compiler", "find_compiler", "gcc_compiler", "clang_compiler",
-           "zig_compiler", "build", "stale_programs", "program_path", "program_names",
+           "zig_compiler", "build", "build_file", "stale_programs", "program_path", "program_names",
            "source_files", "needed", "SRCDIR", "BINDIR", "CFLAGS", "LDFLAGS", "main"]
 
 
@@ -514,6 +514,38 @@ def build(names: list[str] | None = None, compiler: Compiler | None = None,
     _write_manifest(outdir, manifest)
     _write_image(srcdir, outdir)
     return built
+
+
+def build_file(src: str | Path, out: str | Path | None = None,
+               compiler: Compiler | None = None, srcdir: Path = SRCDIR) -> Path:
+    """Build a student's C file from anywhere on the host against the user library
+    (ulib/, include/, user.ld of srcdir), as the project's own programs are built.
+    The ELF goes next to the source (NAME.c -> NAME) unless out says where; never
+    among the project's programs. Returns its path; raises BuildError."""
+    src, srcdir = Path(src).absolute(), Path(srcdir).absolute()
+    if not src.is_file():
+        raise BuildError(f"no such file: {src}")
+    out = Path(out).absolute() if out is not None else src.with_suffix("")
+    if out == src or out.resolve().parent == BINDIR.resolve():
+        raise BuildError(f"will not write {out}: choose another output (-o)")
+    compiler = compiler or find_compiler()
+    if compiler is None:
+        raise BuildError("no C compiler for 32-bit x86 found: install gcc (with -m32 "
+                         "support), clang with ld.lld, or `pip install ziglang`")
+    with tempfile.TemporaryDirectory(prefix="xv6py-build-") as tmp:
+        objdir = Path(tmp)
+        libobjs = _compile_library(compiler, srcdir, objdir)
+        obj = objdir / "prog.o"
+        cmd = compiler.compile_command(src.name, obj, src.parent)
+        cmd[-4:-4] = ["-I", str(srcdir / "include")]    # the headers, from anywhere
+        _run(cmd, cwd=src.parent)
+        elf = objdir / "prog"
+        objs = [obj, *libobjs.ulib]             # an xv6 program: all of ulib, what it needs of libc
+        _run(compiler.link_command([*objs, *needed(objs, libobjs.libc)], elf, srcdir / "user.ld"),
+             cwd=src.parent)
+        _check_elf(elf)
+        shutil.copyfile(elf, out)
+    return out
 
 
 def _write_image(srcdir: Path, outdir: Path) -> None:

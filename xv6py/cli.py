@@ -1,5 +1,6 @@
 """The `xv6py` command.
 
+    xv6py boot                   boot into xv6's shell on the console (also: plain `xv6py`)
     xv6py run PROG [ARGS...]     run a program on a fresh machine
     xv6py debug PROG [ARGS...]   step through it: gdb's commands plus page-table views
     xv6py pt --svg FILE PROG     draw its page tables at a breakpoint
@@ -42,6 +43,16 @@ def _int(text: str) -> int:
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="xv6py", description="An xv6-style teaching OS on an emulated x86.")
     sub = ap.add_subparsers(dest="command", required=True)
+
+    boot = sub.add_parser("boot", help="boot into xv6's shell",
+                          description="Boot: init starts sh on the console, which is this "
+                          "terminal (or standard input and output). The session ends at the end "
+                          "of the input (^D at the prompt of a terminal only ends one read).")
+    boot.add_argument("--script", default=None, metavar="FILE",
+                      help="type this file's lines instead of reading standard input")
+    boot.add_argument("--quantum", type=_int, default=None, help="user instructions per timer tick")
+    boot.add_argument("--max-instructions", type=_int, default=None, help="budget of virtual time")
+    _disk_options(boot)
 
     run = sub.add_parser("run", help="run a user program",
                          description="Run PROG with ARGS on a fresh machine.")
@@ -86,7 +97,10 @@ def _parser() -> argparse.ArgumentParser:
     _machine_options(pt)
 
     build = sub.add_parser("build", help="compile the user programs")
-    build.add_argument("names", nargs="*", help="programs to build (default: all)")
+    build.add_argument("names", nargs="*", help="programs to build (default: all), or one C "
+                       "file of your own (FILE.c, anywhere): built next to it, for --file")
+    build.add_argument("-o", dest="output", default=None, metavar="ELF",
+                       help="with a FILE.c: where to write the program (default: FILE)")
     build.add_argument("--compiler", choices=["gcc", "clang", "zig"], default=None)
 
     sub.add_parser("programs", help="list the built programs")
@@ -106,6 +120,8 @@ def _machine_options(p) -> None:
     p.add_argument("--seed", type=_int, default=None, help="vary each tick's length with this seed")
     p.add_argument("--max-instructions", type=_int, default=None, help="budget of virtual time")
     p.add_argument("--stdin", default=None, help="file the program reads as console input")
+    p.add_argument("-w", "--workspace", default=None, metavar="DIR",
+                   help="run the kernel with the lab workspace DIR's files (see `xv6py lab init`)")
     _disk_options(p)
 
 
@@ -147,7 +163,20 @@ def _disk_path(ns):
     return Path(ns.disk)
 
 
+def _workspace(ns) -> bool:
+    """Use the -w workspace's kernel files, if one is given (before the kernel is
+    imported). False if it cannot be used (the message is printed)."""
+    if getattr(ns, "workspace", None) is None:
+        return True
+    from pathlib import Path
+
+    from .grading.command import use_workspace
+    return use_workspace(Path(ns.workspace))
+
+
 def _debug(ns) -> int:
+    if not _workspace(ns):
+        return 2
     from .debug import repl
     script = open(ns.script) if ns.script else None
     try:
@@ -158,6 +187,8 @@ def _debug(ns) -> int:
 
 
 def _pt(ns) -> int:
+    if not _workspace(ns):
+        return 2
     from .debug.debugger import Debugger
     from .debug.svg import draw
     try:
@@ -179,12 +210,8 @@ def _pt(ns) -> int:
 
 
 def _run(ns) -> int:
-    if ns.workspace is not None:
-        from pathlib import Path
-
-        from .grading.command import use_workspace
-        if not use_workspace(Path(ns.workspace)):      # before the kernel is imported
-            return 2
+    if not _workspace(ns):                              # before the kernel is imported
+        return 2
     from .debug.trace import KINDS, Trace
     from .machine import Machine
     from .param import QUANTUM
@@ -222,6 +249,21 @@ def _run(ns) -> int:
     return 0 if result.status == "exit" else 1
 
 
+def _boot(ns) -> int:
+    from . import session
+    from .machine import Machine
+    from .param import QUANTUM
+    try:
+        src = open(ns.script, "rb") if ns.script else sys.stdin.buffer
+        m = Machine(quantum=ns.quantum or QUANTUM, max_instructions=ns.max_instructions,
+                    stdin=src, echo=sys.stdout.buffer, disk=_disk_path(ns), session=True)
+        _add_files(m, ns)
+    except (ValueError, OSError) as e:
+        print(f"xv6py: {e}", file=sys.stderr)
+        return 2
+    return session.main(m, src)
+
+
 def _build(ns) -> int:
     from .build import BuildError, build, clang_compiler, find_compiler, gcc_compiler, zig_compiler
     pick = {"gcc": gcc_compiler, "clang": clang_compiler, "zig": zig_compiler}
@@ -229,6 +271,18 @@ def _build(ns) -> int:
     if compiler is None:
         print("xv6py: no C compiler for i386 found (gcc -m32, clang, or `pip install ziglang`)",
               file=sys.stderr)
+        return 2
+    if len(ns.names) == 1 and ns.names[0].endswith(".c"):
+        from .build import build_file
+        try:
+            out = build_file(ns.names[0], ns.output, compiler)
+        except BuildError as e:
+            print(f"xv6py: {e}", file=sys.stderr)
+            return 1
+        print(f"built {out} with {compiler.describe()}: `xv6py boot --file {out}` puts it on the disk")
+        return 0
+    if ns.output is not None:
+        print("xv6py: -o goes with one FILE.c", file=sys.stderr)
         return 2
     try:
         built = build(ns.names or None, compiler)
@@ -257,10 +311,11 @@ def _fsck(ns) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ns = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    ns = _parser().parse_args(argv or ["boot"])     # plain `xv6py` boots
     from .grading.command import main as _lab
-    commands = {"run": _run, "debug": _debug, "pt": _pt, "build": _build, "programs": _programs,
-                "lab": _lab, "mkfs": _mkfs, "fsck": _fsck}
+    commands = {"boot": _boot, "run": _run, "debug": _debug, "pt": _pt, "build": _build,
+                "programs": _programs, "lab": _lab, "mkfs": _mkfs, "fsck": _fsck}
     return commands[ns.command](ns)
 
 

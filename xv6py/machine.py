@@ -129,7 +129,8 @@ class RunResult:
 
     program: str
     output: str                 # everything written to the console during the run
-    status: str                 # "exit", "killed", "budget", "deadlock", "panic", "not started"
+    status: str                 # "exit", "killed", "budget", "deadlock", "panic", "not started";
+                                # a session's: "input ended"; a debugger's quit: "stopped"
     reason: str                 # the kill line, the panic message, ...: why it ended
     pid: int                    # pid of the program (init's first child)
     instructions: int           # user instructions retired, all processes together
@@ -178,8 +179,9 @@ def boot(m: "Machine") -> None:
         x86.lcr0(x86.rcr0() | CR0_PE | CR0_MP | CR0_WP | CR0_PG)
         x86.seginit()                       # segment descriptors
         x86.enter_user()                    # one iret: the user-mode register template
-    console.consoleinit(m.stdin, m.echo)    # console hardware
+    console.consoleinit(m.stdin, m.echo, m.session)  # console hardware
     proc.pinit()                            # process table
+    proc.mycpu().initlives = m.session      # (xv6's init, that never exits, in a session)
     trap.tvinit()                           # trap vectors
     timer.clockinit(m.quantum, m.seed, None)  # the timer
     bio.binit()                             # buffer cache
@@ -285,17 +287,20 @@ class Machine:
     max_instructions: default budget of virtual time per run.
     stdin: console input (bytes, str, or a binary stream); echo: a binary stream
     to copy console output to as it is written.
+    session: boot into xv6's shell (see session()): the console has xv6's line
+    discipline, and init is xv6's (it starts sh forever; its exit panics).
     """
 
     def __init__(self, *, quantum: int = QUANTUM, seed: int | None = None,
                  max_instructions: int | None = None, stdin=None, echo=None,
                  trace: bool = False, phystop: int = PHYSTOP,
-                 disk: str | Path | bytes | None = None):
+                 disk: str | Path | bytes | None = None, session: bool = False):
         if quantum < 1:
             raise ValueError("the quantum must be at least one instruction")
         self.phystop, self.quantum, self.seed = phystop, quantum, seed
         self.max_instructions = max_instructions
         self.stdin, self.echo, self.trace = stdin, echo, trace
+        self.session = session
         self.files: dict[str, bytes | Path] = {}   # added by the user: kept across runs
         self.disk_path = Path(disk) if isinstance(disk, (str, Path)) else None  # written back
         self._disk = bytes(disk) if isinstance(disk, (bytes, bytearray)) else None
@@ -427,6 +432,40 @@ class Machine:
             run.schedule = self._schedule()
             self._owner = threading.get_ident()
         return run
+
+    def start_session(self, *, max_instructions: int | None = None) -> "Run":
+        """Boot as xv6 does (a Machine made with session=True): init from the disk,
+        with no arguments, starts sh on the console and restarts it whenever it
+        exits. The run ends at the end of the console's input ("input ended"), a
+        panic, or the budget. Then call finish(run)."""
+        if not self.session:
+            raise ValueError("a session needs a Machine(session=True)")
+        fresh = self._fresh
+        with self.entered():
+            img = Image.view(self.run_image())
+            img = img.recovered() if img.log_header()[0] else img
+            if img.lookup(b"init") is None:
+                raise ValueError(f"{self.disk_path or 'the disk image'} has no /init to boot")
+            if not fresh or self.run_image() is not self._booted_image:
+                self._reboot()
+            budget = max_instructions if max_instructions is not None else self.max_instructions
+            c, clock = proc.mycpu(), timer.clock
+            run = Run("init", (c.nsyscall, c.nfault, c.nswitch, clock.insns, timer.ticks,
+                               len(console.cons.out)), kalloc.kfreecount(), _counts(ide.disk.image))
+            clock.limit = clock.now + budget if budget is not None else None
+            c.halted = None
+            run.t0 = time.perf_counter()
+            run.init_pid = run.pid = proc.userinit(initcode([b"init"])).pid
+            run.schedule = self._schedule()
+            self._owner = threading.get_ident()
+        return run
+
+    def session_run(self, *, max_instructions: int | None = None) -> RunResult:
+        """Boot into the shell and run until the console's input ends (start_session)."""
+        run = self.start_session(max_instructions=max_instructions)
+        for _ in run.schedule:
+            pass
+        return self.finish(run)
 
     def finish(self, run: "Run") -> RunResult:
         """End a run whose machine has halted: tear down what is left, and report."""

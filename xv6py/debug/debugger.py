@@ -213,6 +213,18 @@ class Debugger:
             self.cont()
         return self.result
 
+    def stop_run(self):
+        """End the run where it is, without running the program on (what gdb's quit
+        and kill do): its processes are torn down. The RunResult (status "stopped")."""
+        if self.last is not None and self.last.halted:
+            return self.result
+        from ..proc import proc
+        with self.m.entered():
+            proc.mycpu().halted = ("stopped", "stopped by the debugger")
+        self.run.schedule.close()
+        self.last = self._halted()
+        return self.result
+
     # ---- breakpoints ---------------------------------------------------------------------
 
     def break_at(self, where: str | int, *, pid: int | None = None) -> Breakpoint:

@@ -332,14 +332,35 @@ class Repl(cmd.Cmd):
     # ---- leaving ------------------------------------------------------------------------
 
     def do_quit(self, arg) -> bool:
-        """quit: run the program to its end (without stopping) and leave."""
+        """quit: leave, stopping the program where it is (as gdb's quit does; use
+        continue first to run it to its end). The end of a piped script quits too."""
         if not (self.d.last and self.d.last.halted):
-            r = self.d.finish_run()
+            r = self.d.stop_run()
             self._program_output()
             self.out(f"[the machine halted] {r.summary()}")
         return True
 
     do_EOF = do_quit
+
+    def do_nexti(self, arg: str) -> None:
+        """nexti: run one instruction, stepping over a call (to the instruction after it)."""
+        from ..cpu.disasm import disassemble
+        eip = self.d.registers()["eip"]
+        code = self.d.read(eip, 15) or self.d.read(eip, 5) or b""
+        insn = next(iter(disassemble(code, eip, 1)), None)
+        if insn is None or not insn.mnemonic.startswith("call"):
+            self._go(self.d.stepi, 1)
+            return
+        bp = self.d.break_at(eip + len(insn.raw), pid=self.d.focus)
+        try:
+            self._go(self.d.cont)
+        finally:
+            if bp.number in self.d.breakpoints:
+                self.d.delete(bp.number)
+
+    # gdb's short forms.
+    do_b, do_c, do_n, do_s, do_si, do_ni = do_break, do_continue, do_next, do_step, do_stepi, do_nexti
+    do_p, do_i, do_q = do_print, do_info, do_quit
 
     # ---- helpers ----------------------------------------------------------------------
 
@@ -384,14 +405,18 @@ def main(machine, prog: str, args, script=None) -> int:
     d = Debugger(machine, prog, args)
     repl = Repl(d, stdin=None if interactive else (script or sys.stdin))
     try:
-        repl.cmdloop()
-    except KeyboardInterrupt:
-        repl.out("\ninterrupted")
+        while True:
+            try:
+                repl.cmdloop()
+                break
+            except KeyboardInterrupt:       # ^C at the prompt: a new prompt, as in gdb
+                repl.out("^C")
+                repl.intro = None
     finally:
         if interactive:
             _save_history()
     r = d.result
-    return 0 if r is not None and r.status == "exit" else 1
+    return 0 if r is not None and r.status in ("exit", "stopped") else 1
 
 
 def _load_history() -> None:

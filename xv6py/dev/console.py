@@ -6,11 +6,18 @@ as it happens. Input comes from a host stream, a line at a time, through a small
 line discipline: backspace (^H or DEL) erases a character, ^U erases the line,
 ^D ends the input (a read returns what the line has so far, or 0 at its start).
 Input is not echoed: the host terminal, if any, already shows it.
+
+A session (`xv6py boot`, Console(session=True)) has xv6's line discipline
+instead, in dev/kbd.py (it sleeps and wakes processes, so it sits above proc):
+the state it edits is kept here, with the rest of the console's.
 """
 
 import io
 
-__all__ = ["Console", "consoleinit", "cprintf", "consoleread", "consolewrite", "output"]
+from ..spinlock import Spinlock
+
+__all__ = ["Console", "consoleinit", "cprintf", "consoleread", "consolewrite", "output",
+           "emit"]
 
 # Per-machine state (see Machine): each machine has its own, installed while it runs.
 PER_MACHINE = ("cons",)
@@ -19,14 +26,17 @@ cons: "Console" = None    # the console's state
 BACKSPACE = (0x08, 0x7F)
 CTRL_U = 0x15
 CTRL_D = 0x04
+CTRL_P = 0x10
+INPUT_BUF = 128     # longest line the console edits (xv6's INPUT_BUF)
 
 
 class Console:
     """Console state: what was written, where input comes from."""
 
-    __slots__ = ("out", "echo", "source", "line", "eof")
+    __slots__ = ("out", "echo", "source", "line", "eof", "session", "edit", "lock", "ended",
+                 "pending")
 
-    def __init__(self, stdin=None, echo=None):
+    def __init__(self, stdin=None, echo=None, session=False):
         self.out = bytearray()      # everything written to the console so far
         self.echo = echo            # a binary stream to copy output to as it happens, or None
         if isinstance(stdin, (bytes, bytearray, str)):
@@ -34,14 +44,25 @@ class Console:
         self.source = stdin         # a binary stream of input, or None for no input
         self.line = bytearray()     # edited input not yet read
         self.eof = False            # ^D or end of the host stream seen
+        # A session's line discipline: line holds finished lines (and ^Ds) for
+        # consoleread, edit the line being typed (xv6's input.buf r..w and w..e).
+        self.session = session
+        self.edit = bytearray()
+        self.lock = Spinlock("cons")  # what readers sleep with
+        self.ended = False          # the host's input has ended
+        self.pending = b""          # read from the host, not typed yet (after a ^D)
+
+    def __repr__(self) -> str:      # as a sleep channel in a process listing
+        return "console"
 
 
-def consoleinit(stdin=None, echo=None) -> None:
+def consoleinit(stdin=None, echo=None, session=False) -> None:
     global cons
-    cons = Console(stdin, echo)
+    cons = Console(stdin, echo, session)
 
 
-def _emit(data: bytes) -> None:
+def emit(data: bytes) -> None:
+    """Put bytes on the console (and the host stream copying it)."""
     cons.out += data
     if cons.echo is not None:
         cons.echo.write(data)
@@ -51,12 +72,12 @@ def _emit(data: bytes) -> None:
 def cprintf(fmt: str, *args) -> None:
     """Print to the console from the kernel (formats with Python's % operator).
     The kernel holds names as the bytes a program gave (latin-1 strs): print those bytes."""
-    _emit((fmt % args if args else fmt).encode("latin-1", "replace"))
+    emit((fmt % args if args else fmt).encode("latin-1", "replace"))
 
 
 def consolewrite(ip, data: bytes) -> int:
     """Write user bytes to the console; returns how many."""
-    _emit(bytes(data))
+    emit(bytes(data))
     return len(data)
 
 
@@ -80,8 +101,9 @@ def _fill() -> None:
             cons.line.append(c)
 
 
-def consoleread(ip, n: int) -> bytes:
-    """Read up to n bytes, stopping after a newline. Returns b"" at end of input."""
+def consoleread(ip, n: int):
+    """Read up to n bytes, stopping after a newline. Returns b"" at end of input.
+    (A session's console is read through dev/kbd.py instead.)"""
     while not cons.eof and b"\n" not in cons.line and len(cons.line) < n:
         _fill()
     end = cons.line.find(b"\n")

@@ -24,10 +24,11 @@ a student's program that fills the disk should get -1 from write, as on Unix,
 not stop the machine.
 """
 
-from types import MappingProxyType
+from types import GeneratorType, MappingProxyType
 
 from ..dev import ide
-from ..dev.console import consoleread, consolewrite
+from ..dev.console import consolewrite
+from ..dev.kbd import consoleread
 from ..panic import panic
 from ..param import CONSOLE, NINODE, ROOTDEV
 from ..proc.proc import myproc
@@ -454,7 +455,10 @@ def readi(ip: Inode, off: int, n: int):
     if ip.type == T_DEV:
         if ip.major not in devsw:
             return None
-        return devsw[ip.major][0](ip, n)
+        r = devsw[ip.major][0](ip, n)
+        if isinstance(r, GeneratorType):    # the console of a session: it may sleep
+            r = yield from r
+        return r
     if off > ip.size or off + n < off or n < 0 or off < 0:
         return None
     if off + n > ip.size:

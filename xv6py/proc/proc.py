@@ -119,7 +119,7 @@ class Ptable:
 class Cpu:
     """The CPU's kernel state (xv6's struct cpu), and the machine's counters."""
 
-    __slots__ = ("proc", "halted", "nsyscall", "nfault", "nswitch", "exits")
+    __slots__ = ("proc", "halted", "nsyscall", "nfault", "nswitch", "exits", "initlives")
 
     def __init__(self):
         self.proc: Proc | None = None   # The process running on this cpu or None
@@ -128,6 +128,7 @@ class Cpu:
         self.nfault = 0                 # user faults (processes killed by a trap)
         self.nswitch = 0                # times the scheduler switched to a process
         self.exits: dict[int, str] = {}  # pid -> how it ended ("exit" or the kill line)
+        self.initlives = False          # init is xv6's, whose exit panics (a session)
 
 
 class Exited(Exception):
@@ -314,6 +315,8 @@ def exit(status: str = "exit", code: int = 0):
     cpu.exits[curproc.pid] = status
     release(ptable.lock)
     if curproc is initproc:
+        if cpu.initlives:
+            panic("init exiting")       # a session's init is xv6's: it never exits
         cpu.halted = ("exited", "init exited")
     sched()
     raise Exited

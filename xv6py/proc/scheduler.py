@@ -19,6 +19,7 @@ resumed. A plain run never pauses: `for _ in scheduler(): pass`.
 from operator import attrgetter
 
 from .. import timer
+from ..dev import console, kbd
 from ..dev.ide import idedue, ideintr
 from ..mm.pgdir import switchkvm, switchuvm
 from ..trap import trap
@@ -145,6 +146,8 @@ def run_user(p):
         else:
             ideintr()
     if clock.now >= clock.next_timer:
+        if console.cons.session:
+            kbd.consolepoll(block=False)       # a terminal's keys, typed while programs run
         if p.state is RUNNING:
             p.tf.trapno = T_IRQ0 + IRQ_TIMER
             trap(p.tf)
@@ -158,6 +161,11 @@ def idle() -> None:
     run again."""
     waiting = idedue(timer.clock.now) is not None or any(
         p.state is SLEEPING and p.chan is timer.TICKS for p in proc.ptable.proc)
+    if not waiting and console.cons.session and kbd.reading():
+        # Only the keyboard can wake anyone: wait for the host to type.
+        if not kbd.consolepoll():
+            _halt("input ended", "console input ended")
+        return
     if not waiting:
         _halt("deadlock", "no process can run: " + "; ".join(procdump()))
         return
