@@ -12,13 +12,14 @@ import pytest
 from elfgen import program, syscall
 from helpers import finish, run
 
-from xv6py import timer
+from xv6py import timer, vtime
 from xv6py.machine import Machine
 from xv6py.proc import proc as P
 from xv6py.spinlock import holding
 from xv6py.syscalls.syscall import SYS_exit, SYS_sleep, SYS_uptime, SYS_write
 from xv6py.testing.kcall import Syscaller
-from xv6py.timer import TICKS, Clock
+from xv6py.timer import TICKS
+from xv6py.vtime import Clock
 
 
 def intervals(clock: Clock, n: int) -> list[int]:
@@ -97,10 +98,10 @@ def test_timerintr_counts_a_tick_wakes_clock_sleepers_only_and_rearms():
     assert h.call(napper, "sleep", 5) is None
     assert h.call(waiter, "wait") is None
     with m.entered():
-        timer.clock.now = 777
+        vtime.clock.now = 777
         timer.timerintr()
         assert timer.ticks == 1
-        assert timer.clock.next_timer == 777 + 500
+        assert vtime.clock.next_timer == 777 + 500
         assert not holding(timer.tickslock)
     assert napper.state is P.RUNNABLE and napper.chan is TICKS    # woken to look at the clock
     assert waiter.state is P.SLEEPING                              # not on the clock
@@ -143,15 +144,18 @@ def test_sleep_n_lasts_n_ticks_and_idling_costs_no_instructions(quantum):
     r = run(m, "napper")
     t0, t1 = struct.unpack("<II", r.output.encode("latin-1"))
     assert t1 - t0 == 3
-    assert r.ticks == 3
+    # Three ticks while it slept; and at a short quantum a tick or two of the kernel
+    # work charged for exec and the calls (vtime.py).
+    assert 3 <= r.ticks <= 3 + (r.instructions + r.kernel) // quantum + 1
     assert r.instructions < 1000                            # the ticks passed while the CPU idled
 
 
 def test_uptime_counts_ticks_of_busy_time_too():
-    """Ticks come every quantum of instructions a program runs: regloop 10000 runs
-    30,000-odd instructions, 30 ticks at a quantum of 1000."""
+    """Ticks come every quantum of virtual time a program uses: regloop 10000 runs
+    30,000-odd instructions, and is charged a few thousand more for kernel work
+    (exec, its system calls: vtime.py), so 30 ticks and a few at a quantum of 1000."""
     r = run(Machine(quantum=1000), "regloop", ["10000"])
-    assert r.ticks == r.instructions // 1000 == 30
+    assert r.instructions // 1000 == 30 < r.ticks <= (r.instructions + r.kernel) // 1000
 
 
 def test_with_a_seed_sleep_still_waits_n_ticks():

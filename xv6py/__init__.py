@@ -6,13 +6,14 @@ The kernel, in the order to read it (xv6's book reads its C in about this order)
     param, mmu, memlayout, traps   the headers: limits, the x86 paging and segment
                                    formats, the address-space layout, trap numbers
     spinlock, panic                locks, and what a broken invariant does
+    vtime                          virtual time: the clock, and what kernel work costs
     dev/console                    the console: kernel printing, the device
     mm/kalloc                      the physical page allocator
     mm/pgdir                       page tables and user memory (xv6's vm.c)
     proc/proc                      processes: fork, exit, wait, sleep, wakeup, kill
     proc/scheduler                 the scheduler and the time slices it runs
     trap                           traps: system calls, faults, the timer
-    timer                          virtual time and the tick
+    timer                          the timer interrupt and the tick
     syscalls/syscall, args         system call dispatch and argument fetching
     syscalls/sysproc               process system calls
     proc/exec, proc/initcode       exec and the ELF loader; the first process
@@ -39,7 +40,7 @@ Around the kernel, not part of it:
 # their per-machine state from this list (kernel_state in machine.py).
 LAYERS = (
     ("headers", ("xv6py.param", "xv6py.mmu", "xv6py.memlayout", "xv6py.traps")),
-    ("core", ("xv6py.spinlock", "xv6py.panic", "xv6py.dev.console")),
+    ("core", ("xv6py.spinlock", "xv6py.panic", "xv6py.vtime", "xv6py.dev.console")),
     ("mm", ("xv6py.mm.kalloc", "xv6py.mm.pgdir", "xv6py.mm.shm")),
     ("proc", ("xv6py.proc.proc", "xv6py.timer", "xv6py.proc.exec", "xv6py.fs.fs",
               "xv6py.fs.file", "xv6py.fs.pipe")),

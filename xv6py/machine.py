@@ -37,7 +37,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import KERNEL, timer, trap
+from . import KERNEL, timer, trap, vtime
 from .cpu.x86 import CR4_TSD, X86
 from .dev import console
 from .fs import file, fs
@@ -52,6 +52,12 @@ from .programs import program_names, program_path
 from .syscalls import syscall
 
 __all__ = ["Machine", "MachineBusy", "RunResult", "Run", "boot", "kernel_state"]
+
+
+def _check_budget(max_instructions: int | None) -> None:
+    """Refuse a budget below one instruction."""
+    if max_instructions is not None and max_instructions < 1:
+        raise ValueError(f"the instruction budget must be at least 1, not {max_instructions}")
 
 
 class MachineBusy(RuntimeError):
@@ -94,9 +100,15 @@ def _install(m: "Machine | None") -> "Machine | None":
 @dataclass
 class RunResult:
     """What one run produced. Everything but `wall` is deterministic, and `wall`
-    is left out of the repr and of ==: two runs of the same program and seed
-    compare equal, and a failed assert that shows a result (as a grader's
-    message does) reads the same on every run."""
+    is left out of the repr and of ==: two runs of the same program and seed compare equal, and a
+    failed assert that shows a result (as a grader's message does) reads the
+    same on every run.
+
+    The budget (max_instructions) is virtual time (vtime.py): user instructions
+    (`instructions`), plus kernel work charged (`kernel`; the clock and the
+    timer count it too), plus code translation charged (`translation`; the
+    budget only), plus time the CPU idled waiting for a tick. `instructions`
+    counts user instructions alone, as it always has."""
 
     program: str
     output: str                 # everything written to the console during the run
@@ -110,6 +122,11 @@ class RunResult:
     switches: int               # times the scheduler switched to a process
     free_frames_before: int
     free_frames_after: int
+    kernel: int = 0             # kernel work charged, in instructions (param.py's COST_* table)
+    # Code translation charged to the budget, in instructions: left out of ==, since
+    # it depends on what the CPU had cached (a debugger's breakpoints make it translate
+    # again), as the rest of a run that ends before its budget does not.
+    translation: int = field(default=0, compare=False)
     wall: float = field(default=0.0, repr=False, compare=False)   # seconds of host time
 
     @property
@@ -120,7 +137,8 @@ class RunResult:
     def summary(self) -> str:
         return (f"{self.program}: {self.status}"
                 + (f" ({self.reason})" if self.status not in ("exit",) else "")
-                + f"; {self.instructions:,} instructions, {self.syscalls:,} syscalls, "
+                + f"; {self.instructions:,} instructions (+{self.kernel:,} kernel work), "
+                f"{self.syscalls:,} syscalls, "
                 f"{self.faults} faults, {self.ticks} ticks, free frames "
                 f"{self.free_frames_before} -> {self.free_frames_after}")
 
@@ -145,7 +163,7 @@ def boot(m: "Machine") -> None:
     console.consoleinit(m.stdin, m.echo)    # console hardware
     proc.pinit()                            # process table
     trap.tvinit()                           # trap vectors
-    timer.clockinit(m.quantum, m.seed, None)  # the timer
+    timer.clockinit(m.quantum, m.seed, None)  # virtual time and the timer
     file.fileinit()                         # file table
     fs.fsinit()                             # the root directory
     fs.addfile("console", None, major=CONSOLE, minor=1, type=fs.T_DEV)
@@ -162,7 +180,8 @@ class Run:
     """A run in progress (Machine.start): what finish() needs to report on it."""
 
     program: str                # its name in "/"
-    counters: tuple             # syscalls, faults, switches, instructions, ticks, output at start
+    counters: tuple             # syscalls, faults, switches, instructions, ticks, output,
+    #                             kernel work, translation at start
     free_before: int            # free frames at start
     init_pid: int = 0
     pid: int = 0                # the program's process: init's first child
@@ -202,7 +221,8 @@ class Machine:
 
     quantum: user instructions per timer tick (each tick preempts the running process).
     seed: if given, vary each tick's length around the quantum (other interleavings).
-    max_instructions: default budget of virtual time per run.
+    max_instructions: default budget of virtual time per run (None: no limit); see
+    RunResult for what counts.
     stdin: console input (bytes, str, or a binary stream); echo: a binary stream
     to copy console output to as it is written.
     """
@@ -212,6 +232,7 @@ class Machine:
                  trace: bool = False, phystop: int = PHYSTOP):
         if quantum < 1:
             raise ValueError("the quantum must be at least one instruction")
+        _check_budget(max_instructions)
         self.phystop, self.quantum, self.seed = phystop, quantum, seed
         self.max_instructions = max_instructions
         self.stdin, self.echo, self.trace = stdin, echo, trace
@@ -270,7 +291,8 @@ class Machine:
 
     def run(self, prog: str | Path, args=(), *, max_instructions: int | None = None) -> RunResult:
         """Run a program (a name in "/", or the path of an ELF file on the host) with
-        arguments, to the end. Raises ValueError if there is no such program."""
+        arguments, to the end. Raises ValueError if there is no such program.
+        max_instructions: this run's budget, instead of the machine's."""
         run = self.start(prog, args, max_instructions=max_instructions)
         for _ in run.schedule:
             pass                    # no debugger: the machine never pauses
@@ -280,6 +302,7 @@ class Machine:
         """Start a run on a freshly booted kernel: create init, which will run the
         program, and return the Run whose `schedule` generator runs the machine (a
         debugger drives it step by step; see xv6py/debug/). Then call finish(run)."""
+        _check_budget(max_instructions)
         fresh = self._fresh
         with self.entered():
             if not fresh:
@@ -288,10 +311,11 @@ class Machine:
             argv = [b"init", name.encode("latin-1")] + [a.encode() if isinstance(a, str) else bytes(a)
                                                          for a in args]
             budget = max_instructions if max_instructions is not None else self.max_instructions
-            c, clock = proc.mycpu(), timer.clock
+            c, clock = proc.mycpu(), vtime.clock
             run = Run(name, (c.nsyscall, c.nfault, c.nswitch, clock.insns, timer.ticks,
-                             len(console.cons.out)), kalloc.kfreecount())
-            clock.limit = clock.now + budget if budget is not None else None
+                             len(console.cons.out), clock.kernel + clock.calls, clock.translation),
+                      kalloc.kfreecount())
+            clock.set_budget(budget)
             c.halted = None
             run.t0 = time.perf_counter()
             run.init_pid = proc.userinit(initcode(argv)).pid
@@ -304,7 +328,8 @@ class Machine:
         """End a run whose machine has halted: tear down what is left, and report."""
         with self.entered():
             wall = time.perf_counter() - run.t0
-            c, clock = proc.mycpu(), timer.clock
+            c, clock = proc.mycpu(), vtime.clock
+            kernel, translation = clock.kernel + clock.calls, clock.translation   # before the teardown
             status, message = c.halted
             started = proc.ptable.nextpid > run.pid      # init forked the program's process
             if status != "panic":
@@ -319,7 +344,8 @@ class Machine:
                 status=status, reason=reason, pid=run.pid,
                 instructions=clock.insns - start[3], syscalls=c.nsyscall - start[0],
                 faults=c.nfault - start[1], ticks=timer.ticks - start[4], switches=c.nswitch - start[2],
-                free_frames_before=run.free_before, free_frames_after=kalloc.kfreecount(), wall=wall)
+                free_frames_before=run.free_before, free_frames_after=kalloc.kfreecount(),
+                kernel=kernel - start[6], translation=translation - start[7], wall=wall)
 
     def _reboot(self) -> None:
         """Make the kernel anew on this CPU, as a new Machine would have it: the

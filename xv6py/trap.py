@@ -7,10 +7,12 @@ the faulting instruction; the timer when a slice's instruction count runs out
 """
 
 from .dev.console import cprintf
+from .param import COST_TRAP
 from .proc.proc import RUNNING, Exited, exit, mycpu, myproc, yield_
 from .syscalls.syscall import syscall
 from .timer import timerintr
 from .traps import IRQ_TIMER, T_IRQ0, T_SYSCALL
+from .vtime import charge
 
 __all__ = ["tvinit", "trap"]
 
@@ -42,6 +44,7 @@ def trap(tf) -> None:
             timerintr()
         else:
             # In user space, assume process misbehaved.
+            charge(COST_TRAP)
             line = ("pid %d %s: trap %d err %d on cpu %d eip 0x%x addr 0x%x--kill proc"
                     % (p.pid, p.name, tf.trapno, tf.err, 0, tf.eip, tf.cr2))
             cprintf(line + "\n")

@@ -19,7 +19,10 @@ How the machine runs user code (DESIGN.md section 4 has the measured facts):
   deterministic. unicorn runs in "exits" mode with no exits: with a plain `until`
   address it translates `until - 1` as a user instruction fetch when it stops, and
   if that page is not user-mapped the CPU records a phantom page fault that
-  turns the next real fault into a double fault.
+  turns the next real fault into a double fault. Kernel work charged during a
+  slice comes out of its count (`consume`).
+* unicorn reports each new edge between translated blocks: the CPU counts what
+  translating them cost (`translated`, in instructions: COST_TB, COST_TB_INSN).
 """
 
 import ctypes
@@ -41,10 +44,11 @@ from ..mmu import (
     SEG_UCODE,
     SEG_UDATA,
 )
+from ..param import COST_TB, COST_TB_INSN
 from ..traps import T_GPFLT, T_ILLOP, T_PGFLT
 from .probe import Offsets, probe
 from .trapframe import TrapFrame
-from .uc import INTR_CALLBACK, CPUError, Uc, as_cpu_error, check, ucc, uclib, x86c
+from .uc import EDGE_CALLBACK, INTR_CALLBACK, CPUError, Uc, as_cpu_error, check, ucc, uclib, x86c
 
 __all__ = ["X86", "SEG", "CPUError"]
 
@@ -59,6 +63,12 @@ _HAS_ERROR_CODE = frozenset({8, 10, 11, 12, 13, 14, 17})
 
 _probed: Offsets | None = None   # the probe's result, shared by every X86 in this process
 _PROBE_PA = 0x80000              # scratch page for the probe, in the kernel's first MiB
+
+# unicorn's translation buffer: the host code it generates from guest code. Its
+# default is 1 GiB of address space per CPU, which code that never repeats fills
+# with resident memory; when this one is full unicorn drops every block and starts
+# again. 32 MiB holds the translations of every program here many times over.
+TCG_BUFFER_SIZE = 32 << 20
 
 
 def SEG(typ: int, base: int, limit: int, dpl: int) -> int:
@@ -85,6 +95,8 @@ class X86:
         self._ram_c = (ctypes.c_char * phystop).from_buffer(self.ram)
         with as_cpu_error("creating a 32-bit x86 unicorn"):
             self.uc = Uc(ucc.UC_ARCH_X86, ucc.UC_MODE_32)
+        with as_cpu_error(f"setting the translation buffer to {TCG_BUFFER_SIZE} bytes"):
+            self.uc.ctl_set_tcg_buffer_size(TCG_BUFFER_SIZE)     # before anything starts unicorn up
         with as_cpu_error("setting the CPU model and exits mode"):
             # Westmere: SSE up to 4.2 but no RDRAND, whose random numbers would make
             # runs differ. (The default model has it.)
@@ -113,6 +125,10 @@ class X86:
         self.fault = None                        # (trapno, err, eip, cr2) of the slice's exception
         self.failure: BaseException | None = None  # a Python exception raised in a hook
         self._stale_code: list[int] = []         # frames whose translated code must be dropped
+        self.running = False                     # inside a time slice (run)
+        self._slice_limit = 0                    # instructions the running slice may start
+        self.translated = 0                      # instructions charged for translating code
+        self._room: int | None = None            # translation the slice may still charge
         self._stopped_at: int | None = None      # instructions started when a stop was asked for
         self._breakpoints: dict[int, tuple] = {}  # va -> (hook handle, callback): see add_breakpoint
         self._watches: dict[int, tuple] = {}     # number -> (hook handles, callback): add_watchpoint
@@ -259,14 +275,16 @@ class X86:
             tf.live = False
             self.loaded = None
 
-    def run(self, count: int) -> int:
-        """Run the loaded trap frame in user mode for at most `count` instructions.
+    def run(self, count: int, room: int | None = None) -> int:
+        """Run the loaded trap frame in user mode for at most `count` instructions,
+        less the kernel work charged meanwhile (`consume`).
 
         System calls are served inside the slice. The slice ends early when the
         kernel calls `stop` or on an exception, which is then in `tf.trapno`,
         `tf.err`, `tf.cr2` and `self.fault`, with `tf.eip` at the faulting
-        instruction. Returns the number of instructions retired (a faulting
-        instruction does not retire).
+        instruction; also once code translation has cost more than `room`
+        instructions (None: no limit; see `translated`). Returns the number of
+        instructions retired (a faulting instruction does not retire).
         """
         if count < 1:
             raise ValueError("a time slice needs at least one instruction")  # 0 means "no limit"
@@ -275,7 +293,13 @@ class X86:
         self.fault = None
         self.failure = None
         self._stopped_at = None
-        err = uclib.uc_emu_start(self.h, self.rreg(_EIP), 0, 0, count)
+        self._slice_limit = count
+        self._room = room
+        self.running = True
+        try:
+            err = uclib.uc_emu_start(self.h, self.rreg(_EIP), 0, 0, count)
+        finally:
+            self.running = False
         # A stop asked for from an instruction hook takes effect only after the next
         # instruction's count hook has run: take the count from when it was asked.
         started = self._counter.value if self._stopped_at is None else self._stopped_at
@@ -292,7 +316,21 @@ class X86:
             # The faulting instruction does not retire. A fetch fault on the slice's
             # first instruction comes before unicorn counts it.
             return max(started - 1, 0)
-        return min(started, count)
+        return min(started, self._slice_limit)
+
+    def consume(self, n: int) -> None:
+        """The kernel did n instructions' worth of work (a charge, vtime.py) inside
+        the running time slice: the slice has that many fewer to run, and ends when
+        the trap being handled returns if that leaves none. Outside a slice, nothing."""
+        if not self.running:
+            return
+        done = self._counter.value
+        if self._slice_limit - done <= n:
+            self._slice_limit = done
+            self.stop()
+        else:
+            self._slice_limit -= n
+            self._limit.value = self._slice_limit
 
     def stop(self) -> None:
         """End the current time slice once the trap being handled returns (xv6's sched()
@@ -416,9 +454,12 @@ class X86:
 
     def _install_hooks(self) -> None:
         self._intr_cb = INTR_CALLBACK(self._on_interrupt)    # kept alive with the CPU
+        self._edge_cb = EDGE_CALLBACK(self._on_new_edge)
         hook = ctypes.c_size_t()
         check(uclib.uc_hook_add(self.h, ctypes.byref(hook), ucc.UC_HOOK_INTR,
                                 ctypes.cast(self._intr_cb, ctypes.c_void_p), None, 1, 0), "hook_add")
+        check(uclib.uc_hook_add(self.h, ctypes.byref(hook), ucc.UC_HOOK_EDGE_GENERATED,
+                                ctypes.cast(self._edge_cb, ctypes.c_void_p), None, 1, 0), "hook_add")
         # unicorn ignores IOPL: `in` and `out` run in ring 3 unless hooked, and
         # `syscall`/`sysenter` do nothing. Make them fault as on hardware.
         with as_cpu_error("hook_add for in, out, syscall and sysenter"):
@@ -427,6 +468,22 @@ class X86:
             self.uc.hook_add(ucc.UC_HOOK_INSN, self._on_syscall_insn, None, 1, 0, x86c.UC_X86_INS_SYSCALL)
             self.uc.hook_add(ucc.UC_HOOK_INSN, self._on_sysenter_insn, None, 1, 0,
                              x86c.UC_X86_INS_SYSENTER)
+
+    def _on_new_edge(self, handle, cur, prev, user_data) -> None:
+        """unicorn's hook on a new edge between translated blocks, `cur` reached from
+        `prev` for the first time (each a uc_tb: pc, icount, size): charge the
+        translation of `cur`. A slice whose translation has cost more than its room
+        stops."""
+        try:
+            cost = COST_TB + COST_TB_INSN * ctypes.c_uint16.from_address(cur + 8).value
+            self.translated += cost
+            if self._room is not None:
+                self._room -= cost
+                if self._room < 0 and self.running:
+                    self.stop()
+        except BaseException as e:          # noqa: BLE001 -- handed to run(), which re-raises
+            self.failure = e
+            self.stop()
 
     def _on_interrupt(self, handle, intno, user_data) -> None:
         """unicorn's interrupt hook: `int n` and every exception arrive here, in ring 3.

@@ -11,14 +11,15 @@ yielding up through swtch() and run_user(), and goes on where it was when
 resumed. A plain run never pauses: `for _ in scheduler(): pass`.
 """
 
-from .. import timer
+from .. import timer, vtime
 from ..mm.pgdir import switchkvm, switchuvm
+from ..param import COST_TRAP
 from ..trap import trap
 from ..traps import IRQ_TIMER, T_IRQ0
 from . import proc
 from .proc import RUNNABLE, RUNNING, SLEEPING, Exited, mycpu, procdump, resume
 
-__all__ = ["scheduler", "swtch", "switchto", "switchback", "run_user", "idle"]
+__all__ = ["scheduler", "swtch", "switchto", "switchback", "run_user", "idle", "budget_reason"]
 
 # Per-machine state and hooks (see Machine): each machine has its own, installed while it runs.
 PER_MACHINE = ("x86",)
@@ -85,24 +86,31 @@ def run_user(p):
 
     A generator (see scheduler()): an attached debugger may shorten the slice (a
     step) and pause the machine after it, before a fault is handled. Time and
-    the timer advance only by the instructions that ran, so a paused and resumed
-    run interleaves exactly as an uninterrupted one."""
-    clock = timer.clock
-    n = clock.slice()
-    if n <= 0:
-        _halt("budget", "instruction budget exhausted: " + "; ".join(procdump()))
+    the timer advance only by the instructions that ran and the kernel work
+    charged (vtime.py), so a paused and resumed run interleaves exactly as an
+    uninterrupted one. Kernel work charged before the slice may have made the
+    timer due already: then no user instruction runs."""
+    clock = vtime.clock
+    if clock.spent():
+        _halt("budget", budget_reason())
         return
-    if debugger is not None:
-        yield from debugger.before_run(p)
-        n = debugger.slice(p, n)
-    done = x86.run(n)
-    clock.now += done
-    clock.insns += done
-    p.insns += done
-    if debugger is not None:
-        yield from debugger.after_run(p, done)
-    if x86.fault is not None:
-        trap(p.tf)
+    n = clock.slice()
+    if n > 0:
+        if debugger is not None:
+            yield from debugger.before_run(p)
+            n = debugger.slice(p, n)
+        c = mycpu()
+        calls, translated = c.nsyscall, x86.translated
+        done = x86.run(n, clock.room(n))
+        clock.translation += x86.translated - translated
+        clock.calls += (c.nsyscall - calls) * COST_TRAP
+        clock.now += done
+        clock.insns += done
+        p.insns += done
+        if debugger is not None:
+            yield from debugger.after_run(p, done)
+        if x86.fault is not None:
+            trap(p.tf)
     if clock.now >= clock.next_timer:
         if p.state is RUNNING:
             p.tf.trapno = T_IRQ0 + IRQ_TIMER
@@ -114,16 +122,23 @@ def run_user(p):
 def idle() -> None:
     """No process is RUNNABLE: wait for the next timer interrupt, if any process
     sleeps on the clock; otherwise nothing can ever run again."""
-    clock = timer.clock
+    clock = vtime.clock
     if not any(p.state is SLEEPING and p.chan is timer.TICKS for p in proc.ptable.proc):
         _halt("deadlock", "no process can run: " + "; ".join(procdump()))
         return
-    if clock.limit is not None and clock.next_timer > clock.limit:
-        clock.now = clock.limit
-        _halt("budget", "instruction budget exhausted: " + "; ".join(procdump()))
+    if clock.limit is not None and clock.next_timer > clock.end():
+        clock.now = max(clock.now, clock.end())
+        _halt("budget", budget_reason())
         return
-    clock.now = clock.next_timer
+    clock.now = max(clock.now, clock.next_timer)
     timer.timerintr()
+
+
+def budget_reason() -> str:
+    """Why a run ended for its budget: the budget, what used it, where each process was."""
+    c = vtime.clock
+    budget = f" of {c.budget:,}" if c.budget is not None else ""
+    return f"instruction budget{budget} exhausted ({c.usage()}): " + "; ".join(procdump())
 
 
 def _halt(status: str, message: str) -> None:
