@@ -1,7 +1,8 @@
 """Every run is bounded (issue 13): kernel work is charged to virtual time
 (xv6py/vtime.py, the COST_* table in param.py), so an instruction budget bounds
-the host time of a run, not only its user instructions; and unicorn's
-translation buffer is small, so that no run takes the host's memory.
+the host time of a run, not only its user instructions; console output is capped
+per run (max_output); and unicorn's translation buffer is small, so that no run
+takes the host's memory.
 
 The hostile programs are `hog MODE` (userprogs/hog.c). They run in a child
 process under an address-space limit, which both proves the memory bound and
@@ -18,7 +19,7 @@ from helpers import run
 from xv6py import vtime
 from xv6py.cpu.x86 import TCG_BUFFER_SIZE
 from xv6py.machine import Machine
-from xv6py.param import COST_FRAME, COST_PAGE, COST_WALK
+from xv6py.param import COST_FRAME, COST_PAGE, COST_WALK, MAXOUTPUT
 from xv6py.proc import proc as P
 from xv6py.testing.kcall import Syscaller
 
@@ -28,6 +29,7 @@ HOGS = {   # mode and args: budget
     "string": (["string"], 20_000_000),        # open() of an 8 MiB string with no NUL
     "fork": (["fork"], 10_000_000),            # ten forks of a 100 MiB process
     "sled": (["sled"], 20_000_000),            # 4 MiB of code, each instruction run once
+    "flood": (["flood"], 50_000_000),          # 8 writes of 64 MiB to the console
     "sleep": (["sleep"], 10_000_000),          # sleep(0x7fffffff)
 }
 
@@ -82,6 +84,15 @@ def test_a_never_repeating_sled_is_charged_its_translation(hogs):
     _ended_by_budget(h, HOGS["sled"][1])
     assert h["translation"] > h["instructions"] > 4 * MiB              # past the memset, into the sled
     assert "code translation" in h["reason"]
+    assert h["wall"] < 10
+
+
+def test_a_console_flood_keeps_max_output_and_one_marker(hogs):
+    h = hogs["flood"]
+    assert h["status"] == "exit"
+    marker = f"\n[xv6py: console output cut at {MAXOUTPUT:,} bytes (max_output); the rest is dropped]\n"
+    assert h["output"].endswith(marker) and h["outlen"] == MAXOUTPUT + len(marker)
+    assert h["kernel"] >= 8 * 64 * MiB // 4096 * COST_PAGE            # every write was charged
     assert h["wall"] < 10
 
 
@@ -149,6 +160,16 @@ def test_a_budget_below_one_is_refused():
     m = Machine()
     with pytest.raises(ValueError, match="at least 1"):
         m.run("hello", max_instructions=-5)
+    with pytest.raises(ValueError, match="cannot be negative"):
+        Machine(max_output=-1)
+
+
+def test_max_output_is_per_run():
+    m = Machine(max_output=5)
+    r = m.run("hello")
+    assert r.output.startswith("hello\n[xv6py: console output cut at 5 bytes")
+    assert m.run("hello").output == r.output                  # every run boots a fresh console
+    assert Machine(max_output=None).run("hello").output == "hello, world\n"
 
 
 def test_the_translation_buffer_is_small():

@@ -45,7 +45,7 @@ from .memlayout import KERNEND, PHYSTOP
 from .mm import kalloc, pgdir, shm
 from .mmu import CR0_MP, CR0_PE, CR0_PG, CR0_WP, CR4_OSFXSR, CR4_OSXMMEXCPT, CR4_PSE
 from .panic import KernelPanic
-from .param import CONSOLE, QUANTUM
+from .param import CONSOLE, MAXOUTPUT, QUANTUM
 from .proc import proc, scheduler
 from .proc.initcode import initcode
 from .programs import program_names, program_path
@@ -111,7 +111,7 @@ class RunResult:
     counts user instructions alone, as it always has."""
 
     program: str
-    output: str                 # everything written to the console during the run
+    output: str                 # what was written to the console during the run (up to max_output)
     status: str                 # "exit", "killed", "budget", "deadlock", "panic", "not started"
     reason: str                 # the kill line, the panic message, ...: why it ended
     pid: int                    # pid of the program (init's first child)
@@ -160,7 +160,7 @@ def boot(m: "Machine") -> None:
         x86.lcr0(x86.rcr0() | CR0_PE | CR0_MP | CR0_WP | CR0_PG)
         x86.seginit()                       # segment descriptors
         x86.enter_user()                    # one iret: the user-mode register template
-    console.consoleinit(m.stdin, m.echo)    # console hardware
+    console.consoleinit(m.stdin, m.echo, m.max_output)    # console hardware
     proc.pinit()                            # process table
     trap.tvinit()                           # trap vectors
     timer.clockinit(m.quantum, m.seed, None)  # virtual time and the timer
@@ -223,18 +223,22 @@ class Machine:
     seed: if given, vary each tick's length around the quantum (other interleavings).
     max_instructions: default budget of virtual time per run (None: no limit); see
     RunResult for what counts.
+    max_output: console bytes kept per run (None: all); the rest is dropped, after
+    one marker line.
     stdin: console input (bytes, str, or a binary stream); echo: a binary stream
     to copy console output to as it is written.
     """
 
     def __init__(self, *, quantum: int = QUANTUM, seed: int | None = None,
                  max_instructions: int | None = None, stdin=None, echo=None,
-                 trace: bool = False, phystop: int = PHYSTOP):
+                 trace: bool = False, phystop: int = PHYSTOP, max_output: int | None = MAXOUTPUT):
         if quantum < 1:
             raise ValueError("the quantum must be at least one instruction")
         _check_budget(max_instructions)
+        if max_output is not None and max_output < 0:
+            raise ValueError("max_output cannot be negative")
         self.phystop, self.quantum, self.seed = phystop, quantum, seed
-        self.max_instructions = max_instructions
+        self.max_instructions, self.max_output = max_instructions, max_output
         self.stdin, self.echo, self.trace = stdin, echo, trace
         self.files: dict[str, bytes | Path] = {}   # added by the user: kept across runs
         self._state: dict = {}

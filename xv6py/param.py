@@ -3,7 +3,7 @@ work costs in virtual time, and the bounds of a run."""
 
 __all__ = ["NPROC", "NCPU", "NOFILE", "NFILE", "NDEV", "MAXARG", "CONSOLE", "PIPESIZE",
            "QUANTUM", "SHM_N", "SHM_MAX", "COST_TRAP", "COST_FRAME", "COST_PAGE", "COST_WALK",
-           "COST_TB", "COST_TB_INSN"]
+           "COST_TB", "COST_TB_INSN", "MAXOUTPUT"]
 
 NPROC = 64        # maximum number of processes
 NCPU = 1          # xv6py emulates one CPU (xv6 allows 8)
@@ -39,6 +39,9 @@ COST_WALK = 30     # a page of a user range looked up in the page table (~1.5 us
 # instruction in it.
 COST_TB = 80       # a translated block
 COST_TB_INSN = 30  # an instruction in it
+
+# Console output kept per run; the rest is dropped, after one marker line.
+MAXOUTPUT = 4 << 20
 
 SHM_N = 16        # shared-memory segments in the system
 SHM_MAX = 10      # pages in one segment at most
