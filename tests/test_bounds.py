@@ -1,8 +1,8 @@
 """Every run is bounded (issue 13): kernel work is charged to virtual time
 (xv6py/vtime.py, the COST_* table in param.py), so an instruction budget bounds
-the host time of a run, not only its user instructions; console output is capped
-per run (max_output); and unicorn's translation buffer is small, so that no run
-takes the host's memory.
+the host time of a run, not only its user instructions; the host time itself can
+be limited (Machine(timeout=)); console output is capped per run (max_output);
+and unicorn's translation buffer is small, so that no run takes the host's memory.
 
 The hostile programs are `hog MODE` (userprogs/hog.c). They run in a child
 process under an address-space limit, which both proves the memory bound and
@@ -46,6 +46,8 @@ CHILD = textwrap.dedent("""
                          instructions=r.instructions, kernel=r.kernel, translation=r.translation,
                          wall=time.perf_counter() - t,
                          rss=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+    r = m.run("hog", ["sleep"], timeout=0.5)
+    out["timeout"] = dict(status=r.status, reason=r.reason, wall=r.wall)
     json.dump(out, sys.stdout)
 """)
 
@@ -103,10 +105,16 @@ def test_a_long_sleep_idles_to_the_budget_at_once(hogs):
     assert h["wall"] < 2
 
 
+def test_the_host_time_limit_ends_a_run_that_has_no_budget(hogs):
+    h = hogs["timeout"]
+    assert h["status"] == "timeout" and h["reason"].startswith("host time limit reached: ")
+    assert 0.5 <= h["wall"] < 3
+
+
 def test_host_memory_stays_bounded(hogs):
     """The whole child ran under AS_LIMIT of address space; what it touched at most
     is the RAM the fork case uses (two 100 MiB processes), and copies of a write."""
-    assert max(h["rss"] for h in hogs.values()) < 512 * MiB
+    assert max(h["rss"] for name, h in hogs.items() if name != "timeout") < 512 * MiB
 
 
 # ---- the charges ----------------------------------------------------------------------------
@@ -154,9 +162,11 @@ def test_kernel_work_is_the_same_on_every_run():
     assert run(a, "forktree", ["3"]).kernel == ra.kernel      # a reused machine too
 
 
-def test_a_budget_below_one_is_refused():
+def test_a_budget_below_one_or_a_time_limit_not_above_zero_is_refused():
     with pytest.raises(ValueError, match="at least 1"):
         Machine(max_instructions=0)
+    with pytest.raises(ValueError, match="more than 0 seconds"):
+        Machine(timeout=0)
     m = Machine()
     with pytest.raises(ValueError, match="at least 1"):
         m.run("hello", max_instructions=-5)

@@ -54,10 +54,12 @@ from .syscalls import syscall
 __all__ = ["Machine", "MachineBusy", "RunResult", "Run", "boot", "kernel_state"]
 
 
-def _check_budget(max_instructions: int | None) -> None:
-    """Refuse a budget below one instruction."""
+def _check_limits(max_instructions: int | None, timeout: float | None) -> None:
+    """Refuse a budget below one instruction, or a time limit that is not positive."""
     if max_instructions is not None and max_instructions < 1:
         raise ValueError(f"the instruction budget must be at least 1, not {max_instructions}")
+    if timeout is not None and not timeout > 0:
+        raise ValueError(f"the time limit must be more than 0 seconds, not {timeout}")
 
 
 class MachineBusy(RuntimeError):
@@ -99,8 +101,9 @@ def _install(m: "Machine | None") -> "Machine | None":
 
 @dataclass
 class RunResult:
-    """What one run produced. Everything but `wall` is deterministic, and `wall`
-    is left out of the repr and of ==: two runs of the same program and seed compare equal, and a
+    """What one run produced. Everything but `wall` is deterministic (unless the
+    run hit its host-time limit: status "timeout"), and `wall` is left out of the
+    repr and of ==: two runs of the same program and seed compare equal, and a
     failed assert that shows a result (as a grader's message does) reads the
     same on every run.
 
@@ -112,7 +115,8 @@ class RunResult:
 
     program: str
     output: str                 # what was written to the console during the run (up to max_output)
-    status: str                 # "exit", "killed", "budget", "deadlock", "panic", "not started"
+    status: str                 # "exit", "killed", "budget", "timeout", "deadlock", "panic",
+    #                             "not started"
     reason: str                 # the kill line, the panic message, ...: why it ended
     pid: int                    # pid of the program (init's first child)
     instructions: int           # user instructions retired, all processes together
@@ -223,6 +227,10 @@ class Machine:
     seed: if given, vary each tick's length around the quantum (other interleavings).
     max_instructions: default budget of virtual time per run (None: no limit); see
     RunResult for what counts.
+    timeout: default limit of host time per run, in seconds (None: no limit): a
+    second guard, checked between time slices and by unicorn's own timeout near
+    the end, never with signals. A run that reaches it ends with status "timeout"
+    (which, unlike every other outcome, depends on the host's speed).
     max_output: console bytes kept per run (None: all); the rest is dropped, after
     one marker line.
     stdin: console input (bytes, str, or a binary stream); echo: a binary stream
@@ -231,14 +239,15 @@ class Machine:
 
     def __init__(self, *, quantum: int = QUANTUM, seed: int | None = None,
                  max_instructions: int | None = None, stdin=None, echo=None,
-                 trace: bool = False, phystop: int = PHYSTOP, max_output: int | None = MAXOUTPUT):
+                 trace: bool = False, phystop: int = PHYSTOP, timeout: float | None = None,
+                 max_output: int | None = MAXOUTPUT):
         if quantum < 1:
             raise ValueError("the quantum must be at least one instruction")
-        _check_budget(max_instructions)
+        _check_limits(max_instructions, timeout)
         if max_output is not None and max_output < 0:
             raise ValueError("max_output cannot be negative")
         self.phystop, self.quantum, self.seed = phystop, quantum, seed
-        self.max_instructions, self.max_output = max_instructions, max_output
+        self.max_instructions, self.timeout, self.max_output = max_instructions, timeout, max_output
         self.stdin, self.echo, self.trace = stdin, echo, trace
         self.files: dict[str, bytes | Path] = {}   # added by the user: kept across runs
         self._state: dict = {}
@@ -293,20 +302,22 @@ class Machine:
             fs.addfile(name, contents)
         self.files[name] = contents
 
-    def run(self, prog: str | Path, args=(), *, max_instructions: int | None = None) -> RunResult:
+    def run(self, prog: str | Path, args=(), *, max_instructions: int | None = None,
+            timeout: float | None = None) -> RunResult:
         """Run a program (a name in "/", or the path of an ELF file on the host) with
         arguments, to the end. Raises ValueError if there is no such program.
-        max_instructions: this run's budget, instead of the machine's."""
-        run = self.start(prog, args, max_instructions=max_instructions)
+        max_instructions and timeout: this run's limits, instead of the machine's."""
+        run = self.start(prog, args, max_instructions=max_instructions, timeout=timeout)
         for _ in run.schedule:
             pass                    # no debugger: the machine never pauses
         return self.finish(run)
 
-    def start(self, prog: str | Path, args=(), *, max_instructions: int | None = None) -> "Run":
+    def start(self, prog: str | Path, args=(), *, max_instructions: int | None = None,
+              timeout: float | None = None) -> "Run":
         """Start a run on a freshly booted kernel: create init, which will run the
         program, and return the Run whose `schedule` generator runs the machine (a
         debugger drives it step by step; see xv6py/debug/). Then call finish(run)."""
-        _check_budget(max_instructions)
+        _check_limits(max_instructions, timeout)
         fresh = self._fresh
         with self.entered():
             if not fresh:
@@ -315,6 +326,7 @@ class Machine:
             argv = [b"init", name.encode("latin-1")] + [a.encode() if isinstance(a, str) else bytes(a)
                                                          for a in args]
             budget = max_instructions if max_instructions is not None else self.max_instructions
+            limit = timeout if timeout is not None else self.timeout
             c, clock = proc.mycpu(), vtime.clock
             run = Run(name, (c.nsyscall, c.nfault, c.nswitch, clock.insns, timer.ticks,
                              len(console.cons.out), clock.kernel + clock.calls, clock.translation),
@@ -322,6 +334,8 @@ class Machine:
             clock.set_budget(budget)
             c.halted = None
             run.t0 = time.perf_counter()
+            self.x86.deadline = run.t0 + limit if limit is not None else None
+            self.x86.expired = False
             run.init_pid = proc.userinit(initcode(argv)).pid
             run.pid = run.init_pid + 1             # init's first child runs the program
             run.schedule = self._schedule()
@@ -332,6 +346,7 @@ class Machine:
         """End a run whose machine has halted: tear down what is left, and report."""
         with self.entered():
             wall = time.perf_counter() - run.t0
+            self.x86.deadline = None
             c, clock = proc.mycpu(), vtime.clock
             kernel, translation = clock.kernel + clock.calls, clock.translation   # before the teardown
             status, message = c.halted

@@ -20,7 +20,8 @@ How the machine runs user code (DESIGN.md section 4 has the measured facts):
   address it translates `until - 1` as a user instruction fetch when it stops, and
   if that page is not user-mapped the CPU records a phantom page fault that
   turns the next real fault into a double fault. Kernel work charged during a
-  slice comes out of its count (`consume`).
+  slice comes out of its count (`consume`); a host-time deadline, if set, is a
+  second bound (`deadline`).
 * unicorn reports each new edge between translated blocks: the CPU counts what
   translating them cost (`translated`, in instructions: COST_TB, COST_TB_INSN).
 """
@@ -28,6 +29,7 @@ How the machine runs user code (DESIGN.md section 4 has the measured facts):
 import ctypes
 import mmap
 import struct
+import time
 
 from ..memlayout import GDT_PA, IRET_PA, KSTACK_TOP, P2V
 from ..mmu import (
@@ -69,6 +71,9 @@ _PROBE_PA = 0x80000              # scratch page for the probe, in the kernel's f
 # with resident memory; when this one is full unicorn drops every block and starts
 # again. 32 MiB holds the translations of every program here many times over.
 TCG_BUFFER_SIZE = 32 << 20
+# Within this much host time of the deadline, a time slice is given unicorn's own
+# timeout (which starts a thread per slice, so not before).
+_TIMEOUT_NEAR = 1.0
 
 
 def SEG(typ: int, base: int, limit: int, dpl: int) -> int:
@@ -129,6 +134,8 @@ class X86:
         self._slice_limit = 0                    # instructions the running slice may start
         self.translated = 0                      # instructions charged for translating code
         self._room: int | None = None            # translation the slice may still charge
+        self.deadline: float | None = None       # host time (perf_counter) to stop running by
+        self.expired = False                     # a slice found the deadline passed
         self._stopped_at: int | None = None      # instructions started when a stop was asked for
         self._breakpoints: dict[int, tuple] = {}  # va -> (hook handle, callback): see add_breakpoint
         self._watches: dict[int, tuple] = {}     # number -> (hook handles, callback): add_watchpoint
@@ -283,8 +290,9 @@ class X86:
         kernel calls `stop` or on an exception, which is then in `tf.trapno`,
         `tf.err`, `tf.cr2` and `self.fault`, with `tf.eip` at the faulting
         instruction; also once code translation has cost more than `room`
-        instructions (None: no limit; see `translated`). Returns the number of
-        instructions retired (a faulting instruction does not retire).
+        instructions (None: no limit; see `translated`), and at the `deadline`
+        (then `expired` is set). Returns the number of instructions retired (a
+        faulting instruction does not retire).
         """
         if count < 1:
             raise ValueError("a time slice needs at least one instruction")  # 0 means "no limit"
@@ -295,11 +303,21 @@ class X86:
         self._stopped_at = None
         self._slice_limit = count
         self._room = room
+        timeout = 0
+        if self.deadline is not None:
+            left = self.deadline - time.perf_counter()
+            if left <= 0:
+                self.expired = True
+                return 0
+            if left < _TIMEOUT_NEAR:
+                timeout = max(int(left * 1e6), 1)      # unicorn's timeout is in microseconds
         self.running = True
         try:
-            err = uclib.uc_emu_start(self.h, self.rreg(_EIP), 0, 0, count)
+            err = uclib.uc_emu_start(self.h, self.rreg(_EIP), 0, timeout, count)
         finally:
             self.running = False
+        if timeout and time.perf_counter() >= self.deadline:
+            self.expired = True
         # A stop asked for from an instruction hook takes effect only after the next
         # instruction's count hook has run: take the count from when it was asked.
         started = self._counter.value if self._stopped_at is None else self._stopped_at
@@ -317,6 +335,12 @@ class X86:
             # first instruction comes before unicorn counts it.
             return max(started - 1, 0)
         return min(started, self._slice_limit)
+
+    def past_deadline(self) -> bool:
+        """Has the host-time deadline passed (outside a slice: idling, say)? Sets `expired`."""
+        if not self.expired and self.deadline is not None and time.perf_counter() >= self.deadline:
+            self.expired = True
+        return self.expired
 
     def consume(self, n: int) -> None:
         """The kernel did n instructions' worth of work (a charge, vtime.py) inside

@@ -19,7 +19,8 @@ from ..traps import IRQ_TIMER, T_IRQ0
 from . import proc
 from .proc import RUNNABLE, RUNNING, SLEEPING, Exited, mycpu, procdump, resume
 
-__all__ = ["scheduler", "swtch", "switchto", "switchback", "run_user", "idle", "budget_reason"]
+__all__ = ["scheduler", "swtch", "switchto", "switchback", "run_user", "idle", "budget_reason",
+           "timeout_reason"]
 
 # Per-machine state and hooks (see Machine): each machine has its own, installed while it runs.
 PER_MACHINE = ("x86",)
@@ -94,6 +95,9 @@ def run_user(p):
     if clock.spent():
         _halt("budget", budget_reason())
         return
+    if x86.expired:
+        _halt("timeout", timeout_reason())
+        return
     n = clock.slice()
     if n > 0:
         if debugger is not None:
@@ -130,6 +134,9 @@ def idle() -> None:
         clock.now = max(clock.now, clock.end())
         _halt("budget", budget_reason())
         return
+    if x86.past_deadline():
+        _halt("timeout", timeout_reason())
+        return
     clock.now = max(clock.now, clock.next_timer)
     timer.timerintr()
 
@@ -139,6 +146,11 @@ def budget_reason() -> str:
     c = vtime.clock
     budget = f" of {c.budget:,}" if c.budget is not None else ""
     return f"instruction budget{budget} exhausted ({c.usage()}): " + "; ".join(procdump())
+
+
+def timeout_reason() -> str:
+    """Why a run ended at its host-time deadline, and where each process was."""
+    return "host time limit reached: " + "; ".join(procdump())
 
 
 def _halt(status: str, message: str) -> None:
