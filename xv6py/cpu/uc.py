@@ -27,7 +27,7 @@ UNICORN_VERSION = unicorn.__version__
 # void callback(uc_engine *uc, uint32_t intno, void *user_data)
 INTR_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p)
 # void callback(uc_engine *uc, uc_tb *cur_tb, uc_tb *prev_tb, void *user_data), where uc_tb
-# is { uint64_t pc; uint16_t icount; uint16_t size; }: pc at 0, icount at 8, size at 10
+# is { uint64_t pc; uint16_t icount; uint16_t size; }
 EDGE_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
 
 

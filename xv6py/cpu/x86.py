@@ -23,7 +23,9 @@ How the machine runs user code (DESIGN.md section 4 has the measured facts):
   slice comes out of its count (`consume`); a host-time deadline, if set, is a
   second bound (`deadline`).
 * unicorn reports each new edge between translated blocks: the CPU counts what
-  translating them cost (`translated`, in instructions: COST_TB, COST_TB_INSN).
+  translating them cost (`translated`, in instructions: COST_TB, COST_TB_INSN)
+  and remembers which frames hold translated code, so that a kernel write into
+  one of them (`written`) drops that code, as x86 would run the new bytes.
 """
 
 import ctypes
@@ -37,6 +39,7 @@ from ..mmu import (
     FL_IF,
     NSEGS,
     PDX,
+    PGSIZE,
     PTE_ADDR,
     PTE_P,
     PTE_PS,
@@ -59,6 +62,9 @@ _EAX = x86c.UC_X86_REG_EAX
 _CR2 = x86c.UC_X86_REG_CR2
 _CR3 = x86c.UC_X86_REG_CR3
 CR4_TSD = 0x4   # time stamp disable: `rdtsc` in ring 3 raises #GP
+
+_U32 = struct.Struct("<I")
+_UC_TB = struct.Struct("<QHH")    # unicorn's uc_tb: pc, icount, size
 
 # Exceptions for which the CPU pushes an error code.
 _HAS_ERROR_CODE = frozenset({8, 10, 11, 12, 13, 14, 17})
@@ -130,6 +136,10 @@ class X86:
         self.fault = None                        # (trapno, err, eip, cr2) of the slice's exception
         self.failure: BaseException | None = None  # a Python exception raised in a hook
         self._stale_code: list[int] = []         # frames whose translated code must be dropped
+        self._code = bytearray(phystop // PGSIZE)  # 1: code was translated from this frame
+        self._marked: set[int] = set()           # virtual pages whose frames are marked in _code
+        self._tb_views: dict = {}                # address -> view of a uc_tb (_on_new_edge)
+        self._cr3 = 0                            # the page directory loaded (lcr3)
         self.running = False                     # inside a time slice (run)
         self._slice_limit = 0                    # instructions the running slice may start
         self.translated = 0                      # instructions charged for translating code
@@ -164,6 +174,9 @@ class X86:
         """Load the page directory base register. Like hardware, this flushes the TLB:
         after changing a mapping of the running address space the kernel must reload CR3."""
         self.wreg(_CR3, pa)
+        self._cr3 = pa
+        if self._marked:
+            self._marked = set()    # another address space, or mappings changed
 
     def rcr3(self) -> int:
         return self.rreg(_CR3)
@@ -301,6 +314,8 @@ class X86:
         self.fault = None
         self.failure = None
         self._stopped_at = None
+        if self._marked:
+            self._marked = set()    # the kernel may have changed mappings since
         self._slice_limit = count
         self._room = room
         timeout = 0
@@ -438,13 +453,32 @@ class X86:
         unicorn notices when the guest writes over code it translated, but not when
         the host does (exec loading a program, fork copying one, kfree junk-filling a
         frame): without this, a frame that held one program's code would run that
-        program again in the next. Dropped in batches, before the CPU runs again.
+        program again in the next. Dropped in batches, before the CPU runs again
+        (at the latest when the trap being handled returns).
         """
         self._stale_code.append(pa)
+        self._code[pa // PGSIZE] = 0
+        if self._marked:
+            self._marked = set()
+
+    def written(self, pa: int) -> None:
+        """The kernel wrote into the frame holding `pa` (copyout into a page a program
+        already ran, say): if code was translated from that frame, drop it, so that
+        the CPU runs the new bytes, as x86 would. Cheap when the frame holds no code.
+
+        Frames are known to hold code from unicorn's reports of new edges between
+        translated blocks (_on_new_edge), which cover every block reached by a jump,
+        a call, a return or falling through; a block only ever entered at the start
+        of a time slice or after a trap is not seen. (Reused frames do not depend
+        on this: kfree drops the code of every frame it frees.)"""
+        if self._code[pa // PGSIZE]:
+            self.forget_code(pa & ~(PGSIZE - 1))
 
     def flush_code(self) -> None:
         """Drop every translated block (a fresh start of the kernel on this CPU)."""
         self._stale_code = []
+        self._code[:] = bytes(len(self._code))
+        self._marked = set()
         self.uc.ctl_flush_tb()
 
     def clear_memory(self, start: int, end: int) -> None:
@@ -496,18 +530,42 @@ class X86:
     def _on_new_edge(self, handle, cur, prev, user_data) -> None:
         """unicorn's hook on a new edge between translated blocks, `cur` reached from
         `prev` for the first time (each a uc_tb: pc, icount, size): charge the
-        translation of `cur`. A slice whose translation has cost more than its room
-        stops."""
+        translation of `cur`, and note the frames it came from. A slice whose
+        translation has cost more than its room stops. (On the path of every new
+        block: kept short.)"""
         try:
-            cost = COST_TB + COST_TB_INSN * ctypes.c_uint16.from_address(cur + 8).value
+            pc, icount, size = _UC_TB.unpack_from(self._tb_views.get(cur) or self._tb_view(cur))
+            cost = COST_TB + COST_TB_INSN * icount
             self.translated += cost
             if self._room is not None:
                 self._room -= cost
                 if self._room < 0 and self.running:
                     self.stop()
+            marked = self._marked
+            if pc >> 12 not in marked or (pc + size - 1) >> 12 not in marked:
+                self._mark_code(pc, size)
         except BaseException as e:          # noqa: BLE001 -- handed to run(), which re-raises
             self.failure = e
             self.stop()
+
+    def _tb_view(self, address: int):
+        """The bytes of the uc_tb at `address`. unicorn passes the same two places
+        on its stack again and again: a view of each is made once."""
+        view = self._tb_views.get(address)
+        if view is None:
+            if len(self._tb_views) > 16:
+                self._tb_views.clear()
+            view = self._tb_views[address] = (ctypes.c_char * _UC_TB.size).from_address(address)
+        return view
+
+    def _mark_code(self, pc: int, size: int) -> None:
+        """Note in _code the frames of the pages that the block of `size` bytes at
+        virtual address pc lies in (one page, or two), and the pages in _marked."""
+        for page in {pc >> 12, (pc + max(size, 1) - 1) >> 12}:
+            pa = self._frame_of(page << 12)
+            if pa is not None and pa < self.phystop:
+                self._code[pa // PGSIZE] = 1
+                self._marked.add(page)
 
     def _on_interrupt(self, handle, intno, user_data) -> None:
         """unicorn's interrupt hook: `int n` and every exception arrive here, in ring 3.
@@ -547,13 +605,19 @@ class X86:
 
     def _read_user_byte(self, va: int):
         """A byte at a virtual address of the running process, walked as the MMU does."""
-        pde = self.read32(PTE_ADDR(self.rcr3()) + 4 * PDX(va))
+        pa = self._frame_of(va, PTE_ADDR(self.rcr3()))
+        return self.ram[pa | (va & 0xFFF)] if pa is not None else None
+
+    def _frame_of(self, va: int, pgdir: int | None = None) -> int | None:
+        """The physical address of the page holding va in page directory pgdir
+        (default: the one loaded), walked as the MMU does; None if not present."""
+        pde = _U32.unpack_from(self.ram, (self._cr3 if pgdir is None else pgdir) + 4 * PDX(va))[0]
         if not pde & PTE_P:
             return None
         if pde & PTE_PS:
-            return self.ram[(pde & 0xFFC00000) | (va & 0x3FFFFF)]
-        pte = self.read32(PTE_ADDR(pde) + 4 * PTX(va))
-        return self.ram[PTE_ADDR(pte) | (va & 0xFFF)] if pte & PTE_P else None
+            return (pde & 0xFFC00000) | (va & 0x3FF000)
+        pte = _U32.unpack_from(self.ram, PTE_ADDR(pde) + 4 * PTX(va))[0]
+        return PTE_ADDR(pte) if pte & PTE_P else None
 
     def _gp_here(self, eip: int) -> None:
         self.fault = (T_GPFLT, 0, eip, 0)

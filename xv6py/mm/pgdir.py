@@ -197,6 +197,7 @@ def loaduvm(pgdir: PhysAddr, addr: VirtAddr, readi, ip, offset: int, sz: int) ->
         if data is None or len(data) != n:      # None: offset is past the end of the file
             return -1
         x86.ram[pa:pa + n] = data
+        x86.written(pa)         # (a frame from kalloc holds no translated code: cheap)
     return 0
 
 
@@ -366,6 +367,7 @@ def copyout(pgdir: PhysAddr, va: VirtAddr, data: bytes) -> int:
     done = 0
     for pa, n in chunks:
         x86.ram[pa:pa + n] = data[done:done + n]
+        x86.written(pa)         # code translated from this page must not run again
         done += n
     return 0
 
