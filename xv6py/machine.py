@@ -45,10 +45,10 @@ from .memlayout import KERNEND, PHYSTOP
 from .mm import kalloc, pgdir, shm
 from .mmu import CR0_MP, CR0_PE, CR0_PG, CR0_WP, CR4_OSFXSR, CR4_OSXMMEXCPT, CR4_PSE
 from .panic import KernelPanic
-from .param import CONSOLE, MAXOUTPUT, QUANTUM
+from .param import CONSOLE, MAXARG, MAXOUTPUT, QUANTUM
 from .proc import proc, scheduler
 from .proc.initcode import initcode
-from .programs import program_names, program_path
+from .programs import elf_problem, program_names, program_path
 from .syscalls import syscall
 
 __all__ = ["Machine", "MachineBusy", "RunResult", "Run", "boot", "kernel_state"]
@@ -116,7 +116,7 @@ class RunResult:
     program: str
     output: str                 # what was written to the console during the run (up to max_output)
     status: str                 # "exit", "killed", "budget", "timeout", "deadlock", "panic",
-    #                             "not started"
+    #                             "rejected" (a file exec cannot run), "not started"
     reason: str                 # the kill line, the panic message, ...: why it ended
     pid: int                    # pid of the program (init's first child)
     instructions: int           # user instructions retired, all processes together
@@ -325,6 +325,10 @@ class Machine:
             name = self._resolve(prog)
             argv = [b"init", name.encode("latin-1")] + [a.encode() if isinstance(a, str) else bytes(a)
                                                          for a in args]
+            if len(argv) >= MAXARG:
+                raise ValueError(f"too many arguments: {len(argv) - 2}; a program gets at most "
+                                 f"{MAXARG - 3} (MAXARG is {MAXARG}, with init's name, the "
+                                 f"program's and the null pointer)")
             budget = max_instructions if max_instructions is not None else self.max_instructions
             limit = timeout if timeout is not None else self.timeout
             c, clock = proc.mycpu(), vtime.clock
@@ -336,9 +340,14 @@ class Machine:
             run.t0 = time.perf_counter()
             self.x86.deadline = run.t0 + limit if limit is not None else None
             self.x86.expired = False
-            run.init_pid = proc.userinit(initcode(argv)).pid
-            run.pid = run.init_pid + 1             # init's first child runs the program
-            run.schedule = self._schedule()
+            problem = self.rejects(name)
+            if problem is not None:                # not even init runs: nothing to run
+                c.halted = ("rejected", problem)
+                run.schedule = iter(())
+            else:
+                run.init_pid = proc.userinit(initcode(argv)).pid
+                run.pid = run.init_pid + 1         # init's first child runs the program
+                run.schedule = self._schedule()
             self._owner = threading.get_ident()
         return run
 
@@ -355,6 +364,8 @@ class Machine:
                 self._teardown()
             status, reason = self._outcome(status, message, c.exits.get(run.pid), started,
                                            c.exits.get(run.init_pid))
+            if status == "exit" and run.pid not in c.execd:    # init could not exec it
+                status, reason = self._exec_failed(run.program)
             start = run.counters
             self._owner = None
             return RunResult(
@@ -376,6 +387,35 @@ class Machine:
         boot(self)
         for mod, n, value in hooks:
             setattr(mod, n, value)
+
+    def rejects(self, prog: str | Path) -> str | None:
+        """Why this machine would not run prog (a name in "/", or a host path) -- an
+        empty file, not an ELF file, not an i386 ELF executable -- or None. The
+        kernel's exec checks only the magic number, as xv6's does; a run refuses
+        the rest up front, with status "rejected", rather than run it into a fault."""
+        data = self._contents(prog)
+        return elf_problem(data) if data is not None else None
+
+    def _exec_failed(self, name: str) -> tuple[str, str]:
+        """The status and reason of a run whose program init could not exec:
+        "rejected" and what is wrong with the file (see elf_problem), or, if
+        nothing is, "not started" (the machine ran out of memory, say)."""
+        data = self._contents(name)
+        problem = elf_problem(data, segments=True) if data is not None else None
+        if problem is not None:
+            return "rejected", problem
+        return "not started", f"init's exec of {name} failed (out of memory?)"
+
+    def _contents(self, prog: str | Path) -> bytes | None:
+        """The bytes of a program file as the machine was given them: a host path,
+        a file added with add_program, or a built program. None if unknown."""
+        if isinstance(prog, Path) or "/" in str(prog) and Path(prog).is_file():
+            return Path(prog).read_bytes()
+        name = str(prog).lstrip("/")
+        source = self.files.get(name, dict(self.programs).get(name))
+        if source is None:
+            return None
+        return source.read_bytes() if isinstance(source, Path) else bytes(source)
 
     def _resolve(self, prog: str | Path) -> str:
         """The name in "/" of the program to run, adding a host file if prog is a path."""

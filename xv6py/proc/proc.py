@@ -93,7 +93,7 @@ class Ptable:
 class Cpu:
     """The CPU's kernel state (xv6's struct cpu), and the machine's counters."""
 
-    __slots__ = ("proc", "halted", "nsyscall", "nfault", "nswitch", "exits")
+    __slots__ = ("proc", "halted", "nsyscall", "nfault", "nswitch", "exits", "execd")
 
     def __init__(self):
         self.proc: Proc | None = None   # The process running on this cpu or None
@@ -102,6 +102,7 @@ class Cpu:
         self.nfault = 0                 # user faults (processes killed by a trap)
         self.nswitch = 0                # times the scheduler switched to a process
         self.exits: dict[int, str] = {}  # pid -> how it ended ("exit" or the kill line)
+        self.execd: set[int] = set()     # pids that exec'd a program (a run's report)
 
 
 class Exited(Exception):
