@@ -185,3 +185,27 @@ def test_max_output_is_per_run():
 def test_the_translation_buffer_is_small():
     m = Machine()
     assert m.x86.uc.ctl_get_tcg_buffer_size() == TCG_BUFFER_SIZE <= 64 * MiB
+
+
+def test_machines_fit_in_a_limited_address_space():
+    """Each Machine maps its RAM (PHYSTOP) and unicorn's translation buffer; one
+    no longer used holds them until Python's cycle collector runs. Under an
+    address-space limit, creating a machine collects first when there is no
+    room, and refuses cleanly (OSError) when there is none at all -- where
+    unicorn itself would end the whole process."""
+    code = textwrap.dedent("""
+        import gc, resource, re
+        gc.disable()                                   # as if the collector had not come by
+        resource.setrlimit(resource.RLIMIT_AS, (700 << 20, 700 << 20))
+        from xv6py.machine import Machine
+        for i in range(20):
+            assert Machine().run("hello").output == "hello, world\\n"
+        keep = [Machine(), Machine()]
+        try:
+            Machine()
+        except OSError:
+            print("refused")
+        print(keep[0].run("hello").status)
+    """)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert (r.returncode, r.stdout) == (0, "refused\nexit\n"), r.stderr[-2000:]

@@ -30,6 +30,7 @@ several threads take turns, and a machine in the middle of a run belongs to the
 thread that started it (another thread gets MachineBusy).
 """
 
+import gc
 import importlib
 import threading
 import time
@@ -256,7 +257,13 @@ class Machine:
         self.booted = False
         self.programs = [(name, path) for name in program_names()
                          if (path := program_path(name)) is not None]   # the built programs
-        self.x86 = X86(phystop)
+        try:
+            self.x86 = X86(phystop)
+        except OSError:
+            # Out of address space (under a limit such as RLIMIT_AS): machines no longer
+            # used hold theirs until the cycle collector frees them. Free them, try again.
+            gc.collect()
+            self.x86 = X86(phystop)
         with self.entered():
             try:
                 boot(self)

@@ -77,6 +77,8 @@ _PROBE_PA = 0x80000              # scratch page for the probe, in the kernel's f
 # with resident memory; when this one is full unicorn drops every block and starts
 # again. 32 MiB holds the translations of every program here many times over.
 TCG_BUFFER_SIZE = 32 << 20
+# What else unicorn maps when it starts (measured: about 4 MiB), with room to spare.
+_UNICORN_EXTRA = 8 << 20
 # Within this much host time of the deadline, a time slice is given unicorn's own
 # timeout (which starts a thread per slice, so not before).
 _TIMEOUT_NEAR = 1.0
@@ -103,6 +105,9 @@ class X86:
         global _probed
         self.phystop = phystop
         self.ram = mmap.mmap(-1, phystop)   # zero-filled by the host on first touch
+        # unicorn exits the process if it cannot map its translation buffer: make sure
+        # there is room first (an OSError here can be dealt with; see Machine).
+        mmap.mmap(-1, TCG_BUFFER_SIZE + _UNICORN_EXTRA).close()
         self._ram_c = (ctypes.c_char * phystop).from_buffer(self.ram)
         with as_cpu_error("creating a 32-bit x86 unicorn"):
             self.uc = Uc(ucc.UC_ARCH_X86, ucc.UC_MODE_32)
