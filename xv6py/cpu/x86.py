@@ -288,6 +288,8 @@ class X86:
             return                  # already in the CPU (switchuvm to flush the TLB)
         if self.loaded is not None:
             self.unload()
+        if self._stale_code:        # now, while no process's registers are in the CPU to keep
+            self._drop_stale_code(keep=False)
         check(uclib.uc_context_restore(self.h, tf.ctx.context), "context_restore")
         tf.live = True
         self.loaded = tf
@@ -458,13 +460,12 @@ class X86:
         unicorn notices when the guest writes over code it translated, but not when
         the host does (exec loading a program, fork copying one, kfree junk-filling a
         frame): without this, a frame that held one program's code would run that
-        program again in the next. Dropped in batches, before the CPU runs again
-        (at the latest when the trap being handled returns).
+        program again in the next. Dropped in batches, before the CPU runs again:
+        when the trap being handled returns, or when the next process's registers
+        are loaded (cheapest: none to keep), or when the next time slice starts.
         """
         self._stale_code.append(pa)
         self._code[pa // PGSIZE] = 0
-        if self._marked:
-            self._marked = set()
 
     def written(self, pa: int) -> None:
         """The kernel wrote into the frame holding `pa` (copyout into a page a program
@@ -478,6 +479,7 @@ class X86:
         on this: kfree drops the code of every frame it frees.)"""
         if self._code[pa // PGSIZE]:
             self.forget_code(pa & ~(PGSIZE - 1))
+            self._marked = set()        # the page is mapped: its next block must mark it again
 
     def flush_code(self) -> None:
         """Drop every translated block (a fresh start of the kernel on this CPU)."""
@@ -495,12 +497,15 @@ class X86:
         except (AttributeError, OSError):        # not Linux, or not shared memory
             ctypes.memset(ctypes.addressof(self._ram_c) + start, 0, end - start)
 
-    def _drop_stale_code(self) -> None:
+    def _drop_stale_code(self, keep: bool = True) -> None:
+        """Drop the code translated from the frames in _stale_code. keep: the CPU's
+        registers are put back afterwards (load() has none to keep)."""
         # ctl_remove_cache takes a virtual address and translates it with the current
         # privilege level, so switch to the ring-0 context, whose page table maps all
         # of physical memory at KERNBASE + pa.
         frames, self._stale_code = sorted(set(self._stale_code)), []
-        check(uclib.uc_context_save(self.h, self._scratch.context), "context_save")
+        if keep:
+            check(uclib.uc_context_save(self.h, self._scratch.context), "context_save")
         check(uclib.uc_context_restore(self.h, self._kernel_ctx.context), "context_restore")
         try:
             with as_cpu_error("ctl_remove_cache (dropping code translated from reused frames)"):
@@ -511,7 +516,8 @@ class X86:
                         start = pa
                     prev = pa
         finally:
-            check(uclib.uc_context_restore(self.h, self._scratch.context), "context_restore")
+            if keep:
+                check(uclib.uc_context_restore(self.h, self._scratch.context), "context_restore")
 
     # ---- traps ----------------------------------------------------------------------------
 

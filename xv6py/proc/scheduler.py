@@ -92,13 +92,13 @@ def run_user(p):
     uninterrupted one. Kernel work charged before the slice may have made the
     timer due already: then no user instruction runs."""
     clock = vtime.clock
-    if clock.spent():
+    n = clock.slice()
+    if n <= 0 and clock.spent():
         _halt("budget", budget_reason())
         return
     if x86.expired:
         _halt("timeout", timeout_reason())
         return
-    n = clock.slice()
     if n > 0:
         if debugger is not None:
             yield from debugger.before_run(p)
