@@ -8,7 +8,9 @@
 2. getpid: one system call round trip, from a loop of getpid() in a user program.
    Baseline: the same trap served through unicorn's Python binding (its hook
    wrapper and reg_read/reg_write) instead of xv6py's direct ctypes path.
-3. fork+exit+wait of a small program, from a loop in a user program.
+3. fork+exit+wait of a small program, from a loop in a user program; and a byte
+   written into a pipe and read back (pipeloop: the read and write paths, a
+   copy in and a copy out of user memory). Baseline: two getpid round trips.
 4. a register-only user loop, in instructions per second, with preemption on
    (the default quantum). Baselines: the same loop on bare unicorn, free-running
    (no preemption possible) and bounded by instruction count (unicorn's count
@@ -147,6 +149,7 @@ def main() -> None:
     getpid = per_iteration(m, "getpidloop", 200_000 // scale, reps)
     binding = best(lambda: binding_syscall_cost(200_000 // scale), reps)
     fork = per_iteration(m, "forkloop", 2000 // scale, reps)
+    pipe = per_iteration(m, "pipeloop", 100_000 // scale, reps)
     n = 30_000_000 // scale
     r = m.run("regloop", [str(n)])
     loop = best(lambda: (lambda r: r.instructions / r.wall)(m.run("regloop", [str(n)])), reps)
@@ -165,6 +168,8 @@ def main() -> None:
         ("getpid round trip", f"{getpid * 1e6:.2f} us",
          f"through unicorn's binding {binding * 1e6:.2f} us", TARGET["getpid"], REFERENCE["getpid"]),
         ("fork+exit+wait (small program)", f"{fork * 1e3:.3f} ms", "", TARGET["fork"], REFERENCE["fork"]),
+        ("pipe write+read of a byte", f"{pipe * 1e6:.2f} us", f"two getpid {2 * getpid * 1e6:.2f} us",
+         "", ""),
         ("register loop, preemption on", f"{loop / 1e6:.1f} M/s",
          f"bare unicorn: free {free / 1e6:.0f} M/s, count-bounded {counted / 1e6:.1f} M/s",
          TARGET["loop"], ""),

@@ -9,8 +9,8 @@ those calls, each whole.
 
 import pytest
 
-from xv6py import timer
 from xv6py import trap as T
+from xv6py import vtime
 from xv6py.dev import ide
 from xv6py.fs.buf import B_DIRTY
 from xv6py.fsck import fsck
@@ -32,7 +32,7 @@ def write_times(work: str, monkeypatch) -> list[int]:
         dirty = head is not None and head.flags & B_DIRTY
         real()
         if dirty:
-            times.append(timer.clock.now)
+            times.append(vtime.clock.now)
 
     with monkeypatch.context() as mp:
         mp.setattr(S, "ideintr", spy)

@@ -319,7 +319,8 @@ def test_budget_ends_a_program_that_never_stops(machine, name):
     machine.add_program(name, program(NEVER_STOPS[name]).to_bytes())
     r = run(machine, name, max_instructions=300_000)
     assert (r.status, r.output) == ("budget", "")
-    assert r.reason.startswith("instruction budget exhausted: 1 sleep init on wait(1); 2 ")
+    assert r.reason.startswith("instruction budget of 300,000 exhausted (")
+    assert "): 1 sleep init on wait(1); 2 " in r.reason
     assert machine.processes() == []
     # Later runs on the same machine are not disturbed.
     assert run(machine, "hello").output == "hello, world\n"

@@ -8,6 +8,7 @@ The kernel, in the order to read it (xv6's book reads its C in about this order)
     fs/ondisk                      the file system's on-disk format (fs.h)
     errno                          Linux's error numbers (for the newer calls)
     spinlock, panic                locks, and what a broken invariant does
+    vtime                          virtual time: the clock, and what kernel work costs
     dev/console                    the console: kernel printing, the device
     mm/kalloc                      the physical page allocator
     mm/pgdir                       page tables and user memory (xv6's vm.c)
@@ -19,7 +20,7 @@ The kernel, in the order to read it (xv6's book reads its C in about this order)
     sleeplock                      locks held while sleeping (buffers, inodes)
     proc/scheduler                 the scheduler and the time slices it runs
     trap                           traps: system calls, faults, the timer, the disk
-    timer                          virtual time and the tick
+    timer                          the timer interrupt and the tick
     syscalls/syscall, args         system call dispatch and argument fetching
     syscalls/sysproc               process system calls
     proc/exec, proc/initcode       exec and the ELF loader; the first process
@@ -56,7 +57,7 @@ Around the kernel, not part of it:
 LAYERS = (
     ("headers", ("xv6py.param", "xv6py.mmu", "xv6py.memlayout", "xv6py.traps", "xv6py.fs.ondisk",
                  "xv6py.errno")),
-    ("core", ("xv6py.spinlock", "xv6py.panic", "xv6py.dev.console")),
+    ("core", ("xv6py.spinlock", "xv6py.panic", "xv6py.vtime", "xv6py.dev.console")),
     ("mm", ("xv6py.mm.kalloc", "xv6py.mm.pgdir", "xv6py.mm.shm")),
     ("ipc", ("xv6py.ipc.limits", "xv6py.ipc.ipc", "xv6py.ipc.shm", "xv6py.ipc.sem", "xv6py.ipc.msg")),
     ("proc", ("xv6py.proc.proc", "xv6py.dev.kbd", "xv6py.sleeplock", "xv6py.timer", "xv6py.fs.buf",

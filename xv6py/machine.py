@@ -42,6 +42,7 @@ several threads take turns, and a machine in the middle of a run belongs to the
 thread that started it (another thread gets MachineBusy).
 """
 
+import gc
 import importlib
 import threading
 import time
@@ -50,7 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from . import KERNEL, timer, trap
+from . import KERNEL, timer, trap, vtime
 from .cpu.x86 import CR4_TSD, X86
 from .dev import console, ide
 from .fs import bio, file, fs
@@ -74,13 +75,21 @@ from .mmu import (
     PTX,
 )
 from .panic import KernelPanic
-from .param import QUANTUM
+from .param import MAXARG, MAXOUTPUT, QUANTUM
 from .proc import proc, scheduler
 from .proc.initcode import initcode
-from .programs import program_names
+from .programs import elf_problem, program_names, program_path
 from .syscalls import syscall
 
 __all__ = ["Machine", "MachineBusy", "RunResult", "Run", "boot", "kernel_state", "KERNEL_CALLS"]
+
+
+def _check_limits(max_instructions: int | None, timeout: float | None) -> None:
+    """Refuse a budget below one instruction, or a time limit that is not positive."""
+    if max_instructions is not None and max_instructions < 1:
+        raise ValueError(f"the instruction budget must be at least 1, not {max_instructions}")
+    if timeout is not None and not timeout > 0:
+        raise ValueError(f"the time limit must be more than 0 seconds, not {timeout}")
 
 
 class MachineBusy(RuntimeError):
@@ -122,15 +131,23 @@ def _install(m: "Machine | None") -> "Machine | None":
 
 @dataclass
 class RunResult:
-    """What one run produced. Everything but `wall` is deterministic, and `wall`
-    is left out of the repr and of ==: two runs of the same program and seed
-    compare equal, and a failed assert that shows a result (as a grader's
-    message does) reads the same on every run."""
+    """What one run produced. Everything but `wall` is deterministic (unless the
+    run hit its host-time limit: status "timeout"), and `wall` is left out of the
+    repr and of ==: two runs of the same program and seed compare equal, and a
+    failed assert that shows a result (as a grader's message does) reads the
+    same on every run.
+
+    The budget (max_instructions) is virtual time (vtime.py): user instructions
+    (`instructions`), plus kernel work charged (`kernel`; the clock and the
+    timer count it too), plus code translation charged (`translation`; the
+    budget only), plus time the CPU idled waiting for a tick. `instructions`
+    counts user instructions alone, as it always has."""
 
     program: str
-    output: str                 # everything written to the console during the run
-    status: str                 # "exit", "killed", "budget", "deadlock", "panic", "not started";
-                                # a session's: "input ended"; a debugger's quit: "stopped"
+    output: str                 # what was written to the console during the run (up to max_output)
+    status: str                 # "exit", "killed", "budget", "timeout", "deadlock", "panic",
+    #                             "rejected" (a file exec cannot run), "not started";
+    #                             a session's: "input ended"; a debugger's quit: "stopped"
     reason: str                 # the kill line, the panic message, ...: why it ended
     pid: int                    # pid of the program (init's first child)
     instructions: int           # user instructions retired, all processes together
@@ -140,6 +157,11 @@ class RunResult:
     switches: int               # times the scheduler switched to a process
     free_frames_before: int
     free_frames_after: int
+    kernel: int = 0             # kernel work charged, in instructions (param.py's COST_* table)
+    # Code translation charged to the budget, in instructions: left out of ==, since
+    # it depends on what the CPU had cached (a debugger's breakpoints make it translate
+    # again), as the rest of a run that ends before its budget does not.
+    translation: int = field(default=0, compare=False)
     wall: float = field(default=0.0, repr=False, compare=False)   # seconds of host time
     # The file system: free blocks and inodes on the disk before and after the run
     # (as its log's recovery leaves it), in-memory inodes still referenced after it.
@@ -157,7 +179,8 @@ class RunResult:
     def summary(self) -> str:
         return (f"{self.program}: {self.status}"
                 + (f" ({self.reason})" if self.status not in ("exit",) else "")
-                + f"; {self.instructions:,} instructions, {self.syscalls:,} syscalls, "
+                + f"; {self.instructions:,} instructions (+{self.kernel:,} kernel work), "
+                f"{self.syscalls:,} syscalls, "
                 f"{self.faults} faults, {self.ticks} ticks, free frames "
                 f"{self.free_frames_before} -> {self.free_frames_after}")
 
@@ -179,11 +202,11 @@ def boot(m: "Machine") -> None:
         x86.lcr0(x86.rcr0() | CR0_PE | CR0_MP | CR0_WP | CR0_PG)
         x86.seginit()                       # segment descriptors
         x86.enter_user()                    # one iret: the user-mode register template
-    console.consoleinit(m.stdin, m.echo, m.session)  # console hardware
+    console.consoleinit(m.stdin, m.echo, m.session, m.max_output)  # console hardware
     proc.pinit()                            # process table
     proc.mycpu().initlives = m.session      # (xv6's init, that never exits, in a session)
     trap.tvinit()                           # trap vectors
-    timer.clockinit(m.quantum, m.seed, None)  # the timer
+    timer.clockinit(m.quantum, m.seed, None)  # virtual time and the timer
     bio.binit()                             # buffer cache
     file.fileinit()                         # file table
     fs.iinit()                              # inode table (the first process reads the disk)
@@ -233,7 +256,8 @@ class Run:
     """A run in progress (Machine.start): what finish() needs to report on it."""
 
     program: str                # its name in "/"
-    counters: tuple             # syscalls, faults, switches, instructions, ticks, output at start
+    counters: tuple             # syscalls, faults, switches, instructions, ticks, output,
+    #                             kernel work, translation at start
     free_before: int            # free frames at start
     disk_before: tuple = (0, 0)  # free blocks and inodes at start
     init_pid: int = 0
@@ -284,7 +308,14 @@ class Machine:
 
     quantum: user instructions per timer tick (each tick preempts the running process).
     seed: if given, vary each tick's length around the quantum (other interleavings).
-    max_instructions: default budget of virtual time per run.
+    max_instructions: default budget of virtual time per run (None: no limit); see
+    RunResult for what counts.
+    timeout: default limit of host time per run, in seconds (None: no limit): a
+    second guard, checked between time slices and by unicorn's own timeout near
+    the end, never with signals. A run that reaches it ends with status "timeout"
+    (which, unlike every other outcome, depends on the host's speed).
+    max_output: console bytes kept per run (None: all); the rest is dropped, after
+    one marker line.
     stdin: console input (bytes, str, or a binary stream); echo: a binary stream
     to copy console output to as it is written.
     session: boot into xv6's shell (see session()): the console has xv6's line
@@ -293,12 +324,16 @@ class Machine:
 
     def __init__(self, *, quantum: int = QUANTUM, seed: int | None = None,
                  max_instructions: int | None = None, stdin=None, echo=None,
-                 trace: bool = False, phystop: int = PHYSTOP,
-                 disk: str | Path | bytes | None = None, session: bool = False):
+                 trace: bool = False, phystop: int = PHYSTOP, timeout: float | None = None,
+                 max_output: int | None = MAXOUTPUT, disk: str | Path | bytes | None = None,
+                 session: bool = False):
         if quantum < 1:
             raise ValueError("the quantum must be at least one instruction")
+        _check_limits(max_instructions, timeout)
+        if max_output is not None and max_output < 0:
+            raise ValueError("max_output cannot be negative")
         self.phystop, self.quantum, self.seed = phystop, quantum, seed
-        self.max_instructions = max_instructions
+        self.max_instructions, self.timeout, self.max_output = max_instructions, timeout, max_output
         self.stdin, self.echo, self.trace = stdin, echo, trace
         self.session = session
         self.files: dict[str, bytes | Path] = {}   # added by the user: kept across runs
@@ -310,7 +345,15 @@ class Machine:
         self._owner: int | None = None     # the thread whose run is in progress
         self._fresh = False                # as booted: nothing has entered the kernel since
         self.booted = False
-        self.x86 = X86(phystop)
+        self.programs = [(name, path) for name in program_names()
+                         if (path := program_path(name)) is not None]   # the built programs
+        try:
+            self.x86 = X86(phystop)
+        except OSError:
+            # Out of address space (under a limit such as RLIMIT_AS): machines no longer
+            # used hold theirs until the cycle collector frees them. Free them, try again.
+            gc.collect()
+            self.x86 = X86(phystop)
         with self.entered():
             try:
                 boot(self)
@@ -401,18 +444,22 @@ class Machine:
         """A file of the disk as the last run left it. FileNotFoundError if none."""
         return self.image().read_file(path)
 
-    def run(self, prog: str | Path, args=(), *, max_instructions: int | None = None) -> RunResult:
+    def run(self, prog: str | Path, args=(), *, max_instructions: int | None = None,
+            timeout: float | None = None) -> RunResult:
         """Run a program (a name in "/", or the path of an ELF file on the host) with
-        arguments, to the end. Raises ValueError if there is no such program."""
-        run = self.start(prog, args, max_instructions=max_instructions)
+        arguments, to the end. Raises ValueError if there is no such program.
+        max_instructions and timeout: this run's limits, instead of the machine's."""
+        run = self.start(prog, args, max_instructions=max_instructions, timeout=timeout)
         for _ in run.schedule:
             pass                    # no debugger: the machine never pauses
         return self.finish(run)
 
-    def start(self, prog: str | Path, args=(), *, max_instructions: int | None = None) -> "Run":
+    def start(self, prog: str | Path, args=(), *, max_instructions: int | None = None,
+              timeout: float | None = None) -> "Run":
         """Start a run on a freshly booted kernel: create init, which will run the
         program, and return the Run whose `schedule` generator runs the machine (a
         debugger drives it step by step; see xv6py/debug/). Then call finish(run)."""
+        _check_limits(max_instructions, timeout)
         fresh = self._fresh
         with self.entered():
             name = self._resolve(prog)          # (a host file is added before booting)
@@ -420,16 +467,29 @@ class Machine:
                 self._reboot()
             argv = [b"init", name.encode("latin-1")] + [a.encode() if isinstance(a, str) else bytes(a)
                                                          for a in args]
+            if len(argv) >= MAXARG:
+                raise ValueError(f"too many arguments: {len(argv) - 2}; a program gets at most "
+                                 f"{MAXARG - 3} (MAXARG is {MAXARG}, with init's name, the "
+                                 f"program's and the null pointer)")
             budget = max_instructions if max_instructions is not None else self.max_instructions
-            c, clock = proc.mycpu(), timer.clock
+            limit = timeout if timeout is not None else self.timeout
+            c, clock = proc.mycpu(), vtime.clock
             run = Run(name, (c.nsyscall, c.nfault, c.nswitch, clock.insns, timer.ticks,
-                             len(console.cons.out)), kalloc.kfreecount(), _counts(ide.disk.image))
-            clock.limit = clock.now + budget if budget is not None else None
+                             len(console.cons.out), clock.kernel + clock.calls, clock.translation),
+                      kalloc.kfreecount(), _counts(ide.disk.image))
+            clock.set_budget(budget)
             c.halted = None
             run.t0 = time.perf_counter()
-            run.init_pid = proc.userinit(initcode(argv)).pid
-            run.pid = run.init_pid + 1             # init's first child runs the program
-            run.schedule = self._schedule()
+            self.x86.deadline = run.t0 + limit if limit is not None else None
+            self.x86.expired = False
+            problem = self.rejects(name)
+            if problem is not None:                # not even init runs: nothing to run
+                c.halted = ("rejected", problem)
+                run.schedule = iter(())
+            else:
+                run.init_pid = proc.userinit(initcode(argv)).pid
+                run.pid = run.init_pid + 1         # init's first child runs the program
+                run.schedule = self._schedule()
             self._owner = threading.get_ident()
         return run
 
@@ -449,10 +509,11 @@ class Machine:
             if not fresh or self.run_image() is not self._booted_image:
                 self._reboot()
             budget = max_instructions if max_instructions is not None else self.max_instructions
-            c, clock = proc.mycpu(), timer.clock
+            c, clock = proc.mycpu(), vtime.clock
             run = Run("init", (c.nsyscall, c.nfault, c.nswitch, clock.insns, timer.ticks,
-                               len(console.cons.out)), kalloc.kfreecount(), _counts(ide.disk.image))
-            clock.limit = clock.now + budget if budget is not None else None
+                               len(console.cons.out), clock.kernel + clock.calls, clock.translation),
+                      kalloc.kfreecount(), _counts(ide.disk.image))
+            clock.set_budget(budget)
             c.halted = None
             run.t0 = time.perf_counter()
             run.init_pid = run.pid = proc.userinit(initcode([b"init"])).pid
@@ -471,7 +532,9 @@ class Machine:
         """End a run whose machine has halted: tear down what is left, and report."""
         with self.entered():
             wall = time.perf_counter() - run.t0
-            c, clock = proc.mycpu(), timer.clock
+            self.x86.deadline = None
+            c, clock = proc.mycpu(), vtime.clock
+            kernel, translation = clock.kernel + clock.calls, clock.translation   # before the teardown
             status, message = c.halted
             started = proc.ptable.nextpid > run.pid      # init forked the program's process
             if status != "panic":
@@ -481,6 +544,8 @@ class Machine:
                 _write_back(self.disk_path, ide.disk.image)
             status, reason = self._outcome(status, message, c.exits.get(run.pid), started,
                                            c.exits.get(run.init_pid))
+            if status == "exit" and run.pid not in c.execd:    # init could not exec it
+                status, reason = self._exec_failed(run.program)
             start = run.counters
             self._owner = None
             return RunResult(
@@ -489,7 +554,8 @@ class Machine:
                 status=status, reason=reason, pid=run.pid,
                 instructions=clock.insns - start[3], syscalls=c.nsyscall - start[0],
                 faults=c.nfault - start[1], ticks=timer.ticks - start[4], switches=c.nswitch - start[2],
-                free_frames_before=run.free_before, free_frames_after=kalloc.kfreecount(), wall=wall,
+                free_frames_before=run.free_before, free_frames_after=kalloc.kfreecount(),
+                kernel=kernel - start[6], translation=translation - start[7], wall=wall,
                 free_blocks_before=run.disk_before[0], free_blocks_after=blocks,
                 free_inodes_before=run.disk_before[1], free_inodes_after=inodes,
                 inodes_in_use=fs.inodes_in_use())
@@ -505,6 +571,35 @@ class Machine:
         boot(self)
         for mod, n, value in hooks:
             setattr(mod, n, value)
+
+    def rejects(self, prog: str | Path) -> str | None:
+        """Why this machine would not run prog (a name in "/", or a host path) -- an
+        empty file, not an ELF file, not an i386 ELF executable -- or None. The
+        kernel's exec checks only the magic number, as xv6's does; a run refuses
+        the rest up front, with status "rejected", rather than run it into a fault."""
+        data = self._contents(prog)
+        return elf_problem(data) if data is not None else None
+
+    def _exec_failed(self, name: str) -> tuple[str, str]:
+        """The status and reason of a run whose program init could not exec:
+        "rejected" and what is wrong with the file (see elf_problem), or, if
+        nothing is, "not started" (the machine ran out of memory, say)."""
+        data = self._contents(name)
+        problem = elf_problem(data, segments=True) if data is not None else None
+        if problem is not None:
+            return "rejected", problem
+        return "not started", f"init's exec of {name} failed (out of memory?)"
+
+    def _contents(self, prog: str | Path) -> bytes | None:
+        """The bytes of a program file as the machine was given them: a host path,
+        a file added with add_program, or a built program. None if unknown."""
+        if isinstance(prog, Path) or "/" in str(prog) and Path(prog).is_file():
+            return Path(prog).read_bytes()
+        name = str(prog).lstrip("/")
+        source = self.files.get(name, dict(self.programs).get(name))
+        if source is None:
+            return None
+        return source.read_bytes() if isinstance(source, Path) else bytes(source)
 
     def _resolve(self, prog: str | Path) -> str:
         """The name in "/" of the program to run, adding a host file if prog is a path."""

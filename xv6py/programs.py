@@ -10,6 +10,7 @@
     program_names()       -> ["cat", "echo", ...]   one per source (or per manifest entry)
     program_path(name)    -> Path | None            the ELF file, if built
     program_source(name)  -> "cat.c" | "posix/ipcs.c" | None   its source, if any
+    elf_problem(data)     -> str | None             why a file is no i386 executable
 
 Booting a machine, the debugger and `xv6py programs` only need to find programs,
 not to build them, so this module is apart from the compiler driver (build.py)
@@ -20,10 +21,14 @@ from __future__ import annotations
 
 import json
 import re
+import struct
 from pathlib import Path
 
+from .memlayout import KERNBASE
+from .mmu import PGSIZE
+
 __all__ = ["SRCDIR", "BINDIR", "MANIFEST", "IMAGE", "POSIX", "program_names", "program_path",
-           "program_source", "load_manifest"]
+           "program_source", "load_manifest", "elf_problem"]
 
 
 def _find_srcdir() -> Path:
@@ -81,3 +86,56 @@ def load_manifest(bindir: Path) -> dict:
         return json.loads((Path(bindir) / MANIFEST).read_text())
     except (OSError, ValueError):
         return {}
+
+
+# ---- what is wrong with a program file -----------------------------------------------------
+
+_EHDR = struct.Struct("<4sBBBB8xHHIIIIIHHHHHH")   # Elf32_Ehdr, 52 bytes
+_PHDR = struct.Struct("<8I")                      # Elf32_Phdr: type, offset, vaddr, paddr,
+#                                                   filesz, memsz, flags, align
+_ELFCLASS32, _ELFDATA2LSB, _ET_EXEC, _EM_386, _PT_LOAD = 1, 1, 2, 3, 1
+
+
+def elf_problem(data: bytes, *, segments: bool = False) -> str | None:
+    """Why `data` cannot be run as a program, in a few words, or None.
+
+    The header: an i386 executable is an ELF file of class 32, little endian,
+    type EXEC, machine 386. The kernel's exec checks only the magic, as xv6's
+    does (an x86-64 file would be loaded and run until it faults); a Machine
+    refuses such files before it runs them.
+
+    segments=True also applies exec's rules to the program headers, in exec's
+    order (proc/exec.py), to say why an exec that failed did: a truncated table,
+    a segment whose memory is smaller than its file part, one outside user space
+    or not page aligned, a file shorter than its segments. None then means the
+    file is fine as far as exec is concerned (it ran out of memory, say)."""
+    if not data:
+        return "an empty file, not a program"
+    if len(data) < _EHDR.size or data[:4] != b"\x7fELF":
+        return "not an ELF file"
+    (_, elfclass, order, _, _, etype, machine, _, _, phoff, _, _, _, _, phnum,
+     _, _, _) = _EHDR.unpack_from(data)
+    if (elfclass, order, etype, machine) != (_ELFCLASS32, _ELFDATA2LSB, _ET_EXEC, _EM_386):
+        return "not an i386 ELF executable"
+    return _segment_problem(data, phoff, phnum) if segments else None
+
+
+def _segment_problem(data: bytes, phoff: int, phnum: int) -> str | None:
+    """What exec's loop over the program headers would stop at (see _load in
+    proc/exec.py), or None."""
+    for i in range(phnum):
+        at = phoff + i * _PHDR.size
+        if at + _PHDR.size > len(data):
+            return "truncated program header table"
+        ptype, off, vaddr, _, filesz, memsz, _, _ = _PHDR.unpack_from(data, at)
+        if ptype != _PT_LOAD:
+            continue
+        if memsz < filesz:
+            return "a segment's memory size is smaller than its file size"
+        if vaddr + memsz > 0xFFFFFFFF or vaddr + memsz >= KERNBASE:
+            return "segment outside user space"
+        if vaddr % PGSIZE:
+            return "segment not page aligned"
+        if off + filesz > len(data):
+            return "file shorter than its segments"
+    return None

@@ -1,24 +1,24 @@
-"""Virtual time: the clock, ticks and the timer interrupt (xv6 keeps ticks in trap.c).
+"""The timer interrupt and the ticks (xv6 keeps ticks in trap.c).
 
-Time is counted in user instructions. The timer "interrupts" every `quantum`
-user instructions (a seed, if given, varies each interval around the quantum,
-to explore other interleavings); each interrupt is one tick and makes the
-running process yield, as on xv6. While no process can run, time jumps to the
-next tick. The same program, arguments, quantum and seed therefore give the same
-interleaving, the same output and the same tick counts on every machine.
+The timer "interrupts" every `quantum` instructions of virtual time (vtime.py:
+user instructions and charged kernel work; a seed, if given, varies each
+interval around the quantum, to explore other interleavings); each interrupt is
+one tick and makes the running process yield, as on xv6. While no process can
+run, time jumps to the next tick. The same program, arguments, quantum and seed
+therefore give the same interleaving, the same output and the same tick counts
+on every machine.
 """
 
-import random
 from dataclasses import dataclass
 
+from . import vtime
 from .proc.proc import wakeup
 from .spinlock import Spinlock, acquire, release
 
-__all__ = ["Clock", "clockinit", "timerintr", "TICKS", "ticks", "tickslock", "clock"]
+__all__ = ["clockinit", "timerintr", "TICKS", "ticks", "tickslock"]
 
 # Per-machine state (see Machine): each machine has its own, installed while it runs.
-PER_MACHINE = ("clock", "ticks", "tickslock")
-clock: "Clock" = None      # virtual time
+PER_MACHINE = ("ticks", "tickslock")
 ticks = 0                  # timer interrupts since boot
 tickslock: Spinlock = None  # guards ticks
 
@@ -36,40 +36,10 @@ class _Channel:
 TICKS = _Channel("&ticks")   # what sleep(n) sleeps on: xv6 sleeps on &ticks
 
 
-class Clock:
-    """Virtual time, in instructions: `now` advances with every user instruction
-    retired and jumps ahead while the CPU idles; the timer fires when `now`
-    reaches `next_timer`; the machine stops when it reaches `limit`."""
-
-    __slots__ = ("quantum", "rng", "now", "next_timer", "limit", "insns")
-
-    def __init__(self, quantum: int, seed: int | None, limit: int | None):
-        if quantum < 1:
-            raise ValueError("the quantum must be at least one instruction")
-        self.quantum = quantum
-        self.rng = random.Random(seed) if seed is not None else None
-        self.now = 0               # virtual time
-        self.insns = 0             # user instructions retired (virtual time minus idling)
-        self.limit = limit         # virtual time at which the machine stops, or None
-        self.next_timer = self._interval()
-
-    def _interval(self) -> int:
-        if self.rng is None:
-            return self.quantum
-        return self.rng.randint(1, 2 * self.quantum - 1)   # mean: the quantum
-
-    def slice(self) -> int:
-        """Instructions until the next timer interrupt or the end of the budget."""
-        end = self.next_timer if self.limit is None else min(self.next_timer, self.limit)
-        return end - self.now
-
-    def rearm(self) -> None:
-        self.next_timer = self.now + self._interval()
-
-
 def clockinit(quantum: int, seed: int | None, limit: int | None) -> None:
-    global clock, ticks, tickslock
-    clock = Clock(quantum, seed, limit)
+    """Start virtual time (vtime.clock) and the ticks."""
+    global ticks, tickslock
+    vtime.clockinit(quantum, seed, limit)
     ticks = 0
     tickslock = Spinlock("time")
 
@@ -81,4 +51,4 @@ def timerintr() -> None:
     ticks += 1
     wakeup(TICKS)
     release(tickslock)
-    clock.rearm()
+    vtime.clock.rearm()

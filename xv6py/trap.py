@@ -15,10 +15,12 @@ from types import MappingProxyType
 
 from .dev.console import cprintf
 from .dev.ide import ideintr
+from .param import COST_TRAP
 from .proc.proc import RUNNING, SIGFPE, SIGILL, SIGSEGV, Exited, exit_from_trap, mycpu, myproc, yield_
 from .syscalls.syscall import syscall
 from .timer import timerintr
 from .traps import IRQ_IDE, IRQ_TIMER, T_DIVIDE, T_ILLOP, T_IRQ0, T_SYSCALL
+from .vtime import charge
 
 __all__ = ["tvinit", "trap"]
 
@@ -57,6 +59,7 @@ def trap(tf) -> None:
             ideintr()
         else:
             # In user space, assume process misbehaved.
+            charge(COST_TRAP)
             line = ("pid %d %s: trap %d err %d on cpu %d eip 0x%x addr 0x%x--kill proc"
                     % (p.pid, p.name, tf.trapno, tf.err, 0, tf.eip, tf.cr2))
             cprintf(line + "\n")

@@ -19,13 +19,16 @@ from unicorn import x86_const as x86c
 from unicorn.unicorn_py3.unicorn import uclib  # the binding's ctypes handle on libunicorn
 
 __all__ = ["Uc", "ucc", "x86c", "uclib", "CPUError", "UNICORN_VERSION", "check", "as_cpu_error",
-           "INTR_CALLBACK", "uc_strerror"]
+           "INTR_CALLBACK", "EDGE_CALLBACK", "uc_strerror"]
 
 Uc = unicorn.Uc
 UNICORN_VERSION = unicorn.__version__
 
 # void callback(uc_engine *uc, uint32_t intno, void *user_data)
 INTR_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p)
+# void callback(uc_engine *uc, uc_tb *cur_tb, uc_tb *prev_tb, void *user_data), where uc_tb
+# is { uint64_t pc; uint16_t icount; uint16_t size; }
+EDGE_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
 
 
 class CPUError(Exception):

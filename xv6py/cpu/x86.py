@@ -19,12 +19,19 @@ How the machine runs user code (DESIGN.md section 4 has the measured facts):
   deterministic. unicorn runs in "exits" mode with no exits: with a plain `until`
   address it translates `until - 1` as a user instruction fetch when it stops, and
   if that page is not user-mapped the CPU records a phantom page fault that
-  turns the next real fault into a double fault.
+  turns the next real fault into a double fault. Kernel work charged during a
+  slice comes out of its count (`consume`); a host-time deadline, if set, is a
+  second bound (`deadline`).
+* unicorn reports each new edge between translated blocks: the CPU counts what
+  translating them cost (`translated`, in instructions: COST_TB, COST_TB_INSN)
+  and remembers which frames hold translated code, so that a kernel write into
+  one of them (`written`) drops that code, as x86 would run the new bytes.
 """
 
 import ctypes
 import mmap
 import struct
+import time
 
 from ..memlayout import GDT_PA, IRET_PA, KSTACK_TOP, P2V
 from ..mmu import (
@@ -32,6 +39,7 @@ from ..mmu import (
     FL_IF,
     NSEGS,
     PDX,
+    PGSIZE,
     PTE_ADDR,
     PTE_P,
     PTE_PS,
@@ -41,10 +49,11 @@ from ..mmu import (
     SEG_UCODE,
     SEG_UDATA,
 )
+from ..param import COST_TB, COST_TB_INSN
 from ..traps import T_GPFLT, T_ILLOP, T_PGFLT
 from .probe import Offsets, probe
 from .trapframe import TrapFrame
-from .uc import INTR_CALLBACK, CPUError, Uc, as_cpu_error, check, ucc, uclib, x86c
+from .uc import EDGE_CALLBACK, INTR_CALLBACK, CPUError, Uc, as_cpu_error, check, ucc, uclib, x86c
 
 __all__ = ["X86", "SEG", "CPUError"]
 
@@ -54,11 +63,25 @@ _CR2 = x86c.UC_X86_REG_CR2
 _CR3 = x86c.UC_X86_REG_CR3
 CR4_TSD = 0x4   # time stamp disable: `rdtsc` in ring 3 raises #GP
 
+_U32 = struct.Struct("<I")
+_UC_TB = struct.Struct("<QHH")    # unicorn's uc_tb: pc, icount, size
+
 # Exceptions for which the CPU pushes an error code.
 _HAS_ERROR_CODE = frozenset({8, 10, 11, 12, 13, 14, 17})
 
 _probed: Offsets | None = None   # the probe's result, shared by every X86 in this process
 _PROBE_PA = 0x80000              # scratch page for the probe, in the kernel's first MiB
+
+# unicorn's translation buffer: the host code it generates from guest code. Its
+# default is 1 GiB of address space per CPU, which code that never repeats fills
+# with resident memory; when this one is full unicorn drops every block and starts
+# again. 32 MiB holds the translations of every program here many times over.
+TCG_BUFFER_SIZE = 32 << 20
+# What else unicorn maps when it starts (measured: about 4 MiB), with room to spare.
+_UNICORN_EXTRA = 8 << 20
+# Within this much host time of the deadline, a time slice is given unicorn's own
+# timeout (which starts a thread per slice, so not before).
+_TIMEOUT_NEAR = 1.0
 
 
 def SEG(typ: int, base: int, limit: int, dpl: int) -> int:
@@ -82,9 +105,14 @@ class X86:
         global _probed
         self.phystop = phystop
         self.ram = mmap.mmap(-1, phystop)   # zero-filled by the host on first touch
+        # unicorn exits the process if it cannot map its translation buffer: make sure
+        # there is room first (an OSError here can be dealt with; see Machine).
+        mmap.mmap(-1, TCG_BUFFER_SIZE + _UNICORN_EXTRA).close()
         self._ram_c = (ctypes.c_char * phystop).from_buffer(self.ram)
         with as_cpu_error("creating a 32-bit x86 unicorn"):
             self.uc = Uc(ucc.UC_ARCH_X86, ucc.UC_MODE_32)
+        with as_cpu_error(f"setting the translation buffer to {TCG_BUFFER_SIZE} bytes"):
+            self.uc.ctl_set_tcg_buffer_size(TCG_BUFFER_SIZE)     # before anything starts unicorn up
         with as_cpu_error("setting the CPU model and exits mode"):
             # Westmere: SSE up to 4.2 but no RDRAND, whose random numbers would make
             # runs differ. (The default model has it.)
@@ -113,6 +141,16 @@ class X86:
         self.fault = None                        # (trapno, err, eip, cr2) of the slice's exception
         self.failure: BaseException | None = None  # a Python exception raised in a hook
         self._stale_code: list[int] = []         # frames whose translated code must be dropped
+        self._code = bytearray(phystop // PGSIZE)  # 1: code was translated from this frame
+        self._marked: set[int] = set()           # virtual pages whose frames are marked in _code
+        self._tb_views: dict = {}                # address -> view of a uc_tb (_on_new_edge)
+        self._cr3 = 0                            # the page directory loaded (lcr3)
+        self.running = False                     # inside a time slice (run)
+        self._slice_limit = 0                    # instructions the running slice may start
+        self.translated = 0                      # instructions charged for translating code
+        self._room: int | None = None            # translation the slice may still charge
+        self.deadline: float | None = None       # host time (perf_counter) to stop running by
+        self.expired = False                     # a slice found the deadline passed
         self._stopped_at: int | None = None      # instructions started when a stop was asked for
         self._breakpoints: dict[int, tuple] = {}  # va -> (hook handle, callback): see add_breakpoint
         self._watches: dict[int, tuple] = {}     # number -> (hook handles, callback): add_watchpoint
@@ -141,6 +179,9 @@ class X86:
         """Load the page directory base register. Like hardware, this flushes the TLB:
         after changing a mapping of the running address space the kernel must reload CR3."""
         self.wreg(_CR3, pa)
+        self._cr3 = pa
+        if self._marked:
+            self._marked = set()    # another address space, or mappings changed
 
     def rcr3(self) -> int:
         return self.rreg(_CR3)
@@ -247,6 +288,8 @@ class X86:
             return                  # already in the CPU (switchuvm to flush the TLB)
         if self.loaded is not None:
             self.unload()
+        if self._stale_code:        # now, while no process's registers are in the CPU to keep
+            self._drop_stale_code(keep=False)
         check(uclib.uc_context_restore(self.h, tf.ctx.context), "context_restore")
         tf.live = True
         self.loaded = tf
@@ -259,14 +302,17 @@ class X86:
             tf.live = False
             self.loaded = None
 
-    def run(self, count: int) -> int:
-        """Run the loaded trap frame in user mode for at most `count` instructions.
+    def run(self, count: int, room: int | None = None) -> int:
+        """Run the loaded trap frame in user mode for at most `count` instructions,
+        less the kernel work charged meanwhile (`consume`).
 
         System calls are served inside the slice. The slice ends early when the
         kernel calls `stop` or on an exception, which is then in `tf.trapno`,
         `tf.err`, `tf.cr2` and `self.fault`, with `tf.eip` at the faulting
-        instruction. Returns the number of instructions retired (a faulting
-        instruction does not retire).
+        instruction; also once code translation has cost more than `room`
+        instructions (None: no limit; see `translated`), and at the `deadline`
+        (then `expired` is set). Returns the number of instructions retired (a
+        faulting instruction does not retire).
         """
         if count < 1:
             raise ValueError("a time slice needs at least one instruction")  # 0 means "no limit"
@@ -275,7 +321,25 @@ class X86:
         self.fault = None
         self.failure = None
         self._stopped_at = None
-        err = uclib.uc_emu_start(self.h, self.rreg(_EIP), 0, 0, count)
+        if self._marked:
+            self._marked = set()    # the kernel may have changed mappings since
+        self._slice_limit = count
+        self._room = room
+        timeout = 0
+        if self.deadline is not None:
+            left = self.deadline - time.perf_counter()
+            if left <= 0:
+                self.expired = True
+                return 0
+            if left < _TIMEOUT_NEAR:
+                timeout = max(int(left * 1e6), 1)      # unicorn's timeout is in microseconds
+        self.running = True
+        try:
+            err = uclib.uc_emu_start(self.h, self.rreg(_EIP), 0, timeout, count)
+        finally:
+            self.running = False
+        if timeout and time.perf_counter() >= self.deadline:
+            self.expired = True
         # A stop asked for from an instruction hook takes effect only after the next
         # instruction's count hook has run: take the count from when it was asked.
         started = self._counter.value if self._stopped_at is None else self._stopped_at
@@ -292,7 +356,27 @@ class X86:
             # The faulting instruction does not retire. A fetch fault on the slice's
             # first instruction comes before unicorn counts it.
             return max(started - 1, 0)
-        return min(started, count)
+        return min(started, self._slice_limit)
+
+    def past_deadline(self) -> bool:
+        """Has the host-time deadline passed (outside a slice: idling, say)? Sets `expired`."""
+        if not self.expired and self.deadline is not None and time.perf_counter() >= self.deadline:
+            self.expired = True
+        return self.expired
+
+    def consume(self, n: int) -> None:
+        """The kernel did n instructions' worth of work (a charge, vtime.py) inside
+        the running time slice: the slice has that many fewer to run, and ends when
+        the trap being handled returns if that leaves none. Outside a slice, nothing."""
+        if not self.running:
+            return
+        done = self._counter.value
+        if self._slice_limit - done <= n:
+            self._slice_limit = done
+            self.stop()
+        else:
+            self._slice_limit -= n
+            self._limit.value = self._slice_limit
 
     def stop(self) -> None:
         """End the current time slice once the trap being handled returns (xv6's sched()
@@ -376,13 +460,32 @@ class X86:
         unicorn notices when the guest writes over code it translated, but not when
         the host does (exec loading a program, fork copying one, kfree junk-filling a
         frame): without this, a frame that held one program's code would run that
-        program again in the next. Dropped in batches, before the CPU runs again.
+        program again in the next. Dropped in batches, before the CPU runs again:
+        when the trap being handled returns, or when the next process's registers
+        are loaded (cheapest: none to keep), or when the next time slice starts.
         """
         self._stale_code.append(pa)
+        self._code[pa // PGSIZE] = 0
+
+    def written(self, pa: int) -> None:
+        """The kernel wrote into the frame holding `pa` (copyout into a page a program
+        already ran, say): if code was translated from that frame, drop it, so that
+        the CPU runs the new bytes, as x86 would. Cheap when the frame holds no code.
+
+        Frames are known to hold code from unicorn's reports of new edges between
+        translated blocks (_on_new_edge), which cover every block reached by a jump,
+        a call, a return or falling through; a block only ever entered at the start
+        of a time slice or after a trap is not seen. (Reused frames do not depend
+        on this: kfree drops the code of every frame it frees.)"""
+        if self._code[pa // PGSIZE]:
+            self.forget_code(pa & ~(PGSIZE - 1))
+            self._marked = set()        # the page is mapped: its next block must mark it again
 
     def flush_code(self) -> None:
         """Drop every translated block (a fresh start of the kernel on this CPU)."""
         self._stale_code = []
+        self._code[:] = bytes(len(self._code))
+        self._marked = set()
         self.uc.ctl_flush_tb()
 
     def clear_memory(self, start: int, end: int) -> None:
@@ -394,12 +497,15 @@ class X86:
         except (AttributeError, OSError):        # not Linux, or not shared memory
             ctypes.memset(ctypes.addressof(self._ram_c) + start, 0, end - start)
 
-    def _drop_stale_code(self) -> None:
+    def _drop_stale_code(self, keep: bool = True) -> None:
+        """Drop the code translated from the frames in _stale_code. keep: the CPU's
+        registers are put back afterwards (load() has none to keep)."""
         # ctl_remove_cache takes a virtual address and translates it with the current
         # privilege level, so switch to the ring-0 context, whose page table maps all
         # of physical memory at KERNBASE + pa.
         frames, self._stale_code = sorted(set(self._stale_code)), []
-        check(uclib.uc_context_save(self.h, self._scratch.context), "context_save")
+        if keep:
+            check(uclib.uc_context_save(self.h, self._scratch.context), "context_save")
         check(uclib.uc_context_restore(self.h, self._kernel_ctx.context), "context_restore")
         try:
             with as_cpu_error("ctl_remove_cache (dropping code translated from reused frames)"):
@@ -410,15 +516,19 @@ class X86:
                         start = pa
                     prev = pa
         finally:
-            check(uclib.uc_context_restore(self.h, self._scratch.context), "context_restore")
+            if keep:
+                check(uclib.uc_context_restore(self.h, self._scratch.context), "context_restore")
 
     # ---- traps ----------------------------------------------------------------------------
 
     def _install_hooks(self) -> None:
         self._intr_cb = INTR_CALLBACK(self._on_interrupt)    # kept alive with the CPU
+        self._edge_cb = EDGE_CALLBACK(self._on_new_edge)
         hook = ctypes.c_size_t()
         check(uclib.uc_hook_add(self.h, ctypes.byref(hook), ucc.UC_HOOK_INTR,
                                 ctypes.cast(self._intr_cb, ctypes.c_void_p), None, 1, 0), "hook_add")
+        check(uclib.uc_hook_add(self.h, ctypes.byref(hook), ucc.UC_HOOK_EDGE_GENERATED,
+                                ctypes.cast(self._edge_cb, ctypes.c_void_p), None, 1, 0), "hook_add")
         # unicorn ignores IOPL: `in` and `out` run in ring 3 unless hooked, and
         # `syscall`/`sysenter` do nothing. Make them fault as on hardware.
         with as_cpu_error("hook_add for in, out, syscall and sysenter"):
@@ -427,6 +537,46 @@ class X86:
             self.uc.hook_add(ucc.UC_HOOK_INSN, self._on_syscall_insn, None, 1, 0, x86c.UC_X86_INS_SYSCALL)
             self.uc.hook_add(ucc.UC_HOOK_INSN, self._on_sysenter_insn, None, 1, 0,
                              x86c.UC_X86_INS_SYSENTER)
+
+    def _on_new_edge(self, handle, cur, prev, user_data) -> None:
+        """unicorn's hook on a new edge between translated blocks, `cur` reached from
+        `prev` for the first time (each a uc_tb: pc, icount, size): charge the
+        translation of `cur`, and note the frames it came from. A slice whose
+        translation has cost more than its room stops. (On the path of every new
+        block: kept short.)"""
+        try:
+            pc, icount, size = _UC_TB.unpack_from(self._tb_views.get(cur) or self._tb_view(cur))
+            cost = COST_TB + COST_TB_INSN * icount
+            self.translated += cost
+            if self._room is not None:
+                self._room -= cost
+                if self._room < 0 and self.running:
+                    self.stop()
+            marked = self._marked
+            if pc >> 12 not in marked or (pc + size - 1) >> 12 not in marked:
+                self._mark_code(pc, size)
+        except BaseException as e:          # noqa: BLE001 -- handed to run(), which re-raises
+            self.failure = e
+            self.stop()
+
+    def _tb_view(self, address: int):
+        """The bytes of the uc_tb at `address`. unicorn passes the same two places
+        on its stack again and again: a view of each is made once."""
+        view = self._tb_views.get(address)
+        if view is None:
+            if len(self._tb_views) > 16:
+                self._tb_views.clear()
+            view = self._tb_views[address] = (ctypes.c_char * _UC_TB.size).from_address(address)
+        return view
+
+    def _mark_code(self, pc: int, size: int) -> None:
+        """Note in _code the frames of the pages that the block of `size` bytes at
+        virtual address pc lies in (one page, or two), and the pages in _marked."""
+        for page in {pc >> 12, (pc + max(size, 1) - 1) >> 12}:
+            pa = self._frame_of(page << 12)
+            if pa is not None and pa < self.phystop:
+                self._code[pa // PGSIZE] = 1
+                self._marked.add(page)
 
     def _on_interrupt(self, handle, intno, user_data) -> None:
         """unicorn's interrupt hook: `int n` and every exception arrive here, in ring 3.
@@ -466,13 +616,19 @@ class X86:
 
     def _read_user_byte(self, va: int):
         """A byte at a virtual address of the running process, walked as the MMU does."""
-        pde = self.read32(PTE_ADDR(self.rcr3()) + 4 * PDX(va))
+        pa = self._frame_of(va, PTE_ADDR(self.rcr3()))
+        return self.ram[pa | (va & 0xFFF)] if pa is not None else None
+
+    def _frame_of(self, va: int, pgdir: int | None = None) -> int | None:
+        """The physical address of the page holding va in page directory pgdir
+        (default: the one loaded), walked as the MMU does; None if not present."""
+        pde = _U32.unpack_from(self.ram, (self._cr3 if pgdir is None else pgdir) + 4 * PDX(va))[0]
         if not pde & PTE_P:
             return None
         if pde & PTE_PS:
-            return self.ram[(pde & 0xFFC00000) | (va & 0x3FFFFF)]
-        pte = self.read32(PTE_ADDR(pde) + 4 * PTX(va))
-        return self.ram[PTE_ADDR(pte) | (va & 0xFFF)] if pte & PTE_P else None
+            return (pde & 0xFFC00000) | (va & 0x3FF000)
+        pte = _U32.unpack_from(self.ram, PTE_ADDR(pde) + 4 * PTX(va))[0]
+        return PTE_ADDR(pte) if pte & PTE_P else None
 
     def _gp_here(self, eip: int) -> None:
         self.fault = (T_GPFLT, 0, eip, 0)

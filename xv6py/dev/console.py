@@ -2,7 +2,9 @@
 
 Output from user programs (write on the console) and from the kernel (cprintf)
 goes to one byte buffer, in the order it happens, and optionally to a host stream
-as it happens. Input comes from a host stream, a line at a time, through a small
+as it happens -- up to a limit (max_output): past it, the console prints one
+marker line and drops the rest, so that a program writing without end costs the
+host no memory. Input comes from a host stream, a line at a time, through a small
 line discipline: backspace (^H or DEL) erases a character, ^U erases the line,
 ^D ends the input (a read returns what the line has so far, or 0 at its start).
 Input is not echoed: the host terminal, if any, already shows it.
@@ -34,11 +36,13 @@ class Console:
     """Console state: what was written, where input comes from."""
 
     __slots__ = ("out", "echo", "source", "line", "eof", "session", "edit", "lock", "ended",
-                 "pending")
+                 "pending", "limit", "dropped")
 
-    def __init__(self, stdin=None, echo=None, session=False):
-        self.out = bytearray()      # everything written to the console so far
+    def __init__(self, stdin=None, echo=None, session=False, limit: int | None = None):
+        self.out = bytearray()      # everything written to the console so far (up to the limit)
         self.echo = echo            # a binary stream to copy output to as it happens, or None
+        self.limit = limit          # bytes of output kept at most (None: all)
+        self.dropped = 0            # bytes dropped past the limit
         if isinstance(stdin, (bytes, bytearray, str)):
             stdin = io.BytesIO(stdin.encode() if isinstance(stdin, str) else bytes(stdin))
         self.source = stdin         # a binary stream of input, or None for no input
@@ -56,17 +60,35 @@ class Console:
         return "console"
 
 
-def consoleinit(stdin=None, echo=None, session=False) -> None:
+def consoleinit(stdin=None, echo=None, session=False, limit: int | None = None) -> None:
     global cons
-    cons = Console(stdin, echo, session)
+    cons = Console(stdin, echo, session, limit)
 
 
 def emit(data: bytes) -> None:
-    """Put bytes on the console (and the host stream copying it)."""
+    """Put bytes on the console (and the host stream copying it), up to the
+    run's limit of output."""
+    if cons.limit is not None and len(cons.out) + len(data) > cons.limit:
+        data = _cut(data)
+        if not data:
+            return
     cons.out += data
     if cons.echo is not None:
         cons.echo.write(data)
         cons.echo.flush()
+
+
+def _cut(data: bytes) -> bytes:
+    """What is left of data at the limit: the bytes that still fit and, the first
+    time, the marker line that says the rest is dropped."""
+    if cons.dropped:
+        cons.dropped += len(data)
+        return b""
+    keep = max(cons.limit - len(cons.out), 0)
+    cons.dropped = len(data) - keep
+    marker = (f"\n[xv6py: console output cut at {cons.limit:,} bytes (max_output); "
+              f"the rest is dropped]\n").encode()
+    return data[:keep] + marker
 
 
 def cprintf(fmt: str, *args) -> None:

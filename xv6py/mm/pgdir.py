@@ -46,6 +46,8 @@ from ..mmu import (
     PTX,
 )
 from ..panic import panic
+from ..param import COST_FRAME, COST_PAGE, COST_WALK
+from ..vtime import charge
 from .kalloc import kalloc, kfree
 
 __all__ = ["walkpgdir", "mappages", "setupkvm", "kvmalloc", "switchkvm", "switchuvm",
@@ -133,6 +135,7 @@ def setupkvm() -> PhysAddr | None:
     if pgdir is None:
         return None
     half = 4 * PDX(KERNBASE)
+    charge(COST_FRAME + COST_PAGE)
     x86.ram[pgdir:pgdir + half] = ZERO_PAGE[:half]
     x86.ram[pgdir + half:pgdir + PGSIZE] = x86.ram[kpgdir + half:kpgdir + PGSIZE]
     return pgdir
@@ -171,6 +174,7 @@ def inituvm(pgdir: PhysAddr, init: bytes) -> None:
     if len(init) >= PGSIZE:
         panic("inituvm: more than a page")
     mem = kalloc()
+    charge(COST_FRAME + COST_PAGE)
     x86.ram[mem:mem + PGSIZE] = ZERO_PAGE
     mappages(pgdir, 0, PGSIZE, mem, PTE_W | PTE_U)
     x86.ram[mem:mem + len(init)] = init
@@ -182,6 +186,7 @@ def loaduvm(pgdir: PhysAddr, addr: VirtAddr, readi, ip, offset: int, sz: int) ->
     Returns 0, or -1 if the file is shorter than promised or offset lies past its end."""
     if addr % PGSIZE:
         panic("loaduvm: addr must be page aligned")
+    charge(PGROUNDUP(sz) // PGSIZE * COST_PAGE)
     for i in range(0, sz, PGSIZE):
         pte = walkpgdir(pgdir, addr + i, False)
         if pte is None:
@@ -192,6 +197,7 @@ def loaduvm(pgdir: PhysAddr, addr: VirtAddr, readi, ip, offset: int, sz: int) ->
         if data is None or len(data) != n:      # None: offset is past the end of the file
             return -1
         x86.ram[pa:pa + n] = data
+        x86.written(pa)         # (a frame from kalloc holds no translated code: cheap)
     return 0
 
 
@@ -203,21 +209,23 @@ def allocuvm(pgdir: PhysAddr, oldsz: int, newsz: int) -> int:
         return 0
     if newsz < oldsz:
         return oldsz
-    a = PGROUNDUP(oldsz)
+    a = start = PGROUNDUP(oldsz)
     tables = missing_tables(pgdir, a, newsz)
     while a < newsz:
         mem = kalloc()
         if mem is None:
             cprintf("allocuvm out of memory\n")
-            _undo_allocuvm(pgdir, oldsz, newsz, tables)
-            return 0
+            break
         x86.ram[mem:mem + PGSIZE] = ZERO_PAGE
         if mappages(pgdir, a, PGSIZE, mem, PTE_W | PTE_U) < 0:
             cprintf("allocuvm out of memory (2)\n")
             kfree(mem)
-            _undo_allocuvm(pgdir, oldsz, newsz, tables)
-            return 0
+            break
         a += PGSIZE
+    charge((a - start) // PGSIZE * (COST_FRAME + COST_PAGE + COST_WALK))
+    if a < newsz:
+        _undo_allocuvm(pgdir, oldsz, newsz, tables)
+        return 0
     return newsz
 
 
@@ -254,7 +262,9 @@ def deallocuvm(pgdir: PhysAddr, oldsz: int, newsz: int) -> int:
     if newsz >= oldsz:
         return oldsz
     a = PGROUNDUP(newsz)
+    cost = 0
     while a < oldsz:
+        cost += COST_WALK
         pte = walkpgdir(pgdir, a, False)
         if pte is None:
             a = PGADDR(PDX(a) + 1, 0, 0)        # no page table: skip its 4 MiB
@@ -265,8 +275,10 @@ def deallocuvm(pgdir: PhysAddr, oldsz: int, newsz: int) -> int:
             if pa == 0:
                 panic("kfree")
             kfree(pa)
+            cost += COST_FRAME + COST_PAGE      # (kfree fills it with junk)
             x86.write32(pte, 0)
         a += PGSIZE
+    charge(cost)
     return newsz
 
 
@@ -281,14 +293,18 @@ def freevm(pgdir: PhysAddr) -> None:
     if pgdir is None:
         panic("freevm: no pgdir")
     pdes = struct.unpack_from("<512I", x86.ram, pgdir)   # the user half: PDX < PDX(KERNBASE)
+    frames = 1
     for pde in pdes:
         if pde & PTE_P:
             pgtab = PTE_ADDR(pde)
             for pte in struct.unpack_from("<1024I", x86.ram, pgtab):
                 if pte & PTE_P:
                     kfree(PTE_ADDR(pte))
+                    frames += 1
             kfree(pgtab)
+            frames += 2                         # the table: read, then freed
     kfree(pgdir)
+    charge(frames * (COST_FRAME + COST_PAGE))
 
 
 def clearpteu(pgdir: PhysAddr, uva: VirtAddr) -> None:
@@ -307,6 +323,7 @@ def copyuvm(pgdir: PhysAddr, sz: int) -> PhysAddr | None:
     d = setupkvm()
     if d is None:
         return None
+    charge(PGROUNDUP(sz) // PGSIZE * (COST_FRAME + COST_PAGE + COST_WALK))
     for i in range(0, sz, PGSIZE):
         pte = walkpgdir(pgdir, i, False)
         if pte is None:
@@ -350,6 +367,7 @@ def copyout(pgdir: PhysAddr, va: VirtAddr, data: bytes) -> int:
     done = 0
     for pa, n in chunks:
         x86.ram[pa:pa + n] = data[done:done + n]
+        x86.written(pa)         # code translated from this page must not run again
         done += n
     return 0
 

@@ -20,7 +20,7 @@ from ..mm.pgdir import allocuvm, clearpteu, copyout, freevm, loaduvm, setupkvm, 
 from ..mm.shm import shm_detach_all
 from ..mmu import PGROUNDUP, PGSIZE
 from ..param import MAXARG
-from .proc import myproc
+from .proc import mycpu, myproc
 
 __all__ = ["ELF_MAGIC", "ELF_PROG_LOAD", "ElfHeader", "ProgHeader", "exec"]
 
@@ -92,6 +92,7 @@ def exec(path: str, argv: list[bytes]):
     curproc.tf.eip = image[1]     # main
     switchuvm(curproc)
     freevm(oldpgdir)
+    mycpu().execd.add(curproc.pid)   # (for the run's report: its program did start)
     return 0
 
 

@@ -119,7 +119,7 @@ class Ptable:
 class Cpu:
     """The CPU's kernel state (xv6's struct cpu), and the machine's counters."""
 
-    __slots__ = ("proc", "halted", "nsyscall", "nfault", "nswitch", "exits", "initlives")
+    __slots__ = ("proc", "halted", "nsyscall", "nfault", "nswitch", "exits", "initlives", "execd")
 
     def __init__(self):
         self.proc: Proc | None = None   # The process running on this cpu or None
@@ -129,6 +129,7 @@ class Cpu:
         self.nswitch = 0                # times the scheduler switched to a process
         self.exits: dict[int, str] = {}  # pid -> how it ended ("exit" or the kill line)
         self.initlives = False          # init is xv6's, whose exit panics (a session)
+        self.execd: set[int] = set()     # pids that exec'd a program (a run's report)
 
 
 class Exited(Exception):

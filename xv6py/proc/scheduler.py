@@ -18,16 +18,18 @@ resumed. A plain run never pauses: `for _ in scheduler(): pass`.
 
 from operator import attrgetter
 
-from .. import timer
+from .. import timer, vtime
 from ..dev import console, kbd
 from ..dev.ide import idedue, ideintr
 from ..mm.pgdir import switchkvm, switchuvm
+from ..param import COST_TRAP
 from ..trap import trap
 from ..traps import IRQ_IDE, IRQ_TIMER, T_IRQ0
 from . import proc
 from .proc import RUNNABLE, RUNNING, SLEEPING, Exited, mycpu, procdump, resume
 
-__all__ = ["scheduler", "swtch", "switchto", "switchback", "run_user", "idle", "nextevent"]
+__all__ = ["scheduler", "swtch", "switchto", "switchback", "run_user", "idle", "nextevent",
+           "budget_reason", "timeout_reason"]
 
 # Per-machine state and hooks (see Machine): each machine has its own, installed while it runs.
 PER_MACHINE = ("x86",)
@@ -99,7 +101,7 @@ def _only_sleeper(p) -> bool:
     state = attrgetter("state")
     if p.state is not SLEEPING or RUNNABLE in map(state, proc.ptable.proc):
         return False
-    if idedue(timer.clock.now) is None:
+    if idedue(vtime.clock.now) is None:
         return False                # only the clock can wake anyone: idle() decides
     if not nextevent():
         _halt("budget", "instruction budget exhausted: " + "; ".join(procdump()))
@@ -117,27 +119,37 @@ def run_user(p):
 
     A generator (see scheduler()): an attached debugger may shorten the slice (a
     step) and pause the machine after it, before a fault is handled. Time and
-    the timer advance only by the instructions that ran, so a paused and resumed
-    run interleaves exactly as an uninterrupted one."""
-    clock = timer.clock
+    the timer advance only by the instructions that ran and the kernel work
+    charged (vtime.py), so a paused and resumed run interleaves exactly as an
+    uninterrupted one. Kernel work charged before the slice may have made the
+    timer due already: then no user instruction runs."""
+    clock = vtime.clock
     n = clock.slice()
-    if n <= 0:
-        _halt("budget", "instruction budget exhausted: " + "; ".join(procdump()))
+    if n <= 0 and clock.spent():
+        _halt("budget", budget_reason())
+        return
+    if x86.expired:
+        _halt("timeout", timeout_reason())
         return
     due = idedue(clock.now)
     if due is not None:
         n = min(n, max(due - clock.now, 1))     # the slice ends when the disk interrupts
-    if debugger is not None:
-        yield from debugger.before_run(p)
-        n = debugger.slice(p, n)
-    done = x86.run(n)
-    clock.now += done
-    clock.insns += done
-    p.insns += done
-    if debugger is not None:
-        yield from debugger.after_run(p, done)
-    if x86.fault is not None:
-        trap(p.tf)
+    if n > 0:
+        if debugger is not None:
+            yield from debugger.before_run(p)
+            n = debugger.slice(p, n)
+        c = mycpu()
+        calls, translated = c.nsyscall, x86.translated
+        done = x86.run(n, clock.room(n))
+        clock.translation += x86.translated - translated
+        clock.calls += (c.nsyscall - calls) * COST_TRAP
+        clock.now += done
+        clock.insns += done
+        p.insns += done
+        if debugger is not None:
+            yield from debugger.after_run(p, done)
+        if x86.fault is not None:
+            trap(p.tf)
     due = idedue(clock.now)
     if due is not None and clock.now >= due:
         if p.state is RUNNING:
@@ -159,7 +171,7 @@ def idle() -> None:
     """No process is RUNNABLE: wait for the next interrupt -- the disk's, or the
     timer's if any process sleeps on the clock; with neither, nothing can ever
     run again."""
-    waiting = idedue(timer.clock.now) is not None or any(
+    waiting = idedue(vtime.clock.now) is not None or any(
         p.state is SLEEPING and p.chan is timer.TICKS for p in proc.ptable.proc)
     if not waiting and console.cons.session and kbd.reading():
         # Only the keyboard can wake anyone: wait for the host to type.
@@ -169,26 +181,41 @@ def idle() -> None:
     if not waiting:
         _halt("deadlock", "no process can run: " + "; ".join(procdump()))
         return
+    if x86.past_deadline():
+        _halt("timeout", timeout_reason())
+        return
     if not nextevent():
-        _halt("budget", "instruction budget exhausted: " + "; ".join(procdump()))
+        _halt("budget", budget_reason())
 
 
 def nextevent() -> bool:
     """Let virtual time pass, with no user code running, to the next interrupt
     (the disk's, or the timer's) and deliver it. False, with time at the end of
     the budget, if the budget ends first."""
-    clock = timer.clock
+    clock = vtime.clock
     due = idedue(clock.now)
     nxt = clock.next_timer if due is None else min(clock.next_timer, due)
-    if clock.limit is not None and nxt > clock.limit:
-        clock.now = clock.limit
+    if clock.limit is not None and nxt > clock.limit - clock.calls - clock.translation:
+        clock.now = max(clock.now, clock.limit - clock.calls - clock.translation)
         return False
-    clock.now = nxt
-    if due == nxt:
+    clock.now = max(clock.now, nxt)
+    if due is not None and clock.now >= due:
         ideintr()
     if clock.now >= clock.next_timer:
         timer.timerintr()
     return True
+
+
+def budget_reason() -> str:
+    """Why a run ended for its budget: the budget, what used it, where each process was."""
+    c = vtime.clock
+    budget = f" of {c.budget:,}" if c.budget is not None else ""
+    return f"instruction budget{budget} exhausted ({c.usage()}): " + "; ".join(procdump())
+
+
+def timeout_reason() -> str:
+    """Why a run ended at its host-time deadline, and where each process was."""
+    return "host time limit reached: " + "; ".join(procdump())
 
 
 def _halt(status: str, message: str) -> None:

@@ -17,6 +17,7 @@ from ..mm.pgdir import copyin, uvmchunks, uvmwalk
 from ..mmu import PTE_P, PTE_U, PTE_W
 from ..param import NOFILE
 from ..proc.proc import myproc
+from ..vtime import charge_range
 
 __all__ = ["fetchint", "fetchstr", "argint", "argptr", "argstr", "argfd", "fdalloc"]
 
@@ -36,18 +37,22 @@ def fetchint(addr: int) -> int | None:
 def fetchstr(addr: int) -> bytes | None:
     """Fetch the NUL-terminated string at addr, without the NUL, or None if some
     page before the NUL is not user memory. Each page is searched once: the cost
-    grows with the string's length, not with its square."""
+    grows with the string's length, not with its square, and is charged so."""
     if not 0 <= addr < KERNBASE:
         return None
     pieces = []
+    scanned = 0
     for _, pa, k, pte in uvmwalk(myproc().pgdir, addr, KERNBASE - addr):
         if pte & (PTE_P | PTE_U) != PTE_P | PTE_U:
+            charge_range(scanned)
             return None
         end = x86.ram.find(b"\0", pa, pa + k)
         if end >= 0:
             pieces.append(x86.ram[pa:end])
+            charge_range(scanned + end - pa)
             return b"".join(pieces)
         pieces.append(x86.ram[pa:pa + k])
+        scanned += k
     return None
 
 
@@ -65,8 +70,10 @@ def argptr(n: int, size: int, writable: bool = False) -> int | None:
         return None
     addr &= 0xFFFFFFFF
     need = PTE_P | PTE_U | (PTE_W if writable else 0)
-    if uvmchunks(myproc().pgdir, addr, max(size, 1), need) is None:
+    chunks = uvmchunks(myproc().pgdir, addr, max(size, 1), need)
+    if chunks is None:
         return None
+    charge_range(size)          # the block was walked, and the call will copy it
     return addr
 
 

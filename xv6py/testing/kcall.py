@@ -22,7 +22,7 @@ them), as the scheduler would with nothing else to run, and the call goes on.
 
 import struct
 
-from .. import timer
+from .. import vtime
 from ..dev.ide import idedue
 from ..mm.pgdir import copyin, copyout
 from ..proc import proc as P
@@ -137,7 +137,7 @@ class Syscaller:
                     P.resume(p)
                 except P.Exited:
                     return
-            elif p.state is P.SLEEPING and idedue(timer.clock.now) is not None:
+            elif p.state is P.SLEEPING and idedue(vtime.clock.now) is not None:
                 if not nextevent():
                     return              # the budget ended
             else:
