@@ -42,7 +42,10 @@ import pytest
 
 __all__ = ["DEFAULT_BUDGET", "VISIBILITIES"]
 
-DEFAULT_BUDGET = 50_000_000    # instructions per run: about half a second of a runaway loop
+# Instructions of virtual time per run -- user instructions and the kernel work
+# charged for them (xv6py/vtime.py): about half a second of a runaway loop, and a
+# few seconds at most of anything else.
+DEFAULT_BUDGET = 50_000_000
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")   # Gradescope's
 MACHINE_FIXTURES = ("xv6_machine", "xv6_make", "xv6_run", "xv6_syscaller")
 
