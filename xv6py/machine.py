@@ -345,8 +345,6 @@ class Machine:
         self._owner: int | None = None     # the thread whose run is in progress
         self._fresh = False                # as booted: nothing has entered the kernel since
         self.booted = False
-        self.programs = [(name, path) for name in program_names()
-                         if (path := program_path(name)) is not None]   # the built programs
         try:
             self.x86 = X86(phystop)
         except OSError:
@@ -596,7 +594,7 @@ class Machine:
         if isinstance(prog, Path) or "/" in str(prog) and Path(prog).is_file():
             return Path(prog).read_bytes()
         name = str(prog).lstrip("/")
-        source = self.files.get(name, dict(self.programs).get(name))
+        source = self.files.get(name, program_path(name))
         if source is None:
             return None
         return source.read_bytes() if isinstance(source, Path) else bytes(source)

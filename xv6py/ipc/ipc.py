@@ -25,13 +25,15 @@ sleep in syscalls/sysipc.py, around the non-blocking steps offered here.
 
 import struct
 
-from ..errno import EACCES, EEXIST, ENOENT, ENOSPC
+from ..errno import EACCES, EEXIST, EFAULT, EINVAL, ENOENT, ENOSPC, EPERM
+from ..mm.pgdir import copyin
 from ..spinlock import Spinlock
 from .limits import IPCMNI
 
 __all__ = ["IPC_PRIVATE", "IPC_CREAT", "IPC_EXCL", "IPC_NOWAIT", "IPC_RMID", "IPC_SET",
            "IPC_STAT", "IPC_INFO", "S_IRUGO", "S_IWUGO", "S_IRWXUGO", "IpcPerm", "Ids",
-           "ipcinit", "ipc_time", "ipcperms", "ipc_owner", "ipcget", "newperm", "ipc_setperm"]
+           "ipcinit", "ipc_time", "ipcperms", "ipc_owner", "ipc_obtain", "ipcget", "newperm",
+           "ipc_setperm"]
 
 # Per-machine state (see Machine): each machine has its own, installed while it runs.
 PER_MACHINE = ("ticks",)
@@ -157,6 +159,24 @@ def ipc_owner(p, perm: IpcPerm) -> bool:
     """May p change or remove the object (IPC_SET, IPC_RMID)? Its owner, its
     creator and root may."""
     return p.euid in (0, perm.uid, perm.cuid)
+
+
+def ipc_obtain(p, ids: "Ids", id: int, cmd: int, buf: int, size: int):
+    """The common start of IPC_SET and IPC_RMID in shmctl, semctl and msgctl
+    (Linux's ipcctl_obtain_check): for IPC_SET, the caller's *id_ds of `size`
+    bytes read from buf; the object; and the owner check. Returns (0, object,
+    bytes or None), or (-errno, None, None): EFAULT, EINVAL, EPERM."""
+    raw = None
+    if cmd == IPC_SET:
+        raw = copyin(p.pgdir, buf, size)
+        if raw is None:
+            return -EFAULT, None, None
+    obj = ids.lookup(id)
+    if obj is None:
+        return -EINVAL, None, None
+    if not ipc_owner(p, obj.perm):
+        return -EPERM, None, None
+    return 0, obj, raw
 
 
 def newperm(p, flag: int) -> tuple[int, int, int]:

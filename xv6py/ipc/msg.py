@@ -23,7 +23,7 @@ at most MSGMNB bytes bound them.
 import struct
 
 from ..errno import EACCES, EFAULT, EINVAL, EPERM
-from ..mm.pgdir import copyin, copyout
+from ..mm.pgdir import copyout
 from .ipc import (
     IPC_INFO,
     IPC_RMID,
@@ -31,7 +31,7 @@ from .ipc import (
     IPC_STAT,
     S_IRUGO,
     Ids,
-    ipc_owner,
+    ipc_obtain,
     ipc_setperm,
     ipc_time,
     ipcget,
@@ -169,15 +169,9 @@ def msgctl(p, msqid: int, cmd: int, buf: int) -> int:
         return _stat(p, msqid, cmd, buf)
     if cmd not in (IPC_SET, IPC_RMID):
         return -EINVAL
-    if cmd == IPC_SET:
-        raw = copyin(p.pgdir, buf, MSQID_DS.size)
-        if raw is None:
-            return -EFAULT
-    q = msg_ids.lookup(msqid)
-    if q is None:
-        return -EINVAL
-    if not ipc_owner(p, q.perm):
-        return -EPERM
+    err, q, raw = ipc_obtain(p, msg_ids, msqid, cmd, buf, MSQID_DS.size)
+    if err:
+        return err
     if cmd == IPC_RMID:
         _freeque(q)
         return 0

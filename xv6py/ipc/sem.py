@@ -27,7 +27,7 @@ process's records go away at its exit, a set's with the set.
 import struct
 from typing import NamedTuple
 
-from ..errno import EACCES, EAGAIN, EFAULT, EFBIG, EINVAL, ENOSPC, EPERM, ERANGE
+from ..errno import EACCES, EAGAIN, EFAULT, EFBIG, EINVAL, ENOSPC, ERANGE
 from ..mm.pgdir import copyin, copyout
 from .ipc import (
     IPC_INFO,
@@ -38,7 +38,7 @@ from .ipc import (
     S_IRUGO,
     S_IWUGO,
     Ids,
-    ipc_owner,
+    ipc_obtain,
     ipc_setperm,
     ipc_time,
     ipcget,
@@ -320,15 +320,9 @@ def _setval(p, semid: int, semnum: int, val: int) -> int:
 
 def _down(p, semid: int, cmd: int, buf: int) -> int:
     """IPC_SET and IPC_RMID: for the owner, the creator and root only."""
-    if cmd == IPC_SET:
-        raw = copyin(p.pgdir, buf, SEMID_DS.size)
-        if raw is None:
-            return -EFAULT
-    s = sem_ids.lookup(semid)
-    if s is None:
-        return -EINVAL
-    if not ipc_owner(p, s.perm):
-        return -EPERM
+    err, s, raw = ipc_obtain(p, sem_ids, semid, cmd, buf, SEMID_DS.size)
+    if err:
+        return err
     if cmd == IPC_RMID:
         _freeary(s)
     else:
