@@ -12,9 +12,11 @@ The kernel, in the order to read it (xv6's book reads its C in about this order)
     dev/console                    the console: kernel printing, the device
     mm/kalloc                      the physical page allocator
     mm/pgdir                       page tables and user memory (xv6's vm.c)
+    mm/vma                         memory areas (mmap): lazy pages, the objects behind them
     ipc/limits, ipc/ipc            System V IPC: its limits; keys, ids, owners, permissions
     ipc/shm, ipc/sem, ipc/msg      shared memory, semaphores, message queues (below proc:
                                    fork, exit and exec call them; they never sleep)
+    ipc/posixshm                   POSIX shared-memory objects: shm_open's names
     proc/proc                      processes: fork, exit, wait, sleep, wakeup, kill
     dev/kbd                        a session's console input: xv6's line discipline
     sleeplock                      locks held while sleeping (buffers, inodes)
@@ -30,9 +32,11 @@ The kernel, in the order to read it (xv6's book reads its C in about this order)
       fs/log                       the log: transactions, crash recovery
       fs/fs                        blocks, inodes, directories, path names
       fs/file, fs/pipe             open files, pipes
+      fs/fmap                      files behind mappings: pages read in, written back
     syscalls/sysfile               file system calls
     mm/shm, syscalls/sysshm        shared memory (the lab), and its system calls
     syscalls/sysipc                System V IPC's system calls; semop, msgsnd, msgrcv sleep here
+    syscalls/sysmman               mmap, munmap, mprotect, shm_open, shm_unlink, ftruncate
 
 Layers, each importing only from those before it (tests/test_layers.py checks
 it; proc and the file system lean on each other as in xv6): headers <- core <-
@@ -58,13 +62,15 @@ LAYERS = (
     ("headers", ("xv6py.param", "xv6py.mmu", "xv6py.memlayout", "xv6py.traps", "xv6py.fs.ondisk",
                  "xv6py.errno")),
     ("core", ("xv6py.spinlock", "xv6py.panic", "xv6py.vtime", "xv6py.dev.console")),
-    ("mm", ("xv6py.mm.kalloc", "xv6py.mm.pgdir", "xv6py.mm.shm")),
-    ("ipc", ("xv6py.ipc.limits", "xv6py.ipc.ipc", "xv6py.ipc.shm", "xv6py.ipc.sem", "xv6py.ipc.msg")),
+    ("mm", ("xv6py.mm.kalloc", "xv6py.mm.pgdir", "xv6py.mm.vma", "xv6py.mm.shm")),
+    ("ipc", ("xv6py.ipc.limits", "xv6py.ipc.ipc", "xv6py.ipc.shm", "xv6py.ipc.sem", "xv6py.ipc.msg",
+            "xv6py.ipc.posixshm")),
     ("proc", ("xv6py.proc.proc", "xv6py.dev.kbd", "xv6py.sleeplock", "xv6py.timer", "xv6py.fs.buf",
               "xv6py.dev.ide", "xv6py.fs.bio", "xv6py.fs.log", "xv6py.fs.fs", "xv6py.proc.exec",
-              "xv6py.fs.file", "xv6py.fs.pipe")),
+              "xv6py.fs.file", "xv6py.fs.pipe", "xv6py.fs.fmap")),
     ("syscalls", ("xv6py.syscalls.args", "xv6py.syscalls.sysproc", "xv6py.syscalls.sysfile",
-                  "xv6py.syscalls.sysshm", "xv6py.syscalls.sysipc", "xv6py.syscalls.syscall",
+                  "xv6py.syscalls.sysshm", "xv6py.syscalls.sysipc", "xv6py.syscalls.sysmman",
+                  "xv6py.syscalls.syscall",
                   "xv6py.proc.initcode")),
     ("trap", ("xv6py.trap",)),
     ("scheduler", ("xv6py.proc.scheduler",)),

@@ -54,12 +54,12 @@ from types import MappingProxyType
 from . import KERNEL, timer, trap, vtime
 from .cpu.x86 import CR4_TSD, X86
 from .dev import console, ide
-from .fs import bio, file, fs
+from .fs import bio, file, fmap, fs
 from .fsimage import Image, ImageError, dirname_bytes
-from .ipc import ipc, msg, sem
+from .ipc import ipc, msg, posixshm, sem
 from .ipc import shm as sysvshm
 from .memlayout import KERNEND, PHYSTOP
-from .mm import kalloc, pgdir, shm
+from .mm import kalloc, pgdir, shm, vma
 from .mmu import (
     CR0_MP,
     CR0_PE,
@@ -213,6 +213,9 @@ def boot(m: "Machine") -> None:
     m._booted_image = m.run_image()
     ide.ideinit(bytearray(m._booted_image))  # disk: this run's copy of the image
     shm.shminit()                           # shared memory
+    vma.vmstats_init()                      # mmap's counters
+    posixshm.posixshm_init()                # POSIX shared-memory objects
+    fmap.fmap_init()                        # files behind mappings
     ipc.ipcinit(_ticks)                     # System V IPC: its clock, then its tables
     sysvshm.shm_init()
     sem.sem_init()

@@ -4,6 +4,7 @@ work costs in virtual time, and the bounds of a run."""
 __all__ = ["NPROC", "NCPU", "NOFILE", "NFILE", "NINODE", "NDEV", "ROOTDEV", "MAXARG",
            "MAXOPBLOCKS", "LOGSIZE", "NBUF", "FSSIZE", "CONSOLE", "PIPESIZE", "QUANTUM",
            "DISK_LATENCY", "SHM_N", "SHM_MAX", "COST_TRAP", "COST_FRAME", "COST_PAGE", "COST_WALK",
+           "COST_VMA",
            "COST_TB", "COST_TB_INSN", "MAXOUTPUT"]
 
 NPROC = 64        # maximum number of processes
@@ -43,6 +44,7 @@ COST_FRAME = 10    # a frame allocated (kalloc) or freed (kfree)
 COST_PAGE = 100    # a 4 KiB page zeroed, copied, filled or scanned, the host's first touch
 #                    of fresh memory included (2-10 us); bytes pro rata
 COST_WALK = 30     # a page of a user range looked up in the page table (~1.5 us)
+COST_VMA = 50      # an mmap area made, looked up, split or removed (a list walk, ~2.5 us)
 
 # Translating user code the CPU has not run before costs the host far more than
 # running it (about 1 us an instruction, and a few us a block): charged to the

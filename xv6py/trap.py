@@ -15,20 +15,38 @@ from types import MappingProxyType
 
 from .dev.console import cprintf
 from .dev.ide import ideintr
+from .fs.fmap import fillpage
+from .mm.pgdir import switchuvm
+from .mm.vma import FAULT_BUS, FAULT_FILLED, FAULT_READ, vma_fault
 from .param import COST_TRAP
-from .proc.proc import RUNNING, SIGFPE, SIGILL, SIGSEGV, Exited, exit_from_trap, mycpu, myproc, yield_
+from .proc.proc import (
+    RUNNING,
+    SIGFPE,
+    SIGILL,
+    SIGSEGV,
+    Exited,
+    exit,
+    exit_from_trap,
+    mycpu,
+    myproc,
+    resume,
+    yield_,
+)
 from .syscalls.syscall import syscall
 from .timer import timerintr
-from .traps import IRQ_IDE, IRQ_TIMER, T_DIVIDE, T_ILLOP, T_IRQ0, T_SYSCALL
+from .traps import IRQ_IDE, IRQ_TIMER, T_DIVIDE, T_ILLOP, T_IRQ0, T_PGFLT, T_SYSCALL
 from .vtime import charge
 
 __all__ = ["tvinit", "trap"]
 
 # Per-machine state and hooks (see Machine): each machine has its own, installed while it runs.
 PER_MACHINE = ("x86",)
-HOOKS = ("faulttracer",)
+HOOKS = ("faulttracer", "filltracer")
 x86 = None                 # the hardware
 faulttracer = None         # while tracing faults: called as faulttracer(p, tf) after the kill line
+filltracer = None          # while tracing faults: called as filltracer(p, tf, area) after a lazy fill
+
+SIGBUS = 7                 # a page of an mmap area beyond the end of its object (Linux's signal)
 
 # The signal a parent's waitpid() reports for a child killed by a fault (Linux's
 # choice for each); every other fault reports SIGSEGV.
@@ -57,18 +75,12 @@ def trap(tf) -> None:
             timerintr()
         elif tf.trapno == T_IRQ0 + IRQ_IDE:
             ideintr()
+        elif tf.trapno == T_PGFLT and p.vmas and lazyfault(p, tf):
+            pass                        # an mmap page mapped (or being read in): run on
         else:
             # In user space, assume process misbehaved.
             charge(COST_TRAP)
-            line = ("pid %d %s: trap %d err %d on cpu %d eip 0x%x addr 0x%x--kill proc"
-                    % (p.pid, p.name, tf.trapno, tf.err, 0, tf.eip, tf.cr2))
-            cprintf(line + "\n")
-            if faulttracer is not None:
-                faulttracer(p, tf)      # explain it, while the page table is still there
-            mycpu().nfault += 1
-            p.killed = True
-            p.status = line
-            p.xstate = FAULT_SIGNALS.get(tf.trapno, SIGSEGV)
+            _killfault(p, tf)
         # Force process exit if it has been killed and is in user space.
         if p.killed:
             exit_from_trap(p.status or "killed")
@@ -78,3 +90,53 @@ def trap(tf) -> None:
             yield_()
     except Exited:
         pass        # p is a zombie now; the scheduler will not run it again
+
+
+def _killfault(p, tf, reason: str = "", sig: int = 0) -> None:
+    """Kill p for the fault in tf, with xv6's line on the console (and, for a
+    fault in an mmap area, a second line saying why no area allowed it)."""
+    line = ("pid %d %s: trap %d err %d on cpu %d eip 0x%x addr 0x%x--kill proc"
+            % (p.pid, p.name, tf.trapno, tf.err, 0, tf.eip, tf.cr2))
+    cprintf(line + "\n")
+    if reason:
+        cprintf("pid %d %s: %s\n", p.pid, p.name, reason)
+    if faulttracer is not None:
+        faulttracer(p, tf)      # explain it, while the page table is still there
+    mycpu().nfault += 1
+    p.killed = True
+    p.status = line + (f" ({reason})" if reason else "")
+    p.xstate = sig or FAULT_SIGNALS.get(tf.trapno, SIGSEGV)
+
+
+def lazyfault(p, tf) -> bool:
+    """A page fault in a process with mmap areas (mm/vma.py): map the page if an
+    area allows the access, reading a file page in as p's kernel code (it may
+    sleep). True if handled so; False if no area holds the address (the caller
+    kills as for any fault). An area that refuses the access kills here, with
+    the reason: SIGSEGV, or SIGBUS for a page beyond the end of its object."""
+    charge(COST_TRAP)
+    what, reason, v = vma_fault(p, tf.cr2, tf.err)
+    if v is None:
+        return False
+    if what == FAULT_FILLED:
+        switchuvm(p)                    # (a not-present entry is not cached; flush anyway, as xv6 does)
+        if filltracer is not None:
+            filltracer(p, tf, v)
+    elif what == FAULT_READ:
+        p.context = _fill(p, tf, v)
+        resume(p)
+    else:
+        _killfault(p, tf, "mmap: " + reason, SIGBUS if what == FAULT_BUS else SIGSEGV)
+    return True
+
+
+def _fill(p, tf, v):
+    """Read a file page in for a fault, as p's kernel code: the disk may make it
+    sleep. Exits p if the page cannot be had (beyond the end: SIGBUS)."""
+    reason = yield from fillpage(p, tf.cr2, v)
+    if reason:
+        _killfault(p, tf, "mmap: " + reason, SIGBUS)
+        yield from exit(p.status)
+    switchuvm(p)
+    if filltracer is not None:
+        filltracer(p, tf, v)

@@ -49,3 +49,9 @@
 #define SYS_msgsnd 42
 #define SYS_msgrcv 43
 #define SYS_msgctl 44
+#define SYS_mmap 45
+#define SYS_munmap 46
+#define SYS_mprotect 47
+#define SYS_shm_open 48
+#define SYS_shm_unlink 49
+#define SYS_ftruncate 50

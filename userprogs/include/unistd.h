@@ -30,6 +30,7 @@ int chdir(const char *path);
 unsigned int sleep(unsigned int seconds);   // 100 timer ticks a second
 int usleep(unsigned int us);
 void _exit(int status) __attribute__((noreturn));
+int ftruncate(int fd, off_t length);        // a shm object or a regular file; sets errno
 
 uid_t getuid(void);
 uid_t geteuid(void);

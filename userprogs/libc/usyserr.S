@@ -53,6 +53,12 @@ ESTUB(msgget, msgget)
 ESTUB(msgsnd, msgsnd)
 ESTUB(msgrcv, msgrcv)
 ESTUB(msgctl, msgctl)
+ESTUB(mmap, mmap)             /* an address below KERNBASE, or -1 (MAP_FAILED) */
+ESTUB(munmap, munmap)
+ESTUB(mprotect, mprotect)
+ESTUB(shm_open, shm_open)
+ESTUB(shm_unlink, shm_unlink)
+ESTUB(ftruncate, ftruncate)
 
 /* An object without this note asks for an executable stack and GNU ld warns about it. */
   .section .note.GNU-stack, "", @progbits

@@ -10,19 +10,20 @@ sleep and the current directory): fork, exit and the first process use the
 functions at the end.
 """
 
+from ..mm.vma import obj_put
 from ..panic import panic
 from ..param import MAXOPBLOCKS, NFILE, ROOTDEV
 from ..spinlock import Spinlock, acquire, release
-from .fs import T_DEV, fsinit, idrop, idup, iget, ilock, iput, iunlock, readi, stati, writei
+from .fs import T_DEV, T_FILE, fsinit, idrop, idup, iget, ilock, iput, iunlock, readi, stati, writei
 from .log import begin_op, end_op
-from .ondisk import BSIZE, ROOTINO
+from .ondisk import BSIZE, ROOTINO, STAT
 from .pipe import pipeclose, piperead, pipewrite
 
-__all__ = ["FD_NONE", "FD_PIPE", "FD_INODE", "File", "fileinit", "filealloc", "filedup",
+__all__ = ["FD_NONE", "FD_PIPE", "FD_INODE", "FD_SHM", "File", "fileinit", "filealloc", "filedup",
            "fileclose", "filedrop", "filestat", "fileread", "filewrite", "rootdir", "cwddup",
            "cwdput", "cwddrop", "fsinit"]
 
-FD_NONE, FD_PIPE, FD_INODE = 0, 1, 2
+FD_NONE, FD_PIPE, FD_INODE, FD_SHM = 0, 1, 2, 3    # FD_SHM: a POSIX shm object (shm_open)
 
 # Per-machine state (see Machine): each machine has its own, installed while it runs.
 PER_MACHINE = ("ftable",)
@@ -32,7 +33,7 @@ ftable: "Ftable" = None   # the open-file table
 class File:
     """An open file (xv6's struct file)."""
 
-    __slots__ = ("type", "ref", "readable", "writable", "pipe", "ip", "off")
+    __slots__ = ("type", "ref", "readable", "writable", "pipe", "ip", "off", "obj")
 
     def __init__(self):
         self.type = FD_NONE
@@ -42,9 +43,10 @@ class File:
         self.pipe = None        # the pipe, for FD_PIPE
         self.ip = None          # the inode, for FD_INODE
         self.off = 0            # read offset, for FD_INODE
+        self.obj = None         # the shared-memory object (mm/vma.py), for FD_SHM
 
     def __repr__(self) -> str:
-        kind = {FD_NONE: "none", FD_PIPE: "pipe", FD_INODE: "inode"}[self.type]
+        kind = {FD_NONE: "none", FD_PIPE: "pipe", FD_INODE: "inode", FD_SHM: "shm"}[self.type]
         return f"<File {kind} ref {self.ref}>"
 
 
@@ -92,8 +94,8 @@ def _drop(f: File):
     f.ref -= 1
     if f.ref > 0:
         return None
-    ff = (f.type, f.pipe, f.writable, f.ip)
-    f.type, f.pipe, f.ip, f.off = FD_NONE, None, None, 0
+    ff = (f.type, f.pipe, f.writable, f.obj if f.type == FD_SHM else f.ip)
+    f.type, f.pipe, f.ip, f.off, f.obj = FD_NONE, None, None, 0, None
     return ff
 
 
@@ -108,6 +110,8 @@ def fileclose(f: File):
     kind, pipe, writable, ip = ff
     if kind == FD_PIPE:
         pipeclose(pipe, writable)
+    elif kind == FD_SHM:
+        obj_put(ip)                     # (ip is the object: see _drop)
     elif kind == FD_INODE:
         yield from begin_op()
         yield from iput(ip)
@@ -125,6 +129,8 @@ def filedrop(f: File) -> None:
     kind, pipe, writable, ip = ff
     if kind == FD_PIPE:
         pipeclose(pipe, writable)
+    elif kind == FD_SHM:
+        obj_put(ip)
     elif kind == FD_INODE:
         idrop(ip)
 
@@ -136,6 +142,9 @@ def filestat(f: File):
         st = stati(f.ip)
         iunlock(f.ip)
         return st
+    if f.type == FD_SHM:
+        # xv6's struct stat has no mode: a regular file of the object's size, ino 0
+        return STAT.pack(T_FILE, 0, 0, 1, f.obj.size)
     return None
 
 
@@ -160,6 +169,8 @@ def fileread(f: File, n: int):
             f.off += len(data)
         iunlock(f.ip)
         return data
+    if f.type == FD_SHM:
+        return None             # an object is read through a mapping
     panic("fileread")
 
 
@@ -199,6 +210,8 @@ def filewrite(f: File, data: bytes):
                 break               # error from writei, or the disk is full
             i += r
         return n if i == n else -1
+    if f.type == FD_SHM:
+        return -1               # an object is written through a mapping
     panic("filewrite")
 
 

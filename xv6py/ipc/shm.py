@@ -31,6 +31,7 @@ from ..errno import EACCES, EFAULT, EINVAL, ENOMEM, ENOSPC
 from ..memlayout import KERNBASE
 from ..mm.kalloc import kalloc, kfree
 from ..mm.pgdir import copyout, free_tables, mappages, missing_tables, switchuvm, walkpgdir
+from ..mm.vma import vma_overlaps
 from ..mmu import PGROUNDUP, PGSIZE, PTE_P, PTE_U, PTE_W
 from ..panic import panic
 from .ipc import (
@@ -192,12 +193,13 @@ def shmat(p, shmid: int, addr: int, flag: int) -> int:
         return -EACCES
     size = seg.npages * PGSIZE
     if not fixed:
-        addr = _find_space(p.pgdir, seg.npages)
+        addr = _find_space(p, seg.npages)
         if addr is None:
             return -ENOMEM
     else:
         below = max(0, min(size, KERNBASE - addr)) // PGSIZE    # the pages in user space
-        if addr + size > 1 << 32 or not _unmapped(p.pgdir, addr, below):
+        if (addr + size > 1 << 32 or not _unmapped(p.pgdir, addr, below)
+                or vma_overlaps(p, addr, addr + size)):
             return -EINVAL                  # wraps around, or overlaps a mapping
         if addr + size > KERNBASE:
             return -ENOMEM                  # as Linux: beyond the user's address space
@@ -286,12 +288,18 @@ def _unmapped(pgdir: int, addr: int, npages: int) -> bool:
     return not any(_mapped(pgdir, addr + i * PGSIZE) for i in range(npages))
 
 
-def _find_space(pgdir: int, npages: int) -> int | None:
-    """The highest address below KERNBASE with npages unmapped pages from it, or
-    None. Top down, as Linux places mappings: far from the heap, which grows up."""
+def _find_space(p, npages: int) -> int | None:
+    """The highest address below KERNBASE with npages unmapped pages from it and
+    no mmap area, or None. Top down, as Linux places mappings: far from the heap,
+    which grows up."""
+    pgdir = p.pgdir
     top = KERNBASE
     while top - npages * PGSIZE >= PGSIZE:
         lo = top - npages * PGSIZE
+        area = max((v.start for v in p.vmas if v.start < top and lo < v.end), default=None)
+        if area is not None:
+            top = area                  # try below the area
+            continue
         used = next((va for va in range(top - PGSIZE, lo - 1, -PGSIZE) if _mapped(pgdir, va)), None)
         if used is None:
             return lo

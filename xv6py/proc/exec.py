@@ -13,6 +13,7 @@ first, then hands loaduvm the bytes to copy page by page.
 import struct
 
 from ..dev.console import cprintf
+from ..fs.fmap import mmap_exit
 from ..fs.fs import T_DEV, ilock, iput, iunlockput, namei, readi
 from ..fs.log import begin_op, end_op
 from ..ipc.shm import exit_shm
@@ -83,6 +84,7 @@ def exec(path: str, argv: list[bytes]):
             freevm(pgdir)
         return -1
     # Commit to the user image.
+    yield from mmap_exit(curproc)                # mmap's areas go (shared file pages written)
     shm_detach_all(curproc, curproc.pgdir)       # segments do not survive exec
     exit_shm(curproc)                            # System V segments neither
     curproc.name = path.rsplit("/", 1)[-1][:15]   # 16 bytes with the NUL, like xv6

@@ -37,6 +37,7 @@ from ..ipc.shm import attached_in, exit_shm, fork_shm
 from ..memlayout import PhysAddr
 from ..mm.pgdir import allocuvm, copyuvm, deallocuvm, freevm, inituvm, setupkvm, switchuvm
 from ..mm.shm import shm_detach_all, shm_exit, shm_fork, shm_overlaps
+from ..mm.vma import vma_fork, vma_overlaps
 from ..mmu import PGSIZE
 from ..panic import panic
 from ..param import NOFILE, NPROC, ROOTDEV
@@ -95,6 +96,7 @@ class Proc:
     cwd: object = None                  # Current directory (an Inode)
     name: str = ""                      # Process name (debugging)
     shm: list = field(default_factory=list)  # Attached shm segments: [(id, va)] (shm.py)
+    vmas: list = field(default_factory=list)  # Memory areas of mmap, by address (mm/vma.py)
     insns: int = 0                      # User instructions it has retired
     status: str = ""                    # How it ended: "exit", or the reason it was killed
     xstate: int = 0                     # Exit status for waitpid: code << 8, or the killing signal
@@ -156,6 +158,7 @@ def _clear(p: Proc) -> None:
     p.sz, p.pgdir, p.pid, p.parent, p.tf, p.context, p.chan = 0, None, 0, None, None, None, None
     p.cwd = None
     p.killed, p.name, p.shm, p.insns, p.status = False, "", [], 0, ""
+    p.vmas = []
     p.xstate, p.uid, p.gid, p.euid, p.egid = 0, 0, 0, 0, 0
     p.state = UNUSED
 
@@ -215,8 +218,9 @@ def growproc(n: int) -> int:
     curproc = myproc()
     sz = curproc.sz
     if n > 0:
-        if shm_overlaps(curproc, sz, sz + n) or attached_in(curproc, sz, sz + n):
-            return -1                            # segments above sz must not be grown into
+        if (shm_overlaps(curproc, sz, sz + n) or attached_in(curproc, sz, sz + n)
+                or vma_overlaps(curproc, sz, sz + n)):
+            return -1                            # segments and areas above sz must not be grown into
         sz = allocuvm(curproc.pgdir, sz, sz + n)
         if sz == 0:
             return -1
@@ -234,6 +238,7 @@ def fork() -> int:
     child to return from the system call as if it were the parent, with 0.
     Returns the child's pid, or -1 (no free slot, or no memory: nothing leaked)."""
     from ..fs.file import cwddup, filedup  # file.py calls into this module: import late
+    from ..fs.fmap import mmap_reap
     curproc = myproc()
     np = allocproc()
     if np is None:
@@ -248,6 +253,13 @@ def fork() -> int:
         _clear(np)
         return -1
     if fork_shm(curproc, np) < 0:            # System V segments (ipc/shm.py)
+        shm_detach_all(np, np.pgdir)
+        freevm(np.pgdir)
+        _clear(np)
+        return -1
+    if vma_fork(curproc, np) < 0:            # mmap's areas (mm/vma.py)
+        mmap_reap(np)
+        exit_shm(np)
         shm_detach_all(np, np.pgdir)
         freevm(np.pgdir)
         _clear(np)
@@ -282,6 +294,7 @@ def exit(status: str = "exit", code: int = 0):
     In xv6 init never exits (it panics if it does). Here init exits when its
     program has ended and no children are left: that ends the run."""
     from ..fs.file import cwdput, fileclose  # file.py calls into this module: import late
+    from ..fs.fmap import mmap_exit
     curproc = myproc()
     # Close all open files.
     for fd in range(NOFILE):
@@ -294,6 +307,7 @@ def exit(status: str = "exit", code: int = 0):
         yield from cwdput(cwd)
     shm_exit(curproc)
     exit_shm(curproc)                       # System V segments
+    yield from mmap_exit(curproc)           # mmap's areas: shared file pages written back
     acquire(ptable.lock)
     for s in exit_sem(curproc):             # SEM_UNDO: give back what it holds
         _wakeup1(s)
@@ -488,6 +502,7 @@ def reap(p: Proc) -> None:
     init after it exited): close its files, detach its segments, free its memory.
     The disk is left as it is, as if the power went off: nothing is written."""
     from ..fs.file import cwddrop, filedrop  # file.py calls into this module: import late
+    from ..fs.fmap import mmap_reap
     for fd in range(NOFILE):
         if p.ofile[fd] is not None:
             filedrop(p.ofile[fd])
@@ -501,6 +516,7 @@ def reap(p: Proc) -> None:
     exit_shm(p)
     exit_sem(p)
     if p.pgdir is not None:
+        mmap_reap(p)
         if x86.loaded is p.tf:
             x86.unload()
         freevm(p.pgdir)

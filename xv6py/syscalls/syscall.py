@@ -22,7 +22,7 @@ from typing import NamedTuple
 from ..dev.console import cprintf
 from ..errno import errname
 from ..proc.proc import Exited, exit, mycpu, myproc, resume
-from . import sysfile, sysipc, sysproc, sysshm
+from . import sysfile, sysipc, sysmman, sysproc, sysshm
 from .args import argint, fetchstr
 
 __all__ = ["SYSCALL_NAMES", "NUMBERED", "Syscall", "syscalls", "syscall", "set_tracing", "set_tracer",
@@ -74,6 +74,12 @@ SYS_msgget = 41
 SYS_msgsnd = 42
 SYS_msgrcv = 43
 SYS_msgctl = 44
+SYS_mmap = 45
+SYS_munmap = 46
+SYS_mprotect = 47
+SYS_shm_open = 48
+SYS_shm_unlink = 49
+SYS_ftruncate = 50
 
 
 class Syscall(NamedTuple):
@@ -134,6 +140,12 @@ syscalls = MappingProxyType({
     SYS_msgsnd: Syscall(sysipc.sys_msgsnd, "msgsnd", "ipin", BLOCKS),
     SYS_msgrcv: Syscall(sysipc.sys_msgrcv, "msgrcv", "ipiin", BLOCKS),
     SYS_msgctl: Syscall(sysipc.sys_msgctl, "msgctl", "iQp"),
+    SYS_mmap: Syscall(sysmman.sys_mmap, "mmap", "piiiii", BLOCKS),
+    SYS_munmap: Syscall(sysmman.sys_munmap, "munmap", "pi", BLOCKS),
+    SYS_mprotect: Syscall(sysmman.sys_mprotect, "mprotect", "pii"),
+    SYS_shm_open: Syscall(sysmman.sys_shm_open, "shm_open", "sii"),
+    SYS_shm_unlink: Syscall(sysmman.sys_shm_unlink, "shm_unlink", "s"),
+    SYS_ftruncate: Syscall(sysmman.sys_ftruncate, "ftruncate", "ii", BLOCKS),
 })
 
 SYSCALL_NAMES = MappingProxyType({num: call.name for num, call in syscalls.items()})
