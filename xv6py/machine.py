@@ -254,6 +254,12 @@ def _sysv_msg(q) -> dict:
             "cbytes": q.cbytes, "qbytes": q.qbytes, "lspid": q.lspid, "lrpid": q.lrpid}
 
 
+def _area(p, v) -> dict:
+    return {"start": v.start, "end": v.end, "prot": vma.protname(v.prot), "shared": v.shared,
+            "object": v.obj.name if v.obj is not None else None,
+            "resident": len(vma.vma_resident(p.pgdir, v))}
+
+
 @dataclass(eq=False)
 class Run:
     """A run in progress (Machine.start): what finish() needs to report on it."""
@@ -709,6 +715,17 @@ class Machine:
             return {"shm": [_sysv_shm(s) for s in sysvshm.shm_ids.live()],
                     "sem": [_sysv_sem(s) for s in sem.sem_ids.live()],
                     "msg": [_sysv_msg(q) for q in msg.msg_ids.live()]}
+
+    def mmap_state(self) -> dict:
+        """mmap's kernel state (mm/vma.py): lazy fills so far, objects alive, the
+        POSIX shm names, files mapped, and each process's areas {pid: [area]}
+        (an area: start, end, prot, shared, object name, resident pages)."""
+        with self.entered():
+            areas = {p.pid: [_area(p, v) for v in p.vmas] for p in proc.ptable.proc
+                     if p.state is not proc.UNUSED and p.vmas}
+            return {"fills": vma.vmstats["fills"], "objects": vma.vmstats["objects"],
+                    "names": [o.name for o in posixshm.shm_objects()], "files": len(fmap.file_objs),
+                    "areas": areas}
 
     def shm_entry(self, id: int) -> dict:
         """Row id of the segment table: id, npages, frames, refcount, free (a slot is

@@ -75,8 +75,8 @@ def trap(tf) -> None:
             timerintr()
         elif tf.trapno == T_IRQ0 + IRQ_IDE:
             ideintr()
-        elif tf.trapno == T_PGFLT and p.vmas and lazyfault(p, tf):
-            pass                        # an mmap page mapped (or being read in): run on
+        elif tf.trapno == T_PGFLT and p.vmas:
+            lazyfault(p, tf)            # an mmap page mapped (or read in), or a kill with the reason
         else:
             # In user space, assume process misbehaved.
             charge(COST_TRAP)
@@ -108,16 +108,14 @@ def _killfault(p, tf, reason: str = "", sig: int = 0) -> None:
     p.xstate = sig or FAULT_SIGNALS.get(tf.trapno, SIGSEGV)
 
 
-def lazyfault(p, tf) -> bool:
+def lazyfault(p, tf) -> None:
     """A page fault in a process with mmap areas (mm/vma.py): map the page if an
     area allows the access, reading a file page in as p's kernel code (it may
-    sleep). True if handled so; False if no area holds the address (the caller
-    kills as for any fault). An area that refuses the access kills here, with
-    the reason: SIGSEGV, or SIGBUS for a page beyond the end of its object."""
+    sleep). Else kill p, with xv6's line and the reason: SIGSEGV (no area holds
+    the address, or its area refuses the access), or SIGBUS for a page beyond
+    the end of its object."""
     charge(COST_TRAP)
     what, reason, v = vma_fault(p, tf.cr2, tf.err)
-    if v is None:
-        return False
     if what == FAULT_FILLED:
         switchuvm(p)                    # (a not-present entry is not cached; flush anyway, as xv6 does)
         if filltracer is not None:
@@ -127,7 +125,6 @@ def lazyfault(p, tf) -> bool:
         resume(p)
     else:
         _killfault(p, tf, "mmap: " + reason, SIGBUS if what == FAULT_BUS else SIGSEGV)
-    return True
 
 
 def _fill(p, tf, v):
