@@ -40,6 +40,8 @@ ERRNO_SYSCALLS = {
     **{name: (34 + i, name) for i, name in enumerate(
         ["shmget", "shmat", "shmdt", "shmctl", "semget", "semop", "semctl", "msgget", "msgsnd",
          "msgrcv", "msgctl"])},
+    **{name: (45 + i, name) for i, name in enumerate(
+        ["mmap", "munmap", "mprotect", "shm_open", "shm_unlink", "ftruncate"])},
 }
 
 

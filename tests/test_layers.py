@@ -31,7 +31,8 @@ TOOLS_AT_ROOT = {"__init__", "__main__", "machine", "cli", "build", "programs", 
 # the disk driver. proc.py reaches them only through file.py -- and fmap.py, the files
 # behind mmap's areas, which exit writes back. (A session's console, dev/kbd.py, read
 # through fs.py's devsw, sleeps too.)
-ALLOWED_CYCLE = {"xv6py.proc.proc", "xv6py.fs.file", "xv6py.fs.fmap", "xv6py.fs.pipe", "xv6py.fs.fs", "xv6py.fs.log",
+ALLOWED_CYCLE = {"xv6py.proc.proc", "xv6py.fs.file", "xv6py.fs.fmap", "xv6py.fs.pipe", "xv6py.fs.fs",
+                 "xv6py.fs.log",
                  "xv6py.fs.bio", "xv6py.fs.buf", "xv6py.dev.ide", "xv6py.sleeplock", "xv6py.dev.kbd"}
 HARDWARE = "xv6py.cpu"
 

@@ -667,6 +667,7 @@ class Machine:
         for p in proc.ptable.proc:
             if p.state is not proc.UNUSED:
                 proc.reap(p)
+        posixshm.shm_clear()                # POSIX shm names left: gone, as at a reboot
         proc.ptable.initproc = None
         proc.mycpu().proc = None
 

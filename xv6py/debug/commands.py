@@ -13,12 +13,14 @@ from rich.text import Text
 
 from ..machine import Machine
 from ..memlayout import KERNBASE
+from ..mmu import PGSIZE
 from .ptdata import (
     ACCESSES,
     FEC_I,
     FEC_P,
     FEC_U,
     FEC_W,
+    Range,
     Snapshot,
     Walk,
     decode_err,
@@ -143,9 +145,12 @@ def explain_fault(m: Machine, pgdir: int, cr2: int, err: int, eip: int, sz: int 
     w = walk(m, pgdir, cr2, access, bool(err & FEC_U))
     lines = [f"page fault: err {err} = {decode_err(err)}; addr {cr2:#010x}, eip {eip:#010x}"]
     where = next((r for r in mappings(m, pgdir, sz, shm) if r.start <= cr2 < r.end), None)
+    if where is None:           # not present: an mmap area whose page is not faulted in yet?
+        where = next((Range(a, a + n * PGSIZE, (), 0, name) for name, a, n in shm or ()
+                      if isinstance(name, str) and a <= cr2 < a + n * PGSIZE), None)
     if where is not None:
         lines.append(f"{cr2:#010x} is in {where.label} {where.start:#010x}-{where.end - 1:#010x}"
-                     + _HINTS.get(where.label, ""))
+                     + _HINTS.get(where.label, _MMAP_HINT if where.label.startswith("mmap") else ""))
     elif cr2 >= KERNBASE:
         lines.append(f"{cr2:#010x} is in the kernel half (from KERNBASE {KERNBASE:#x} up)")
     lines.append(text(render_walk(w)).rstrip("\n"))
@@ -154,6 +159,9 @@ def explain_fault(m: Machine, pgdir: int, cr2: int, err: int, eip: int, sz: int 
         lines.append(note)
     return "\n".join(lines)
 
+
+_MMAP_HINT = ("\n  (an mmap area: a page is mapped at its first touch -- a lazy fill, not an error --"
+              " when the area allows the access; the kernel's line after the kill says why it did not)")
 
 _HINTS = {
     "guard": "\n  (the page exec leaves without PTE_U below the stack: the stack overflowed, "

@@ -403,7 +403,8 @@ class Debugger:
             hit, self._watched = self._watched, None
             r.pending = self._watch_stop(p, *hit)
         fault = self.m.x86.fault
-        if fault is not None and self.stop_on_faults and p.name == self.program:
+        if (fault is not None and self.stop_on_faults and p.name == self.program
+                and not _lazy_fill(p, fault)):
             r.pending = self._fault_stop(p)
         self._check_exits()
         if r.pending is not None:
@@ -701,3 +702,12 @@ def _entry(path: Path) -> int | None:
     from elftools.elf.elffile import ELFFile
     with open(path, "rb") as f:
         return ELFFile(f).header["e_entry"]
+
+
+def _lazy_fill(p, fault) -> bool:
+    """Is this fault one the kernel answers by filling an mmap page (mm/vma.py)?
+    Then the program goes on: nothing to stop for."""
+    from ..mm.vma import vma_allows
+    from ..traps import T_PGFLT
+    trapno, err, _, cr2 = fault
+    return trapno == T_PGFLT and bool(p.vmas) and vma_allows(p, cr2, err)

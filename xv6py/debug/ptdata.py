@@ -24,7 +24,10 @@ text/data from 0, then one page that is present but not PTE_U (the guard),
 then the stack page; sbrk's heap lies above the stack up to sz; shm segments
 are attached wherever the program asked, usually above sz. The lab's segments
 are named by their id ("shm 0"), System V segments (xv6py/ipc/shm.py) by key
-and id ("shm key 0x0000002a id 32768"), wherever segments are shown.
+and id ("shm key 0x0000002a id 32768"), wherever segments are shown; mmap
+areas by what is behind them ("mmap shared /shm-posix", "mmap private
+anonymous", "mmap shared inode 12"), their pages only once faulted in: pt lists
+every area with how many of its pages are (areas_of).
 
 render.py turns this data into text; commands.py holds the debugger's commands
 and the page-fault explainer.
@@ -38,6 +41,7 @@ from ..machine import Machine
 from ..memlayout import KERNBASE
 from ..mm import kalloc as _kalloc
 from ..mm import shm as _shm
+from ..mm import vma as _vma
 from ..mmu import (
     NPDENTRIES,
     PDX,
@@ -58,7 +62,8 @@ __all__ = [
     "Step", "Walk", "Range", "Pde", "KernelHalf", "PageDir", "ProcMaps", "Snapshot", "Change",
     "KallocDiff", "Frame", "ShmAttach", "ShmView", "ACCESSES",
     "walk", "mappings", "pagedir", "snapshot", "ptdiff", "kalloc_diff", "frames",
-    "owners", "shm_of", "shm_view", "sysv_name", "decode_err", "live_procs", "find_proc", "pt",
+    "owners", "shm_of", "shm_view", "sysv_name", "AreaView", "areas_of", "decode_err", "live_procs",
+    "find_proc", "pt",
     "walk_va",
 ]
 
@@ -90,6 +95,40 @@ def _sysvtable(m: Machine) -> list:
     """m's System V segments in use, in slot order."""
     with m.entered():
         return _sysv.shm_ids.live()
+
+
+def _mmap_objects(m: Machine) -> list:
+    """m's mmap objects that hold frames: every object an area of a live process
+    refers to, and every named POSIX shm object, each once."""
+    from ..ipc import posixshm
+    with m.entered():
+        objs = {id(v.obj): v.obj for p in _proc.ptable.proc if p.state is not _proc.UNUSED
+                for v in p.vmas if v.obj is not None}
+        objs |= {id(o): o for o in posixshm.shm_objects()}
+        return list(objs.values())
+
+
+@dataclass(frozen=True)
+class AreaView:
+    """An mmap area of a process, as views show it: its range, protection, name
+    (vma_label), and how many of its pages are faulted in so far."""
+
+    start: int
+    end: int
+    prot: str
+    label: str
+    resident: int
+
+    @property
+    def npages(self) -> int:
+        return (self.end - self.start) // PGSIZE
+
+
+def areas_of(m: Machine, p: _proc.Proc) -> tuple[AreaView, ...]:
+    """The mmap areas of p, a process of m, in address order."""
+    with m.entered():
+        return tuple(AreaView(v.start, v.end, _vma.protname(v.prot), _vma.vma_label(v),
+                              len(_vma.vma_resident(p.pgdir, v))) for v in p.vmas)
 
 
 def sysv_name(seg) -> str:
@@ -318,9 +357,11 @@ class PageDir:
     pid: int | None = None
     name: str = ""
     sz: int | None = None
+    areas: tuple = ()           # AreaView of each mmap area, faulted in or not (if known)
 
 
-def pagedir(m: Machine, pgdir: int, sz: int | None = None, shm=None, pid=None, name: str = "") -> PageDir:
+def pagedir(m: Machine, pgdir: int, sz: int | None = None, shm=None, pid=None, name: str = "",
+            areas: tuple = ()) -> PageDir:
     """The page directory at pgdir of m as a PageDir: the user-half PDEs, each with its
     ranges (labelled as by mappings()), and the kernel half summarised."""
     pdes = _entries(m, pgdir)
@@ -332,7 +373,7 @@ def pagedir(m: Machine, pgdir: int, sz: int | None = None, shm=None, pid=None, n
     last = max((d for d in range(USER_HALF, NPDENTRIES) if pdes[d] & PTE_P), default=None)
     half = KernelHalf(len(kern), sum(1 for e in kern if e & PTE_PS), sum(1 for e in kern if e & PTE_U),
                       KERNBASE if last is None else (last + 1) << PDXSHIFT)
-    return PageDir(pgdir, user, half, pid, name, sz)
+    return PageDir(pgdir, user, half, pid, name, sz, areas)
 
 
 def _clip(ranges: list[Range], d: int):
@@ -376,17 +417,19 @@ def find_proc(m: Machine, pid: int | None = None) -> _proc.Proc:
 
 def shm_of(m: Machine, p: _proc.Proc) -> list[tuple[int | str, int, int]]:
     """(id, addr, npages) of each segment p, a process of m, has attached: the
-    lab's by their id, then System V's by their name (sysv_name)."""
+    lab's by their id, then System V's by their name (sysv_name), then its mmap
+    areas by theirs (vma_label: "mmap shared /name")."""
     segs = _shmtable(m)
     sysv = [(sysv_name(seg), a.addr, seg.npages) for seg in _sysvtable(m)
             for a in seg.attaches if a.pid == p.pid]
-    return [(id, addr, segs[id].npages) for id, addr in p.shm] + sysv
+    areas = [(a.label, a.start, a.npages) for a in areas_of(m, p)]
+    return [(id, addr, segs[id].npages) for id, addr in p.shm] + sysv + areas
 
 
 def pt(m: Machine, pid: int | None = None) -> PageDir:
     """The page directory of process pid of m (default: see find_proc)."""
     p = find_proc(m, pid)
-    return pagedir(m, p.pgdir, p.sz, shm_of(m, p), p.pid, p.name)
+    return pagedir(m, p.pgdir, p.sz, shm_of(m, p), p.pid, p.name, areas_of(m, p))
 
 
 def walk_va(m: Machine, va: int, pid: int | None = None, access: str = "read", user: bool = True) -> Walk:
@@ -523,6 +566,7 @@ def frames(m: Machine) -> list[Frame]:
                 maps.setdefault(f, []).append((p.pid, r.start + i * PGSIZE, r.flags))
     seg_of = {f: id for id, s in enumerate(_shmtable(m)) for f in s.frames}
     seg_of |= {f: sysv_name(seg).removeprefix("shm ") for seg in _sysvtable(m) for f in seg.frames}
+    seg_of |= {f: f"mmap {o.name} page {i}" for o in _mmap_objects(m) for i, f in o.frames.items()}
     return [Frame(f, tuple(maps.get(f, ())), seg_of.get(f)) for f in sorted(maps.keys() | seg_of.keys())]
 
 
@@ -535,6 +579,8 @@ def owners(m: Machine) -> dict[int, str]:
         out.update({f: f"shm {id} page {i}" for i, f in enumerate(s.frames)})
     for seg in _sysvtable(m):
         out.update({f: f"{sysv_name(seg)} page {i}" for i, f in enumerate(seg.frames)})
+    for o in _mmap_objects(m):
+        out.update({f: f"mmap {o.kind} {o.name} page {i}" for i, f in o.frames.items()})
     for p in procs:
         out[p.pgdir] = f"pid {p.pid} page directory"
         for d in pagedir(m, p.pgdir, p.sz, shm_of(m, p)).pdes:

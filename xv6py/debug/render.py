@@ -134,7 +134,20 @@ def render_pt(pd: PageDir) -> RenderableType:
             t.add_row("  " + row[0], *row[1:])
     if not pd.pdes:
         t.add_row("(no user mappings)", "", "", "", "")
-    return Group(t, Text(_kernel_line(pd.kernel)))
+    if not pd.areas:
+        return Group(t, Text(_kernel_line(pd.kernel)))
+    return Group(t, Text(_kernel_line(pd.kernel)), render_areas(pd.areas))
+
+
+def render_areas(areas) -> RenderableType:
+    """mmap areas (ptdata.AreaView): range, pages, protection, what is behind it,
+    and how many pages are faulted in -- the rest have no PTE yet."""
+    t = _table("mmap area", "pages", "prot", "label", "faulted in")
+    for a in areas:
+        faulted = ("not yet faulted in" if a.resident == 0
+                   else "all" if a.resident == a.npages else f"{a.resident} of {a.npages}")
+        t.add_row(_span(a.start, a.end - a.start), str(a.npages), a.prot, _label(a.label), faulted)
+    return t
 
 
 def _kernel_line(k: KernelHalf) -> str:

@@ -36,7 +36,7 @@ SH_X, SH_W = 1110, 270
 WIDTH = SH_X + SH_W + 20
 
 COLOURS = {"text/data": "#5b9bd5", "guard": "#e15759", "stack": "#59a14f", "heap": "#edc948",
-           "beyond sz": "#b07aa1", "shm": "#d63384"}
+           "beyond sz": "#b07aa1", "shm": "#d63384", "mmap private": "#f28e2b"}
 STYLE = """
 text { font-family: 'DejaVu Sans Mono', 'Menlo', 'Consolas', monospace; font-size: 12px; fill: #222; }
 .title { font-size: 14px; font-weight: bold; }
@@ -154,6 +154,10 @@ def _band(c: _Canvas, machine, p, top: float, groups: dict[int, str]) -> float:
     pd = ptdata.pagedir(machine, p.pgdir, p.sz, ptdata.shm_of(machine, p), p.pid, p.name)
     c.text(PD_X, top + 12, f"pid {p.pid} {p.name} ({p.state.value}), sz {p.sz:#x}", "title")
     y0 = top + ROW + 4
+    for a in ptdata.areas_of(machine, p):      # mmap areas, faulted in or not
+        faulted = "not yet faulted in" if a.resident == 0 else f"{a.resident} of {a.npages} pages faulted in"
+        c.text(PD_X, y0 + 10, f"{a.label} {a.start:#010x}-{a.end - 1:#010x} {a.prot}: {faulted}", "dim")
+        y0 += ROW
     pde_y = _pd_box(c, pd, y0)
     y = y0
     for d in pd.pdes:
@@ -197,7 +201,11 @@ def _pt_box(c: _Canvas, d: ptdata.Pde, y: float, pid: int, groups) -> float:
 
 
 def _colour(label: str) -> str:
-    return COLOURS["shm"] if label.startswith("shm") else COLOURS.get(label, "#999")
+    if label.startswith(("shm", "mmap shared")):
+        return COLOURS["shm"]           # shared frames, whichever call made them
+    if label.startswith("mmap private"):
+        return COLOURS["mmap private"]
+    return COLOURS.get(label, "#999")
 
 
 def _range_row(c: _Canvas, r: ptdata.Range, y: float, pid: int, groups) -> None:

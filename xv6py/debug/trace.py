@@ -2,7 +2,9 @@
 
     syscalls  each system call with its arguments and its result
     faults    after a kill line, why the CPU faulted: for a page fault the
-              decoded error code and the walk of the faulting address
+              decoded error code and the walk of the faulting address; and each
+              lazy fill of an mmap page (not an error: the page is mapped at its
+              first touch, and the instruction runs again)
     pt        after each system call that changed a mapping, the page-table
               diff (ranges added, removed or changed, per process)
 
@@ -13,7 +15,7 @@ brackets, so they never mix with the program's own console output.
 from ..syscalls import syscall as sc
 from ..traps import T_DIVIDE, T_GPFLT, T_ILLOP, T_PGFLT, TRAP_NAMES
 
-__all__ = ["KINDS", "Trace", "explain_trap"]
+__all__ = ["KINDS", "Trace", "explain_trap", "explain_fill"]
 
 KINDS = ("syscalls", "faults", "pt")
 
@@ -35,6 +37,19 @@ def explain_trap(m, p, tf) -> str:
     return _TRAP_MEANING.get(tf.trapno, TRAP_NAMES.get(tf.trapno, f"trap {tf.trapno}"))
 
 
+def explain_fill(m, p, tf, v) -> str:
+    """One line for a lazy fill: which access of process p touched which page of
+    area v first, and the frame the kernel mapped there."""
+    from ..mm.vma import protname, vma_label
+    from .ptdata import walk
+    access = "write" if tf.err & 2 else "read"
+    w = walk(m, p.pgdir, tf.cr2, access, True)
+    frame = f"frame {w.frame:#010x}" if w.ok else "no frame"
+    return (f"lazy fill: pid {p.pid} {p.name}: {access} at {tf.cr2:#010x} (eip {tf.eip:#x}) in "
+            f"{vma_label(v)} {v.start:#010x}-{v.end - 1:#010x} {protname(v.prot)}: "
+            f"page {tf.cr2 & ~0xFFF:#010x} -> {frame}")
+
+
 class Trace:
     """Tracing of one machine: installs itself on construction."""
 
@@ -48,6 +63,7 @@ class Trace:
         with machine.entered():
             if "faults" in self.kinds:
                 trap.faulttracer = self._on_fault
+                trap.filltracer = self._on_fill
             if self.kinds & {"syscalls", "pt"}:
                 sc.set_tracer(self._on_syscall)
         if "pt" in self.kinds:
@@ -70,6 +86,9 @@ class Trace:
         if changes:
             for line in text(render_ptdiff(changes)).rstrip().splitlines():
                 self.write(f"[pt] {line.rstrip()}")
+
+    def _on_fill(self, p, tf, v) -> None:
+        self.write(f"[fault] {explain_fill(self.m, p, tf, v)}")
 
     def _on_fault(self, p, tf) -> None:
         for line in explain_trap(self.m, p, tf).splitlines():

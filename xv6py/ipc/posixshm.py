@@ -24,7 +24,7 @@ from ..errno import EACCES, EEXIST, EINVAL, ENAMETOOLONG, ENOENT, ENOSPC
 from ..mm.vma import OBJ_SHM, MemObject, obj_new, obj_put, obj_truncate
 
 __all__ = ["O_ACCMODE", "O_RDONLY", "O_WRONLY", "O_RDWR", "O_CREAT", "O_EXCL", "O_TRUNC",
-           "NAME_MAX", "SHM_NOBJ", "posixshm_init", "shm_obtain", "shm_remove", "shm_objects",
+           "NAME_MAX", "SHM_NOBJ", "posixshm_init", "shm_obtain", "shm_remove", "shm_objects", "shm_clear",
            "shm_access"]
 
 # Per-machine state (see Machine): each machine has its own, installed while it runs.
@@ -116,6 +116,13 @@ def shm_remove(p, raw: bytes) -> int:
     del shm_names[name]
     obj_put(obj)
     return 0
+
+
+def shm_clear() -> None:
+    """Take every name away (the end of a run: a reboot empties /dev/shm too).
+    Objects nobody else holds are freed with their frames."""
+    for name in sorted(shm_names):
+        obj_put(shm_names.pop(name))
 
 
 def shm_objects() -> list[MemObject]:

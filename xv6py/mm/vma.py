@@ -45,7 +45,7 @@ __all__ = ["PROT_NONE", "PROT_READ", "PROT_WRITE", "PROT_EXEC", "MAP_SHARED", "M
            "vma_find", "vma_overlaps", "vma_space", "vma_insert", "vma_remove", "vma_protect",
            "vma_fault", "vma_install", "vma_fork", "vma_free", "obj_new", "obj_get", "obj_put",
            "obj_truncate",
-           "vma_resident", "protname", "vmstats", "vmstats_init"]
+           "vma_resident", "vma_allows", "vma_label", "protname", "vmstats", "vmstats_init"]
 
 # Per-machine state (see Machine): each machine has its own, installed while it runs.
 PER_MACHINE = ("x86", "vmstats")
@@ -286,6 +286,23 @@ def vma_protect(p, lo: int, hi: int, prot: int) -> None:
                     kfree(PTE_ADDR(entry))
                 x86.write32(pte, 0)
         charge((v.end - v.start) // PGSIZE * COST_WALK)
+
+
+def vma_allows(p, va: int, err: int) -> bool:
+    """Would vma_fault() fill the page for this fault (no side effects)? For
+    views: a debugger does not stop at a lazy fill, the fault explainer says so."""
+    v = vma_find(p, va)
+    write = bool(err & 2)
+    if v is None or err & 1 or not v.prot & (PROT_WRITE if write else PROT_READ):
+        return False
+    idx = v.pgoff + (PGROUNDDOWN(va) - v.start) // PGSIZE
+    return v.obj is None or idx * PGSIZE < v.obj.size
+
+
+def vma_label(v: Vma) -> str:
+    """How views name an area: "mmap shared /name", "mmap private anonymous"."""
+    what = v.obj.name if v.obj is not None else "anonymous"
+    return f"mmap {'shared' if v.shared else 'private'} {what}"
 
 
 def vma_fault(p, va: int, err: int) -> tuple[int, str, Vma | None]:
