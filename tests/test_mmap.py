@@ -4,9 +4,18 @@ test a run, with the kernel checked after each -- no frame, object, name or area
 left -- and shm-posix, the lab's Linux program, giving the same output on the
 host and on xv6py."""
 
+import io
+import re
+import xml.etree.ElementTree as ET
+
 import pytest
 from helpers import run
 from hostc import host_output
+
+from xv6py.cli import main as cli
+from xv6py.debug import repl
+from xv6py.debug.trace import Trace
+from xv6py.machine import Machine
 
 TESTS = ("zero", "shared", "private", "partial", "mprotect", "lazy", "file", "fileshared",
          "unlink", "excl", "errors")
@@ -75,3 +84,43 @@ def test_shm_posix_prints_the_handshake(machine):
 
 def test_shm_posix_prints_the_same_on_the_host(tmp_path):
     assert host_output("shm-posix", [], tmp_path) == SHM_POSIX
+
+
+# ---- looking inside ------------------------------------------------------------------------
+
+def test_trace_faults_shows_each_lazy_fill(machine):
+    lines = []
+    Trace(machine, ["faults"], lines.append)
+    run(machine, "mmaptest", ["lazy"])
+    fills = [ln for ln in lines if "lazy fill" in ln]
+    assert len(fills) == 1, lines
+    assert "write at 0x" in fills[0] and "mmap private anonymous" in fills[0] and "rw-" in fills[0]
+
+
+def test_debugger_views_name_the_areas_and_what_is_not_faulted_in(capsys):
+    status = repl.main(Machine(), "shm-posix", [], script=io.StringIO(
+        "b munmap\nc\npt\nframes\nwalk 0x10001000\nq\n"))
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "mmap shared /shm-posix" in out                      # pt's label of the present page
+    assert re.search(r"0x10000000-0x10001fff +2 +rw- +mmap shared /shm-posix +1 of 2", out), out
+    # frames: the object's frame, mapped by both processes at their own addresses
+    assert re.search(r"shared +\d+: 0x10000000 P W U, \d+: 0x20000000 P W U +mmap /shm-posix page 0", out)
+
+
+def test_the_picture_lists_the_areas(tmp_path):
+    svg = tmp_path / "p.svg"
+    assert cli(["pt", "--svg", str(svg), "--at", "munmap", "shm-posix"]) == 0
+    texts = ["".join(t.itertext()) for t in ET.parse(svg).iter("{http://www.w3.org/2000/svg}text")]
+    assert any("mmap shared /shm-posix 0x10000000-0x10001fff rw-: 1 of 2 pages faulted in" in t
+               for t in texts), texts
+    assert "mmap /shm-posix: pids 2, 3" in texts
+
+
+def test_the_fault_explainer_places_an_unfaulted_page_in_its_area(machine):
+    lines = []
+    Trace(machine, ["faults"], lines.append)
+    run(machine, "mmaptest", ["mprotect"])
+    text = "\n".join(lines)
+    assert "is in mmap private anonymous" in text
+    assert "a lazy fill, not an error" in text

@@ -205,8 +205,15 @@ def render_frames(fs: list[Frame], shared_only: bool = False) -> RenderableType:
             continue
         who = ", ".join(f"{pid}: {va:#010x} {flagstr(fl)}" for pid, va, fl in f.maps) or "(not mapped)"
         t.add_row(f"{f.pa:#010x}", Text("shared", style="bold magenta") if f.shared else "",
-                  who, f"shm {f.shm}" if f.shm is not None else "", style="bold" if f.shared else None)
+                  who, _segment(f.shm), style="bold" if f.shared else None)
     return t
+
+
+def _segment(shm) -> str:
+    """A frame's segment column: "shm 0", "shm key 0x... id N", "mmap /name page 0"."""
+    if shm is None:
+        return ""
+    return shm if isinstance(shm, str) and shm.startswith("mmap") else f"shm {shm}"
 
 
 def render_shm(segs: list[ShmView]) -> RenderableType:

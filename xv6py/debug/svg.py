@@ -129,10 +129,13 @@ def _legend() -> str:
 
 def _groups(frames) -> dict[int, str]:
     """frame -> the name of its group in the shared column: "shm-N" for a
-    segment's frames, "frame-0x..." for another frame that several pages map."""
+    segment's frames, "mmap-/name" for an mmap object's, "frame-0x..." for
+    another frame that several pages map."""
     out = {}
     for f in frames:
-        if f.shm is not None:
+        if isinstance(f.shm, str) and f.shm.startswith("mmap "):
+            out[f.pa] = "mmap-" + f.shm[5:].rsplit(" page ", 1)[0]     # one group per object
+        elif f.shm is not None:
             out[f.pa] = f"shm-{f.shm}"
         elif f.shared:
             out[f.pa] = f"frame-{f.pa:#010x}"
