@@ -228,6 +228,26 @@ t_file(void)
   unlink("mapped");
 }
 
+// A system call's buffer in pages not touched yet: the kernel fills them as the
+// CPU would.
+static void
+t_buffer(void)
+{
+  int p[2];
+  char *a = anon(2, RW, MAP_PRIVATE), *b = anon(1, RW, MAP_SHARED);
+
+  pipe(p);
+  expect(write(p[1], "through a pipe", 15) == 15, "write");
+  expect(read(p[0], a + PG - 4, 15) == 15, "read into two untouched pages");
+  expect(strcmp(a + PG - 4, "through a pipe") == 0, "read '%s'", a + PG - 4);
+  expect(write(p[1], b, 8) == 8, "write from an untouched shared page");
+  expect(read(p[0], a, 8) == 8 && memcmp(a, "\0\0\0\0\0\0\0\0", 8) == 0, "zeros");
+  close(p[0]);
+  close(p[1]);
+  munmap(a, 2 * PG);
+  munmap(b, PG);
+}
+
 static void
 t_fileshared(void)
 {
@@ -337,6 +357,10 @@ t_errors(void)
   expect_err(mmap(0, PG, PROT_READ, MAP_SHARED, fd, 100), EINVAL);
   a = mmap(0, PG, PROT_READ, MAP_SHARED, fd, 0);
   expect(a != MAP_FAILED, "read-only mapping of a read-only descriptor");
+  expect_err(mprotect(a, PG, RW), EACCES);
+  munmap(a, PG);
+  a = mmap(0, PG, PROT_READ, MAP_PRIVATE, fd, 0);
+  expect(a != MAP_FAILED && mprotect(a, PG, RW) == 0, "a private copy may be made writable");
   munmap(a, PG);
   expect_err(ftruncate(fd, 10), EINVAL);
   close(fd);
@@ -389,7 +413,7 @@ t_errors(void)
 static struct { const char *name; void (*fn)(void); } tests[] = {
   {"zero", t_zero}, {"shared", t_shared}, {"private", t_private}, {"partial", t_partial},
   {"mprotect", t_mprotect}, {"lazy", t_lazy}, {"file", t_file}, {"fileshared", t_fileshared},
-  {"unlink", t_unlink}, {"excl", t_excl}, {"errors", t_errors},
+  {"unlink", t_unlink}, {"excl", t_excl}, {"errors", t_errors}, {"buffer", t_buffer},
 };
 #define NTESTS (int) (sizeof tests / sizeof tests[0])
 

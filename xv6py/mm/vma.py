@@ -34,7 +34,7 @@ writes shared file pages back.
 import struct
 
 from ..memlayout import KERNBASE
-from ..mmu import PDX, PGADDR, PGROUNDDOWN, PGSIZE, PTE_ADDR, PTE_FLAGS, PTE_P, PTE_U, PTE_W
+from ..mmu import PDX, PGADDR, PGROUNDDOWN, PGROUNDUP, PGSIZE, PTE_ADDR, PTE_FLAGS, PTE_P, PTE_U, PTE_W
 from ..panic import panic
 from ..param import COST_FRAME, COST_PAGE, COST_VMA, COST_WALK
 from ..vtime import charge
@@ -47,7 +47,7 @@ __all__ = ["PROT_NONE", "PROT_READ", "PROT_WRITE", "PROT_EXEC", "MAP_SHARED", "M
            "vma_find", "vma_overlaps", "vma_space", "vma_insert", "vma_remove", "vma_protect",
            "vma_fault", "vma_install", "vma_fork", "vma_free", "obj_new", "obj_get", "obj_put",
            "obj_truncate",
-           "vma_resident", "vma_allows", "vma_label", "protname", "vmstats", "vmstats_init"]
+           "vma_resident", "vma_allows", "vma_prefault", "vma_label", "protname", "vmstats", "vmstats_init"]
 
 # Per-machine state (see Machine): each machine has its own, installed while it runs.
 PER_MACHINE = ("x86", "vmstats")
@@ -105,14 +105,17 @@ class MemObject:
 class Vma:
     """One memory area of a process (Linux's vm_area_struct)."""
 
-    __slots__ = ("start", "end", "prot", "flags", "obj", "pgoff")
+    __slots__ = ("start", "end", "prot", "flags", "obj", "pgoff", "maywrite")
 
-    def __init__(self, start: int, end: int, prot: int, flags: int, obj: MemObject | None, pgoff: int):
+    def __init__(self, start: int, end: int, prot: int, flags: int, obj: MemObject | None, pgoff: int,
+                 maywrite: bool = True):
         self.start, self.end = start, end   # [start, end), page aligned
         self.prot = prot                    # PROT_* bits
         self.flags = flags                  # MAP_SHARED or MAP_PRIVATE (| MAP_ANONYMOUS)
         self.obj = obj                      # None: private anonymous memory
         self.pgoff = pgoff                  # the object's page at start
+        self.maywrite = maywrite            # may mprotect add PROT_WRITE? (a shared mapping
+        #                                     of a descriptor opened read-only may not)
 
     @property
     def shared(self) -> bool:
@@ -225,7 +228,7 @@ def vma_insert(p, v: Vma) -> None:
 def _split(p, v: Vma, at: int) -> Vma:
     """Split area v at address at (page aligned, inside it): v keeps [start, at),
     the returned new area [at, end) is added to p. The object gains a reference."""
-    w = Vma(at, v.end, v.prot, v.flags, v.obj, v.pgoff + (at - v.start) // PGSIZE)
+    w = Vma(at, v.end, v.prot, v.flags, v.obj, v.pgoff + (at - v.start) // PGSIZE, v.maywrite)
     if v.obj is not None:
         obj_get(v.obj)
     v.end = at
@@ -332,6 +335,19 @@ def vma_fault(p, va: int, err: int) -> tuple[int, str, Vma | None]:
     return FAULT_FILLED, "", v
 
 
+def vma_prefault(p, va: int, n: int, write: bool) -> bool:
+    """Fill the pages of [va, va+n) that areas of p hold and have not faulted in
+    yet, as the MMU's faults would (a system call's buffer: the kernel copies
+    through the page table, where a missing page is no fault). File pages are
+    not read here (that sleeps): True only if every missing page was filled."""
+    end = min(va + max(n, 1), KERNBASE)
+    present = {a for a, _, _ in _present(p.pgdir, PGROUNDDOWN(va), PGROUNDUP(end))}
+    for page in range(PGROUNDDOWN(va), end, PGSIZE):
+        if page not in present and vma_fault(p, page, 4 | (2 if write else 0))[0] != FAULT_FILLED:
+            return False
+    return True
+
+
 def _page_for(v: Vma, idx: int) -> int | None:
     """The frame to map for page idx of area v: the object's (made, zeroed, if
     missing) for a shared area; a new private frame, zeroed or a copy of the
@@ -391,7 +407,7 @@ def vma_fork(parent, child) -> int:
     pages are copied now (no copy on write). 0, or -1 when out of memory (then
     the child has no areas and no frames of them)."""
     for v in parent.vmas:
-        w = Vma(v.start, v.end, v.prot, v.flags, v.obj, v.pgoff)
+        w = Vma(v.start, v.end, v.prot, v.flags, v.obj, v.pgoff, v.maywrite)
         if v.obj is not None:
             obj_get(v.obj)
         child.vmas.append(w)

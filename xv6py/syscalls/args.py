@@ -14,6 +14,7 @@ import struct
 
 from ..memlayout import KERNBASE
 from ..mm.pgdir import copyin, uvmchunks, uvmwalk
+from ..mm.vma import vma_prefault
 from ..mmu import PTE_P, PTE_U, PTE_W
 from ..param import NOFILE
 from ..proc.proc import myproc
@@ -70,7 +71,10 @@ def argptr(n: int, size: int, writable: bool = False) -> int | None:
         return None
     addr &= 0xFFFFFFFF
     need = PTE_P | PTE_U | (PTE_W if writable else 0)
-    chunks = uvmchunks(myproc().pgdir, addr, max(size, 1), need)
+    p = myproc()
+    chunks = uvmchunks(p.pgdir, addr, max(size, 1), need)
+    if chunks is None and p.vmas and vma_prefault(p, addr, size, writable):
+        chunks = uvmchunks(p.pgdir, addr, max(size, 1), need)     # mmap pages filled now
     if chunks is None:
         return None
     charge_range(size)          # the block was walked, and the call will copy it

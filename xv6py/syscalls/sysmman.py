@@ -79,11 +79,12 @@ def sys_mmap():
     length = PGROUNDUP(length)
     if length >= KERNBASE:
         return -ENOMEM
-    obj = None
+    obj, maywrite = None, True
     if not flags & MAP_ANONYMOUS:
         obj = _object(fd, prot, kind)
         if isinstance(obj, int):
             return obj
+        maywrite = kind == MAP_PRIVATE or myproc().ofile[fd].writable
     p = myproc()
     start = yield from _place(p, addr, length, flags)
     if start < 0:
@@ -94,7 +95,7 @@ def sys_mmap():
         obj = obj_new(OBJ_ANON, "anonymous", length) if kind == MAP_SHARED else None
         offset = 0
     charge(COST_VMA)
-    vma_insert(p, Vma(start, start + length, prot, flags & ~MAP_FIXED, obj, offset // PGSIZE))
+    vma_insert(p, Vma(start, start + length, prot, flags & ~MAP_FIXED, obj, offset // PGSIZE, maywrite))
     return start
 
 
@@ -174,8 +175,11 @@ def sys_mprotect() -> int:
     hi = addr + PGROUNDUP(length)
     if hi > KERNBASE:
         return -ENOMEM
-    if any(vma_find(p, va) is None for va in range(addr, hi, PGSIZE)):
+    areas = [vma_find(p, va) for va in range(addr, hi, PGSIZE)]
+    if None in areas:
         return -ENOMEM
+    if prot & PROT_WRITE and not all(v.maywrite for v in areas):
+        return -EACCES
     charge(COST_VMA)
     if hi > addr:
         vma_protect(p, addr, hi, prot)
