@@ -150,6 +150,10 @@ t_partial(void)
   expect(p[0] == 7 && p[2 * PG] == 7 && p[3 * PG + 5] == 7, "the other pages kept their bytes");
   st = in_child(touch_read, p + PG + 10);
   expect(WIFSIGNALED(st) && WTERMSIG(st) == 11, "touching the hole: status %#x", st);
+  // MAP_FIXED over part of an area replaces that part
+  expect(mmap(p + 2 * PG, PG, RW, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == p + 2 * PG,
+         "MAP_FIXED over the third page");
+  expect(p[2 * PG] == 0 && p[3 * PG] == 7, "the new page is zero, the fourth kept its bytes");
   expect(munmap(p, 4 * PG) == 0, "munmap of the rest (and the hole)");
   st = in_child(touch_read, p + 3 * PG);
   expect(WIFSIGNALED(st) && WTERMSIG(st) == 11, "touching after munmap: status %#x", st);

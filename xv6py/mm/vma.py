@@ -45,8 +45,8 @@ __all__ = ["PROT_NONE", "PROT_READ", "PROT_WRITE", "PROT_EXEC", "MAP_SHARED", "M
            "MAP_FIXED", "MAP_ANONYMOUS", "MMAP_BASE", "OBJ_ANON", "OBJ_SHM", "OBJ_FILE",
            "FAULT_FILLED", "FAULT_READ", "FAULT_SEGV", "FAULT_BUS", "MemObject", "Vma",
            "vma_find", "vma_overlaps", "vma_space", "vma_insert", "vma_remove", "vma_protect",
-           "vma_fault", "vma_install", "vma_fork", "vma_free", "obj_new", "obj_get", "obj_put",
-           "obj_truncate",
+           "vma_fault", "vma_install", "vma_fork", "vma_free", "vma_fixed_ok", "obj_new", "obj_get",
+           "obj_put", "obj_truncate",
            "vma_resident", "vma_allows", "vma_prefault", "vma_label", "protname", "vmstats", "vmstats_init"]
 
 # Per-machine state (see Machine): each machine has its own, installed while it runs.
@@ -200,6 +200,15 @@ def vma_free(p, lo: int, hi: int) -> bool:
             and _mapped_below(p.pgdir, lo, hi) is None)
 
 
+def vma_fixed_ok(p, lo: int, hi: int) -> bool:
+    """May MAP_FIXED put an area at [lo, hi)? Above the process image, below
+    KERNBASE, and every page mapped there an area's (which the new one replaces),
+    none a segment's."""
+    if not p.sz <= lo < hi <= KERNBASE:
+        return False
+    return all(vma_find(p, va) is not None for va, _, _ in _present(p.pgdir, lo, hi))
+
+
 def vma_space(p, length: int) -> int | None:
     """A free range of length bytes (page multiple) for the kernel to choose:
     the highest below MMAP_BASE, else the highest below KERNBASE. None if none."""
@@ -322,10 +331,10 @@ def vma_fault(p, va: int, err: int) -> tuple[int, str, Vma | None]:
     if err & 1 or not v.prot & (PROT_WRITE if write else PROT_READ):
         return FAULT_SEGV, f"{'write to' if write else 'read from'} an area mapped {protname(v.prot)}", v
     idx = v.pgoff + (PGROUNDDOWN(va) - v.start) // PGSIZE
+    if v.obj is not None and v.obj.kind == OBJ_FILE and idx not in v.obj.frames:
+        return FAULT_READ, "", v        # (fmap.fillpage checks the file's size, as it is now)
     if v.obj is not None and idx * PGSIZE >= v.obj.size:
         return FAULT_BUS, f"page {idx} is beyond the end of {v.obj.name!r} ({v.obj.size} bytes)", v
-    if v.obj is not None and v.obj.kind == OBJ_FILE and not (v.shared and idx in v.obj.frames):
-        return FAULT_READ, "", v
     pa = _page_for(v, idx)
     if pa is None or _map_one(p.pgdir, PGROUNDDOWN(va), pa, v.prot) < 0:
         if pa is not None and not v.shared:
@@ -404,16 +413,15 @@ def _map_one(pgdir: int, va: int, pa: int, prot: int) -> int:
 def vma_fork(parent, child) -> int:
     """Give child copies of parent's areas: shared ones refer to the same objects
     (their pages fault in again in the child, from the object's frames); private
-    pages are copied now (no copy on write). 0, or -1 when out of memory (then
-    the child has no areas and no frames of them)."""
+    pages are copied now (no copy on write). 0, or -1 when out of memory: then
+    the caller drops the areas the child has so far (vma_remove), which frees
+    the pages copied and the objects' references."""
     for v in parent.vmas:
         w = Vma(v.start, v.end, v.prot, v.flags, v.obj, v.pgoff, v.maywrite)
         if v.obj is not None:
             obj_get(v.obj)
         child.vmas.append(w)
         if not v.shared and _copy_private(parent.pgdir, child.pgdir, v) < 0:
-            for w in child.vmas:
-                _unmap_pages(child.pgdir, w)
             return -1
     return 0
 

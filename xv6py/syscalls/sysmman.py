@@ -35,6 +35,7 @@ from ..mm.vma import (
     obj_new,
     obj_truncate,
     vma_find,
+    vma_fixed_ok,
     vma_free,
     vma_insert,
     vma_protect,
@@ -127,11 +128,9 @@ def _place(p, addr: int, length: int, flags: int):
     if flags & MAP_FIXED:
         if addr + length > KERNBASE:
             return -ENOMEM
-        if addr < p.sz or addr == 0:
-            return -EINVAL
+        if addr == 0 or not vma_fixed_ok(p, addr, addr + length):
+            return -EINVAL              # the program image, or a System V or lab segment
         gone = vma_remove(p, addr, addr + length)
-        if not vma_free(p, addr, addr + length):
-            return -EINVAL              # a System V or lab segment lies there
         if gone:
             switchuvm(p)
             yield from munmap_areas(p, gone)
