@@ -3,7 +3,7 @@
     python bench/bench_mmap.py            # about half a minute
     python bench/bench_mmap.py --quick    # fewer iterations
 
-From loops in userprogs/posix/mmapbench.c (a run with N = 0 subtracted, divided
+From loops in userprogs/posix/mmaptest.c (`mmaptest bench WHAT N`) (a run with N = 0 subtracted, divided
 by N; the best of several repetitions):
 
 1. getpid: one system call round trip, the baseline.
@@ -27,11 +27,11 @@ def best(fn, reps: int) -> float:
 
 
 def per_iteration(m: Machine, what: str, n: int, reps: int) -> float:
-    """Seconds per loop iteration of `mmapbench WHAT N`, with the run of N = 0 subtracted."""
+    """Seconds per loop iteration of `mmaptest bench WHAT N`, with the run of N = 0 subtracted."""
     def once(k):
-        r = m.run("mmapbench", [what, str(k)])
+        r = m.run("mmaptest", ["bench", what, str(k)])
         if r.status != "exit" or r.free_frames_after != r.free_frames_before:
-            raise RuntimeError(f"mmapbench {what} {k}: {r.summary()}")
+            raise RuntimeError(f"mmaptest bench {what} {k}: {r.summary()}")
         return r.wall
     return (best(lambda: once(n), reps) - best(lambda: once(0), reps)) / n
 

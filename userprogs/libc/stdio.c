@@ -21,13 +21,17 @@ struct _FILE {
   int fd;
   int mode;          // _IOFBF, _IOLBF or _IONBF
   int n;             // bytes waiting in buf
-  char buf[BUFSIZ];
+  char *buf;         // BUFSIZ bytes
 };
 
+// The buffers are in .bss, apart from the streams: zeroed memory takes no
+// room in a program file (3 KiB less of every POSIX program on the disk).
+static char bufs[3][BUFSIZ];
+
 static FILE files[3] = {
-  {0, _IONBF, 0, {0}},
-  {1, _IOLBF, 0, {0}},
-  {2, _IONBF, 0, {0}},
+  {0, _IONBF, 0, bufs[0]},
+  {1, _IOLBF, 0, bufs[1]},
+  {2, _IONBF, 0, bufs[2]},
 };
 
 FILE *stdin = &files[0];

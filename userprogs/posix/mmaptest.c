@@ -1,5 +1,7 @@
 // mmaptest [TEST...]: the rules of mmap, munmap, mprotect and POSIX shared
-// memory, one test each (all of them with no argument). Each prints "ok NAME"
+// memory, one test each (all of them with no argument). mmaptest bench WHAT N
+// times mmap's paths for bench/bench_mmap.py (one program, not two: the
+// default disk has room for few more). Each prints "ok NAME"
 // or "FAIL NAME: why" and the program exits with the number of failures.
 // tests/test_mmap.py runs it and checks the kernel after each test too: no
 // frame, object or area left behind.
@@ -439,9 +441,49 @@ run(const char *name)
   failures++;
 }
 
+// ---- mmaptest bench WHAT N: loops for bench/bench_mmap.py, which subtracts a run
+// with N = 0 and divides by N.
+//   getpid N     N getpid() calls: the bare cost of a system call (the baseline)
+//   fill N       one anonymous mapping of N pages, each touched once: N lazy fills
+//   map N        N mmap+munmap pairs of 1 MiB, never touched
+//   touch N      N times: map 4 MiB anonymous, write every page, unmap
+
+static int
+bench(const char *what, int n)
+{
+  int i, k;
+  char *p;
+
+  if(strcmp(what, "getpid") == 0){
+    for(i = 0; i < n; i++)
+      getpid();
+  } else if(strcmp(what, "fill") == 0){
+    p = anon(n + 1, RW, MAP_PRIVATE);
+    for(i = 0; i < n; i++)
+      p[i * PG] = 1;
+    munmap(p, (n + 1) * PG);
+  } else if(strcmp(what, "map") == 0){
+    for(i = 0; i < n; i++)
+      munmap(anon(256, RW, MAP_PRIVATE), 256 * PG);
+  } else if(strcmp(what, "touch") == 0){
+    for(i = 0; i < n; i++){
+      p = anon(1024, RW, MAP_PRIVATE);
+      for(k = 0; k < 1024 * PG; k += PG)
+        p[k] = 1;
+      munmap(p, 1024 * PG);
+    }
+  } else {
+    printf("mmaptest: unknown benchmark %s\n", what);
+    return 2;
+  }
+  return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
+  if(argc == 4 && strcmp(argv[1], "bench") == 0)
+    return bench(argv[2], atoi(argv[3]));
   if(argc < 2)
     for(int i = 0; i < NTESTS; i++)
       run(tests[i].name);
