@@ -256,6 +256,7 @@ class X86:
         # must not be in every process's starting state.
         self.wreg(x86c.UC_X86_REG_ESP, 0)
         self.wreg(_CR2, 0)
+        self.cr2 = 0
         with as_cpu_error("context_save (the user-mode template)"):
             self._user_ctx = self.uc.context_save()
         self._clear_exception(self._user_ctx)
