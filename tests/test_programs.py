@@ -116,3 +116,17 @@ def test_small_quanta_same_output(quantum):
     r = Machine(quantum=quantum).run("forktree", ["2"])
     assert r.output == FORKTREE_2
     check_clean(r)
+
+
+def test_a_trap_reports_the_page_faults_of_its_own_run_only():
+    """CR2 is the last page fault's address within a run: a machine started afresh
+    (a reset CPU) reports 0 for a trap before any page fault, as a new machine does."""
+    from xv6py.machine import Machine
+    m = Machine()
+    first = m.run("faults", ["div0"]).output
+    assert re.search(r"trap 0 err 0 on cpu 0 eip 0x[0-9a-f]+ addr 0x0--kill proc", first), first
+    m.run("faults", ["kernel-read"])
+    again = m.run("faults", ["div0"]).output
+    assert again == first
+    after = m.run("faults", ["kernel-read", "div0"]).output
+    assert after.rstrip().endswith("addr 0x80000000--kill proc"), after
