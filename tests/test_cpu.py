@@ -132,6 +132,27 @@ def test_fault_matrix(rig, quantum, name, code, trapno, err, cr2):
         assert slices == before // quantum + 1
 
 
+def test_cr2_keeps_the_last_page_fault_address():
+    """Only a page fault writes CR2, so the #GP after one reports that address (xv6
+    prints rcr2() as the addr of every trap), and a #GP before any reports 0."""
+    rig = Rig()         # a CPU of its own: no page fault before this test's
+    x, tf = rig.x86, rig.tf
+    rig.code(b"\xfa")                                              # cli: #GP
+    tf.eip = 0
+    rig.run_to_fault(1000)
+    assert (tf.trapno, tf.cr2, x.fault[3]) == (T_GPFLT, 0, 0)
+    rig.code(b"\xb8" + struct.pack("<I", UNMAPPED) + b"\x8b\x00")   # mov $UNMAPPED,%eax; mov (%eax),%eax
+    tf.eip = 0
+    rig.run_to_fault(1000)
+    assert (tf.trapno, tf.cr2) == (T_PGFLT, UNMAPPED)
+    for code, trapno in ((b"\xfa", T_GPFLT), (b"\x0f\x0b", T_ILLOP), (b"\xcd\x21", T_GPFLT),
+                         (b"\xe4\x70", T_GPFLT)):                  # cli, ud2, int $0x21, in $0x70
+        rig.code(code)
+        tf.eip = 0
+        rig.run_to_fault(1000)
+        assert (tf.trapno, tf.cr2, x.fault[3]) == (trapno, UNMAPPED, UNMAPPED), code
+
+
 def test_fault_then_fetch_fault_is_not_a_double_fault(rig):
     """A fetch from a not-present page right after another fault."""
     rig.code(b"\xb8" + struct.pack("<I", UNMAPPED) + b"\xff\xe0")   # mov $UNMAPPED,%eax; jmp *%eax

@@ -23,7 +23,10 @@ forktree: leave root (pid 2)
 """
 
 EIP = "0x[0-9a-f]+"
-# The kill line of each kind of fault, after "pid N faults: ".
+LAST = "{last}"    # CR2 as it stands: the address of the last page fault before this one
+# The kill line of each kind of fault, after "pid N faults: ". xv6 prints rcr2() as
+# the addr of every trap, so a trap other than a page fault shows the address of
+# the last page fault (CR2 is only ever written by a page fault).
 FAULT_LINES = {
     "read-unmapped": f"trap 14 err 4 on cpu 0 eip {EIP} addr 0x40000000",
     "write-unmapped": f"trap 14 err 6 on cpu 0 eip {EIP} addr 0x40000000",
@@ -32,14 +35,14 @@ FAULT_LINES = {
     "kernel-write": f"trap 14 err 7 on cpu 0 eip {EIP} addr 0x80100000",
     "guard": f"trap 14 err 7 on cpu 0 eip {EIP} addr 0x2010",
     "stack-overflow": f"trap 14 err 7 on cpu 0 eip {EIP} addr 0x2[0-9a-f]{{3}}",
-    "div0": f"trap 0 err 0 on cpu 0 eip {EIP} addr 0x0",
-    "ud2": f"trap 6 err 0 on cpu 0 eip {EIP} addr 0x0",
-    "in": f"trap 13 err 0 on cpu 0 eip {EIP} addr 0x0",
-    "out": f"trap 13 err 0 on cpu 0 eip {EIP} addr 0x0",
-    "hlt": f"trap 13 err 0 on cpu 0 eip {EIP} addr 0x0",
-    "cli": f"trap 13 err 0 on cpu 0 eip {EIP} addr 0x0",
-    "int": f"trap 13 err 386 on cpu 0 eip {EIP} addr 0x0",   # int $0x30, DPL-0 gate: 0x30<<3 | 2
-    "int3": f"trap 13 err 26 on cpu 0 eip {EIP} addr 0x0",
+    "div0": f"trap 0 err 0 on cpu 0 eip {EIP} addr {LAST}",
+    "ud2": f"trap 6 err 0 on cpu 0 eip {EIP} addr {LAST}",
+    "in": f"trap 13 err 0 on cpu 0 eip {EIP} addr {LAST}",
+    "out": f"trap 13 err 0 on cpu 0 eip {EIP} addr {LAST}",
+    "hlt": f"trap 13 err 0 on cpu 0 eip {EIP} addr {LAST}",
+    "cli": f"trap 13 err 0 on cpu 0 eip {EIP} addr {LAST}",
+    "int": f"trap 13 err 386 on cpu 0 eip {EIP} addr {LAST}",   # int $0x30, DPL-0 gate: 0x30<<3 | 2
+    "int3": f"trap 13 err 26 on cpu 0 eip {EIP} addr {LAST}",
     "ret-main": "trap 14 err 4 on cpu 0 eip 0xffffffff addr 0xffffffff",
 }
 
@@ -89,9 +92,14 @@ def test_faults_each_kind_killed_with_xv6s_line(machine):
     assert "did not fault" not in r.output
     lines = r.output.splitlines()
     assert len(lines) == 2 * len(FAULT_LINES)
+    last = None
     for pid, (announce, kill) in enumerate(zip(lines[::2], lines[1::2], strict=True), start=3):
         kind = announce.removeprefix("faults: ")
-        assert re.fullmatch(f"pid {pid} faults: {FAULT_LINES[kind]}--kill proc", kill), kill
+        want = FAULT_LINES[kind].replace(LAST, last or "NONE")
+        assert re.fullmatch(f"pid {pid} faults: {want}--kill proc", kill), kill
+        if " trap 14 " in kill:
+            last = kill.rpartition(" addr ")[2].removesuffix("--kill proc")
+    assert last is not None and LAST in FAULT_LINES["div0"]
     assert r.faults == len(FAULT_LINES)
 
 
@@ -108,3 +116,17 @@ def test_small_quanta_same_output(quantum):
     r = Machine(quantum=quantum).run("forktree", ["2"])
     assert r.output == FORKTREE_2
     check_clean(r)
+
+
+def test_a_trap_reports_the_page_faults_of_its_own_run_only():
+    """CR2 is the last page fault's address within a run: a machine started afresh
+    (a reset CPU) reports 0 for a trap before any page fault, as a new machine does."""
+    from xv6py.machine import Machine
+    m = Machine()
+    first = m.run("faults", ["div0"]).output
+    assert re.search(r"trap 0 err 0 on cpu 0 eip 0x[0-9a-f]+ addr 0x0--kill proc", first), first
+    m.run("faults", ["kernel-read"])
+    again = m.run("faults", ["div0"]).output
+    assert again == first
+    after = m.run("faults", ["kernel-read", "div0"]).output
+    assert after.rstrip().endswith("addr 0x80000000--kill proc"), after

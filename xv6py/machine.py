@@ -202,6 +202,7 @@ def boot(m: "Machine") -> None:
         x86.lcr0(x86.rcr0() | CR0_PE | CR0_MP | CR0_WP | CR0_PG)
         x86.seginit()                       # segment descriptors
         x86.enter_user()                    # one iret: the user-mode register template
+    x86.cr2 = 0                             # as after a reset: no page fault yet
     console.consoleinit(m.stdin, m.echo, m.session, m.max_output)  # console hardware
     proc.pinit()                            # process table
     proc.mycpu().initlives = m.session      # (xv6's init, that never exits, in a session)

@@ -139,6 +139,10 @@ class X86:
         self.user_vectors = frozenset()          # `int n` allowed in ring 3 (IDT gates with DPL 3)
         self.trap_handler = None                 # the kernel's trap(tf)
         self.fault = None                        # (trapno, err, eip, cr2) of the slice's exception
+        # CR2 as the hardware keeps it: the address of the last page fault on this
+        # CPU, until the next one. No trap clears it, so xv6's kill line, which
+        # prints rcr2() for every trap, shows a stale address for the others.
+        self.cr2 = 0
         self.failure: BaseException | None = None  # a Python exception raised in a hook
         self._stale_code: list[int] = []         # frames whose translated code must be dropped
         self._code = bytearray(phystop // PGSIZE)  # 1: code was translated from this frame
@@ -252,6 +256,7 @@ class X86:
         # must not be in every process's starting state.
         self.wreg(x86c.UC_X86_REG_ESP, 0)
         self.wreg(_CR2, 0)
+        self.cr2 = 0
         with as_cpu_error("context_save (the user-mode template)"):
             self._user_ctx = self.uc.context_save()
         self._clear_exception(self._user_ctx)
@@ -344,7 +349,7 @@ class X86:
         # instruction's count hook has run: take the count from when it was asked.
         started = self._counter.value if self._stopped_at is None else self._stopped_at
         if err == ucc.UC_ERR_INSN_INVALID:
-            self.fault = (T_ILLOP, 0, self.rreg(_EIP), 0)
+            self.fault = (T_ILLOP, 0, self.rreg(_EIP), self.cr2)
         elif err != ucc.UC_ERR_OK:
             raise CPUError(f"emulation failed at eip {self.rreg(_EIP):#x}: {err} "
                            f"(a page table maps memory beyond PHYSTOP?)")
@@ -603,10 +608,11 @@ class X86:
         if is_int:
             # `int n` through a gate with DPL 0: #GP, error code = IDT index | IDT bit,
             # reported at the int instruction (unicorn has already stepped past it).
-            self.fault = (T_GPFLT, (intno << 3) | 2, eip - self._int_length(eip, intno), 0)
+            self.fault = (T_GPFLT, (intno << 3) | 2, eip - self._int_length(eip, intno), self.cr2)
         else:
-            cr2 = self.rcr2() if intno == T_PGFLT else 0
-            self.fault = (intno, err & 0xFFFF if intno in _HAS_ERROR_CODE else 0, eip, cr2)
+            if intno == T_PGFLT:
+                self.cr2 = self.rcr2()
+            self.fault = (intno, err & 0xFFFF if intno in _HAS_ERROR_CODE else 0, eip, self.cr2)
 
     def _int_length(self, next_eip: int, intno: int) -> int:
         """Length of the int instruction ending at next_eip: `int3` (0xCC) and `into`
@@ -631,7 +637,7 @@ class X86:
         return PTE_ADDR(pte) if pte & PTE_P else None
 
     def _gp_here(self, eip: int) -> None:
-        self.fault = (T_GPFLT, 0, eip, 0)
+        self.fault = (T_GPFLT, 0, eip, self.cr2)
         self.stop()
 
     def _on_in(self, uc, port, size, user_data):
@@ -642,7 +648,7 @@ class X86:
         self._gp_here(self.rreg(_EIP))
 
     def _on_syscall_insn(self, uc, user_data):
-        self.fault = (T_ILLOP, 0, self.rreg(_EIP), 0)    # SYSCALL is #UD outside long mode
+        self.fault = (T_ILLOP, 0, self.rreg(_EIP), self.cr2)    # SYSCALL is #UD outside long mode
         self.stop()
 
     def _on_sysenter_insn(self, uc, user_data):
