@@ -2,6 +2,7 @@
 
     xv6py mkfs fs.img userprogs/bin/cat README          # FSSIZE (1000) blocks
     xv6py mkfs --size 2000 big.img FILE...
+    xv6py mkfs --programs my.img mine                    # DEFAULT_SIZE (2000) blocks
 
 The image has xv6's layout and geometry (fsimage.layout): block 0 the boot
 block, 1 the super block, then LOGSIZE log blocks, the inode blocks (200
@@ -32,10 +33,14 @@ from .fsimage import Image, ImageError, format_image
 from .param import CONSOLE, FSSIZE
 from .programs import BINDIR, IMAGE, SRCDIR, program_names, program_path
 
-__all__ = ["NINODES", "DEFAULT_IMAGE", "mkfs", "image_name", "loadable",
+__all__ = ["NINODES", "DEFAULT_SIZE", "DEFAULT_IMAGE", "mkfs", "image_name", "loadable",
            "default_image_files", "make_default_image", "default_image", "main"]
 
 NINODES = 200                        # inodes in an image (xv6's mkfs: NINODES)
+# The default disk carries some sixty programs where xv6's carries fifteen, so
+# it is twice xv6's FSSIZE: usertests' big files and a student's own programs
+# still fit beside them. Any size boots; the kernel reads it from the super block.
+DEFAULT_SIZE = 2 * FSSIZE
 DEFAULT_IMAGE = BINDIR / IMAGE       # what a Machine boots, unless told otherwise
 
 
@@ -90,7 +95,7 @@ def default_image_files(bindir: Path = BINDIR, srcdir: Path = SRCDIR) -> list[tu
 
 def make_default_image(bindir: Path = BINDIR, srcdir: Path = SRCDIR) -> bytes:
     """The default image's bytes, made from the built programs (deterministic)."""
-    return mkfs(default_image_files(bindir, srcdir), console=True)
+    return mkfs(default_image_files(bindir, srcdir), size=DEFAULT_SIZE, console=True)
 
 
 def default_image() -> bytes:
@@ -113,7 +118,8 @@ def main(ns) -> int:
             print(f"xv6py mkfs: {e}", file=sys.stderr)
             return 2
     try:
-        data = mkfs(files, size=ns.size, ninodes=ns.ninodes, console=ns.programs)
+        size = ns.size if ns.size is not None else (DEFAULT_SIZE if ns.programs else FSSIZE)
+        data = mkfs(files, size=size, ninodes=ns.ninodes, console=ns.programs)
     except (ImageError, ValueError) as e:
         print(f"xv6py mkfs: {e}", file=sys.stderr)
         return 1
@@ -130,7 +136,8 @@ def add_parser(sub) -> None:
                        "(names drop a leading _).")
     p.add_argument("image", metavar="IMG")
     p.add_argument("files", nargs="*", metavar="FILE")
-    p.add_argument("--size", type=int, default=FSSIZE, help=f"blocks (default {FSSIZE})")
+    p.add_argument("--size", type=int, default=None,
+                   help=f"blocks (default {FSSIZE}; {DEFAULT_SIZE} with --programs)")
     p.add_argument("--ninodes", type=int, default=NINODES, help=f"inodes (default {NINODES})")
     p.add_argument("--programs", action="store_true",
                    help="also put in what the default image holds: the built programs (init, "
