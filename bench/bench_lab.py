@@ -17,7 +17,9 @@ for the grader); a batch shows what parallel grading buys on this machine.
 """
 
 import argparse
+import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -69,33 +71,95 @@ def class_of(tmp: Path, n: int) -> list[Path]:
     return out
 
 
-def in_process(runs: int) -> float:
-    """Seconds for the shm grader run in-process on the reference kernel (the
-    plugin's own machines: no kernel process, no gate)."""
-    lab = load_lab("shm")
-    best = float("inf")
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
-                        str(lab.tests), "--rootdir", str(lab.dir)], check=True, capture_output=True)
-        best = min(best, time.perf_counter() - t0)
-    return best
+def kind_of(ws: Path) -> str:
+    return ws.name.split("-", 1)[1]
 
 
-def grade_a_class(n: int, cores: int) -> None:
+def children_cpu() -> float:
+    """CPU seconds of every process this one started and reaped (workers, and the
+    kernel processes they reaped), so far."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+IN_PROCESS = """
+import sys
+from pathlib import Path
+from xv6py.grading.spec import load_lab
+from xv6py.grading.substitute import install
+lab = load_lab("shm")
+install(lab, Path(sys.argv[1]), limit=5)
+import pytest
+sys.exit(pytest.main([str(lab.tests), "-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
+                      "--tb=short", "-o", "addopts=", "--rootdir", str(lab.dir)]))
+"""
+
+
+def in_process(ws: Path) -> tuple[float, str]:
+    """(CPU seconds, pytest's last line) of the shm grader run in one process with
+    the workspace's shm.py imported into it: no kernel process, no sandbox (not
+    for a looping workspace: nothing would stop it)."""
+    before = children_cpu()
+    p = subprocess.run([sys.executable, "-B", "-c", IN_PROCESS, str(ws)], capture_output=True, text=True,
+                       cwd=ws)
+    return children_cpu() - before, (p.stdout.strip().splitlines() or [""])[-1]
+
+
+def outcomes(grades) -> dict[str, tuple]:
+    """Per workspace: its score and the outcome of each test (what must not change)."""
+    return {g.workspace.name: (g.status, g.score, tuple((t.name, t.outcome) for t in g.tests))
+            for g in grades}
+
+
+def kind_row(kind: str, gs: list) -> str:
+    """One line of the per-kind table: means over the kind's workspaces."""
+    def mean(key: str) -> float:
+        return statistics.mean(g.usage.get(key, 0) for g in gs)
+    wall = statistics.mean(g.seconds for g in gs)
+    cpu = mean("cpu") + mean("kernel_cpu")
+    return (f"{kind:24} {len(gs):3} {wall:6.2f} {cpu:6.2f} {mean('kernel_cpu'):6.2f} {mean('kernels'):7.1f} "
+            f"{mean('timeouts'):7.1f}  {gs[0].score:g}/{gs[0].max_score:g} {gs[0].status}")
+
+
+def grade_a_class(n: int, cores: int, compare: Path | None, save: Path | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         batch = class_of(Path(tmp), n)
-        t0 = time.perf_counter()
+        cpu0, t0 = children_cpu(), time.perf_counter()
         grades = grade_many(batch, jobs=cores, test_timeout=2)
-        dt = time.perf_counter() - t0
-    base = in_process(3)
-    per = dt * cores / n
-    statuses = statistics.multimode([g.status for g in grades])
-    print(f"  a class of {n} shm workspaces (references, starters, {len(load_lab('shm').mutants)} mutants, "
-          f"broken), -j {cores}: {dt:.1f} s (target <= 60 s); {per:.2f} s of a core per workspace")
-    print(f"  the same grader in-process on the reference kernel (no sandbox): {base:.2f} s; "
-          f"sandboxed, one workspace: {per:.2f} s of a core ({(per / base - 1) * 100:+.0f} %); "
-          f"most common status: {statuses[0]}")
+        dt, cpu = time.perf_counter() - t0, children_cpu() - cpu0
+        mutants = len(load_lab("shm").mutants)
+        print(f"  a class of {n} shm workspaces (references, starters, {mutants} mutants, broken), "
+              f"-j {cores}: {dt:.1f} s wall (target <= 60 s), {cpu:.1f} s of CPU "
+              f"({cpu / cores:.1f} s on {cores} idle cores)")
+        print(f"  {'kind':24} {'n':>3} {'wall':>6} {'cpu':>6} {'kernel':>6} {'kernels':>7} "
+              f"{'stopped':>7}  score")
+        kinds: dict[str, list] = {}
+        for g in grades:
+            kinds.setdefault(kind_of(g.workspace), []).append(g)
+        for kind, gs in sorted(kinds.items(), key=lambda kv: -sum(g.seconds for g in kv[1])):
+            print("  " + kind_row(kind, gs))
+        print("  (per workspace of the kind: wall s, CPU s of worker and kernel processes, CPU s of the\n"
+              "   kernel processes alone, kernel processes started, requests stopped at their deadline)")
+        same = outcomes(grades)
+        if save is not None:
+            save.write_text(json.dumps(same, indent=1))
+        if compare is not None:
+            old = {k: (v[0], v[1], tuple(map(tuple, v[2])))
+                   for k, v in json.loads(compare.read_text()).items()}
+            diff = sorted(k for k in old.keys() | same.keys() if old.get(k) != same.get(k))
+            print(f"  per-test outcomes against {compare}: "
+                  + ("all the same" if not diff else f"{len(diff)} workspace(s) differ: {', '.join(diff)}"))
+        # The sandbox's cost: one workspace of each kind that ends by itself, graded
+        # in one process with its module imported (no kernel process, no gate).
+        firsts = {kind_of(g.workspace): g for g in reversed(grades) if kind_of(g.workspace) != "loops"}
+        inside = sandboxed = 0.0
+        for g in firsts.values():
+            inside += in_process(g.workspace)[0]
+            sandboxed += g.usage.get("cpu", 0) + g.usage.get("kernel_cpu", 0)
+        k = len(firsts)
+        print(f"  the sandbox's cost, on {k} workspaces (one of each kind but loops): "
+              f"{sandboxed / k:.2f} s of CPU each sandboxed, {inside / k:.2f} s in-process "
+              f"({(sandboxed / inside - 1) * 100:+.0f} %)")
 
 
 def main() -> None:
@@ -103,9 +167,13 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--class", dest="klass", type=int, default=0, metavar="N",
                     help="grade a class of N workspaces (and nothing else)")
+    ap.add_argument("--save", type=Path, default=None,
+                    help="with --class: write each workspace's outcomes here")
+    ap.add_argument("--compare", type=Path, default=None,
+                    help="with --class: compare each workspace's outcomes with those --save wrote")
     ns = ap.parse_args()
     if ns.klass:
-        grade_a_class(ns.klass, os.cpu_count() or 1)
+        grade_a_class(ns.klass, os.cpu_count() or 1, ns.compare, ns.save)
         return
     runs = 1 if ns.quick else 3
     cores = os.cpu_count() or 1

@@ -18,9 +18,12 @@ maximum and how grading ended.
 
 import json
 import os
+import select as selectmod
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -48,6 +51,7 @@ class Grade:
     message: str = ""           # why, when the status is not "graded"
     tests: list[TestResult] = field(default_factory=list)
     seconds: float = 0.0
+    usage: dict = field(default_factory=dict)   # the worker's "usage" event: CPU seconds, kernels, timeouts
 
     @property
     def score(self) -> float:
@@ -68,10 +72,12 @@ class Grade:
                                             "workspace": str(self.workspace)})
 
 
+WORKER = [sys.executable, "-P", "-B", "-m", "xv6py.grading.worker"]
+
+
 def _worker_command(lab: Lab, workspace: Path | None, events: Path, test_timeout: float | None,
                     extra=()) -> list[str]:
-    cmd = [sys.executable, "-P", "-B", "-m", "xv6py.grading.worker", "--lab", lab.name,
-           "--events", str(events), *extra]
+    cmd = [*WORKER, "--lab", lab.name, "--events", str(events), *extra]
     if workspace is not None:
         cmd += ["--workspace", str(workspace.resolve())]
     if test_timeout is not None:
@@ -119,7 +125,7 @@ def collect(lab: Lab) -> list[dict]:
 
 def grade_one(workspace: Path, lab: str | None = None, *, timeout: float | None = None,
               test_timeout: float | None = None, results: str | None = RESULTS,
-              select: str | None = None, out: Path | None = None) -> Grade:
+              select: str | None = None, out: Path | None = None, servers: "Servers | None" = None) -> Grade:
     """Grade one workspace in a process of its own and write its results file:
     workspace/results (None: none), or out if given (Gradescope's
     /autograder/results/results.json). Never raises for what the workspace holds.
@@ -130,7 +136,7 @@ def grade_one(workspace: Path, lab: str | None = None, *, timeout: float | None 
     t0 = time.perf_counter()
     grade, spec, files = _prepare(workspace, lab)
     if files is not None:
-        grade = _run(workspace, spec, files, timeout, test_timeout, select)
+        grade = _run(workspace, spec, files, timeout, test_timeout, select, servers)
     grade.seconds = time.perf_counter() - t0
     if out is None and results is not None and files is not None:
         out = workspace / results       # not in a directory that is no workspace
@@ -159,16 +165,22 @@ def _prepare(workspace: Path, lab: str | None) -> tuple[Grade, Lab | None, Path 
     return Grade(workspace, spec.name, "graded"), spec, files
 
 
-def _run(workspace: Path, spec: Lab, files: Path, timeout, test_timeout, select) -> Grade:
-    """Run the worker on the lab's files in files; the grade from its events."""
+def _run(workspace: Path, spec: Lab, files: Path, timeout, test_timeout, select,
+         servers: "Servers | None" = None) -> Grade:
+    """Run a worker on the lab's files in files (a child of a warm worker from
+    servers, if given); the grade from its events."""
     limit = timeout if timeout is not None else spec.timeout
     extra = ["-k", select] if select else []
     with tempfile.TemporaryDirectory(prefix="xv6py-grade-") as tmp:
         events = Path(tmp) / "events.jsonl"
+        cmd = _worker_command(spec, files, events, test_timeout, extra)
         try:
-            proc = subprocess.run(_worker_command(spec, files, events, test_timeout, extra),
-                                  env=_env(), capture_output=True, text=True, timeout=limit, cwd=tmp)
-            status, message = _ended(proc.returncode, proc.stdout, proc.stderr)
+            if servers is not None:
+                code, out = servers.run(spec, cmd[len(WORKER):], Path(tmp), limit)
+                status, message = _ended(code, out, "")
+            else:
+                proc = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=limit, cwd=tmp)
+                status, message = _ended(proc.returncode, proc.stdout, proc.stderr)
         except subprocess.TimeoutExpired:
             status, message = "timeout", (f"the grader was stopped after {limit:g} s of host time "
                                           "(your code did not finish)")
@@ -176,6 +188,91 @@ def _run(workspace: Path, spec: Lab, files: Path, timeout, test_timeout, select)
             return _grade(workspace, spec, _read_events(events), status, message, select)
         except LabError as e:
             return Grade(workspace, spec.name, "error", f"{e} ({status}: {message})")
+
+
+class WorkerServer:
+    """A warm worker (worker.py --serve) of one lab: it forks a worker for each
+    workspace it is given, so that none pays for starting Python, pytest and the
+    kernel and collecting the grader. Used by one thread at a time."""
+
+    def __init__(self, lab: Lab):
+        self.lab = lab
+        self.proc = subprocess.Popen([*WORKER, "--lab", lab.name, "--serve"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, env=_env(), start_new_session=True)
+
+    def run(self, argv: list[str], cwd: Path, limit: float) -> tuple[int, str]:
+        """Run one worker (its arguments) in cwd: (its exit code, what it printed).
+        Raises subprocess.TimeoutExpired (after killing this server) if it takes
+        more than limit seconds."""
+        log = cwd / "worker.log"
+        deadline = time.perf_counter() + limit
+        self.proc.stdin.write((json.dumps({"argv": argv, "cwd": str(cwd), "log": str(log)}) + "\n").encode())
+        self.proc.stdin.flush()
+        while True:
+            reply = self._line(deadline, argv, limit)
+            if "exit" in reply:
+                return reply["exit"], log.read_text(errors="replace") if log.is_file() else ""
+
+    def _line(self, deadline: float, argv, limit) -> dict:
+        buf = b""
+        while not buf.endswith(b"\n"):
+            wait = deadline - time.perf_counter()
+            if wait <= 0 or not selectmod.select([self.proc.stdout], [], [], wait)[0]:
+                self.stop()
+                raise subprocess.TimeoutExpired(argv, limit)
+            chunk = os.read(self.proc.stdout.fileno(), 4096)
+            if not chunk:
+                self.stop()
+                return {"exit": -9 if self.proc.returncode is None else self.proc.returncode or 1}
+            buf += chunk
+        return json.loads(buf)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self) -> None:
+        """End it, and the worker it is running with it (its process group)."""
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.proc.wait()
+        self.proc.stdin.close()
+        self.proc.stdout.close()
+
+    def close(self) -> None:
+        """Let it end by itself (nothing more to grade)."""
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.stop()
+        self.proc.stdout.close()
+
+
+class Servers:
+    """The warm workers of a batch, one per thread at a time; a server that was
+    stopped (a workspace ran out of time) is replaced by a new one."""
+
+    def __init__(self):
+        self.idle: dict[Path, list[WorkerServer]] = {}
+        self.lock = threading.Lock()
+
+    def run(self, lab: Lab, argv: list[str], cwd: Path, limit: float) -> tuple[int, str]:
+        with self.lock:
+            pool = self.idle.setdefault(lab.dir, [])
+            server = pool.pop() if pool else None
+        server = server if server is not None and server.alive() else WorkerServer(lab)
+        result = server.run(argv, cwd, limit)       # TimeoutExpired: it was stopped, not put back
+        with self.lock:
+            self.idle[lab.dir].append(server)
+        return result
+
+    def close(self) -> None:
+        for pool in self.idle.values():
+            for server in pool:
+                server.close()
 
 
 def _ended(returncode: int, stdout: str, stderr: str) -> tuple[str, str]:
@@ -217,7 +314,8 @@ def _grade(workspace: Path, lab: Lab, events: list[dict], status: str, message: 
                                     f"not run: {message or 'the grader ended before this test'}", vis))
     if status == "graded" and import_errors:
         status, message = "import error", import_errors[0].splitlines()[0]
-    return Grade(workspace, lab.name, status, message, tests)
+    usage = next((e for e in events if e["event"] == "usage"), {})
+    return Grade(workspace, lab.name, status, message, tests, usage=usage)
 
 
 def grade_many(workspaces: list[Path], lab: str | None = None, *, jobs: int | None = None,
@@ -233,18 +331,25 @@ def grade_many(workspaces: list[Path], lab: str | None = None, *, jobs: int | No
     if out is not None and len(workspaces) != 1:
         raise ValueError("out names the results file of one workspace")
 
+    # More than one workspace: warm workers fork one for each (WorkerServer).
+    servers = Servers() if len(workspaces) > 1 else None
+
     def one(ws: Path) -> Grade:
         try:
             g = grade_one(ws, lab, timeout=timeout, test_timeout=test_timeout, results=results, select=select,
-                          out=out)
+                          out=out, servers=servers)
         except Exception:           # noqa: BLE001 -- one row of the table, not everyone's grades lost
             g = Grade(ws, lab or "?", "error", "grading failed:\n" + traceback.format_exc().rstrip())
         if on_done is not None:
             on_done(g)
         return g
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(one, workspaces))
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            return list(pool.map(one, workspaces))
+    finally:
+        if servers is not None:
+            servers.close()
 
 
 def summary(grades: list[Grade]) -> "Table":  # noqa: F821 -- rich's, imported when used

@@ -64,6 +64,7 @@ class KernelProcess:
         self.memory_mib, self.cpu_seconds, self.on_timeout = memory_mib, cpu_seconds, on_timeout
         self.proc: subprocess.Popen | None = None
         self.generation = 0             # how many kernel processes were started
+        self.timeouts = 0               # how many requests were stopped at their deadline
         self.errors: dict[str, str] = {}  # import errors of the student's modules
         self.deadline: float | None = None   # perf_counter time the current test must end by
         self.timeout_message = "the test ran out of time"
@@ -204,6 +205,7 @@ class KernelProcess:
         while not buf.endswith(b"\n"):
             wait = None if self.deadline is None else self.deadline - time.perf_counter()
             if wait is not None and wait <= 0:
+                self.timeouts += 1
                 raise self.on_timeout(self.timeout_message)
             ready, _, _ = select.select([p.stdout], [], [], wait)
             if not ready:
