@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..testing.report import TestRecord, results_document, write_results
+from . import edition
 from .spec import Lab, LabError, find_files, workspace_lab
 
 __all__ = ["TestResult", "Grade", "grade_one", "grade_many", "summary", "cause", "collect"]
@@ -173,6 +174,8 @@ def _run(workspace: Path, spec: Lab, files: Path, timeout, test_timeout, select,
     extra = ["-k", select] if select else []
     with tempfile.TemporaryDirectory(prefix="xv6py-grade-") as tmp:
         events = Path(tmp) / "events.jsonl"
+        if servers is not None:
+            extra += ["--limits", json.dumps(servers.limits(spec, test_timeout, select))]
         cmd = _worker_command(spec, files, events, test_timeout, extra)
         try:
             if servers is not None:
@@ -258,6 +261,33 @@ class Servers:
     def __init__(self):
         self.idle: dict[Path, list[WorkerServer]] = {}
         self.lock = threading.Lock()
+        self.measured: dict[Path, dict[str, float]] = {}    # by lab: nodeid -> the reference's seconds
+        self.measuring = threading.Lock()
+
+    def limits(self, lab: Lab, test_timeout: float | None, select: str | None) -> dict[str, float]:
+        """Each test's limit in this batch (Lab.test_limit), from the reference's
+        time on it, measured once per lab and batch (here, on this host, under
+        today's load). Empty -- every test gets the test timeout -- in a student
+        edition (it has no reference) or if the reference was not graded to the end."""
+        ceiling = test_timeout if test_timeout is not None else lab.test_timeout
+        with self.measuring:
+            if lab.dir not in self.measured:
+                self.measured[lab.dir] = {} if edition.STUDENT else self._measure(lab, test_timeout, select)
+        return {nodeid: lab.test_limit(s, ceiling) for nodeid, s in self.measured[lab.dir].items()}
+
+    def _measure(self, lab: Lab, test_timeout: float | None, select: str | None) -> dict[str, float]:
+        with tempfile.TemporaryDirectory(prefix="xv6py-reference-") as tmp:
+            events = Path(tmp) / "events.jsonl"
+            extra = ["-k", select] if select else []
+            argv = _worker_command(lab, None, events, test_timeout, extra)[len(WORKER):]
+            try:
+                code, _ = self.run(lab, argv, Path(tmp), lab.timeout)
+            except subprocess.TimeoutExpired:
+                return {}
+            found = _read_events(events)
+        if code != 0 or not any(e["event"] == "usage" for e in found):
+            return {}
+        return {e["nodeid"]: e["seconds"] for e in found if e["event"] == "result" and e["passed"]}
 
     def run(self, lab: Lab, argv: list[str], cwd: Path, limit: float) -> tuple[int, str]:
         with self.lock:

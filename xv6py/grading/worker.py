@@ -56,8 +56,9 @@ class Recorder:
     machines in the kernel process, fails every test when a module did not
     import, and puts a deadline on each test."""
 
-    def __init__(self, out, kp: KernelProcess | None, test_timeout: float):
+    def __init__(self, out, kp: KernelProcess | None, test_timeout: float, limits: dict | None = None):
         self.out, self.kp, self.test_timeout = out, kp, test_timeout
+        self.limits = limits or {}          # nodeid -> seconds, when not test_timeout (--limits)
         self.current: dict | None = None
 
     def emit(self, **event) -> None:
@@ -87,20 +88,22 @@ class Recorder:
         cur = dict(_describe(item), passed=True, outcome="passed", output=[])
         self.current, start = cur, time.perf_counter()
         if self.kp is not None:
-            self.kp.deadline = start + self.test_timeout
-            self.kp.timeout_message = (f"this test ran for more than {self.test_timeout:g} s of host "
-                                       "time and was stopped: a loop that never ends in your kernel code?")
+            limit = min(self.limits.get(item.nodeid, self.test_timeout), self.test_timeout)
+            self.kp.deadline = start + limit
+            self.kp.timeout_message = (f"this test ran for more than {limit:g} s of host time and was "
+                                       "stopped: a loop that never ends in your kernel code?")
         try:
             yield
         finally:
             self.current = None
-            self._end_test(cur)
+            self._end_test(cur, nextitem is not None)
             self.emit(event="result", name=cur["name"], nodeid=cur["nodeid"], points=cur["points"],
                       passed=cur["passed"], outcome=cur["outcome"], output="\n".join(cur["output"]),
                       seconds=round(time.perf_counter() - start, 3))
 
-    def _end_test(self, cur: dict) -> None:
-        """The kernel process drops the test's machines; its notes go with the test."""
+    def _end_test(self, cur: dict, more: bool) -> None:
+        """The kernel process drops the test's machines; its notes go with the
+        test. If it is gone and more tests follow, the next one is started now."""
         kp = self.kp
         if kp is None:
             return
@@ -111,6 +114,11 @@ class Recorder:
         except BaseException:           # noqa: BLE001 -- it is gone: the next test starts a new one
             kp.stop()
         kp.deadline = None
+        if kp.proc is None and more:
+            try:
+                kp.spawn()              # the next test's, starting while this one is reported
+            except OSError:
+                pass                    # the next test's first request tries again, and says why
         cur["output"] += [f"note: {n}" for n in kp.notes]
         kp.notes.clear()
 
@@ -127,6 +135,27 @@ class Recorder:
             cur["passed"] = False
             cur["outcome"] = "skipped"
             cur["output"].append(f"skipped: {short_message(report)}")
+
+
+def _share_parsed_sources() -> None:
+    """pytest finds the statement of each traceback line by parsing the whole
+    file it is in, and forgets the parse when that failure is written: a
+    workspace that fails every test has the grader's test file (a thousand
+    lines) parsed twice per test. Keep each parse for the life of this worker
+    (the files do not change while it runs); pytest's own cache is kept too."""
+    from _pytest._code import code
+    measure = getattr(code, "getstatementrange_ast", None)
+    if measure is None or getattr(measure, "shared", False):
+        return                      # another pytest than the one this was written for
+    parsed: dict[str, object] = {}
+
+    def getstatementrange_ast(lineno, source, assertion=False, astnode=None):
+        text = str(source)
+        node, start, end = measure(lineno, source, assertion, astnode or parsed.get(text))
+        parsed.setdefault(text, node)
+        return node, start, end
+    getstatementrange_ast.shared = True
+    code.getstatementrange_ast = getstatementrange_ast
 
 
 def _failure(report) -> str:
@@ -166,6 +195,8 @@ def main(argv=None) -> int:
     ap.add_argument("--workspace", type=Path, default=None, help="default: grade the reference")
     ap.add_argument("--events", type=Path, default=None)
     ap.add_argument("--test-timeout", type=float, default=None)
+    ap.add_argument("--limits", type=json.loads, default=None,
+                    help="JSON {nodeid: seconds}: a test's own limit, when below the test timeout")
     ap.add_argument("-k", default=None, help="only the tests matching this pytest expression")
     ap.add_argument("--collect-only", action="store_true")
     ns = ap.parse_args(argv)
@@ -192,11 +223,12 @@ def main(argv=None) -> int:
         args += ["-k", ns.k]
     if ns.collect_only:
         args.append("--collect-only")
+    _share_parsed_sources()
     if kp is not None:
         kp.spawn()              # it imports the kernel while pytest collects the grader
     try:
         with open(ns.events, "w") as out:
-            code = pytest.main(args, plugins=[Recorder(out, kp, limit)])
+            code = pytest.main(args, plugins=[Recorder(out, kp, limit, ns.limits)])
     finally:
         if kp is not None:
             kp.stop()
