@@ -7,9 +7,18 @@ parallel, and the self-check of every lab.
 
 The class figure grades N shm workspaces -- references, starters, each mutant,
 and broken ones (a syntax error, an exception, a loop) in turn -- as `xv6py lab
-grade -j CORES` would, and prints it beside the same grader run in-process on
-the reference kernel (pytest with the plugin, no kernel process, no gate): what
-the sandbox costs per workspace.
+grade -j CORES` would, with a test timeout of 2 s: the wall time, the CPU time of
+every process it took (what the wall time of a quiet machine with CORES cores
+approaches, divided by CORES), and per kind of workspace the means of wall and
+CPU time, the kernel processes' CPU time, how many kernel processes were started
+and how many requests were stopped at their deadline. Then the sandbox's cost:
+one workspace of each kind that ends by itself graded again in a single process
+with its shm.py imported into pytest's (no kernel process, no gate), CPU time
+against CPU time. --save FILE / --compare FILE keep and compare every
+workspace's status, score and per-test outcomes across two versions.
+
+    python bench/bench_lab.py --class 100 --save before.json     # on the old version
+    python bench/bench_lab.py --class 100 --compare before.json  # on the new one
 
 Each figure is host wall time. One workspace is graded by `xv6py lab grade DIR`
 exactly as an instructor would type it (a Python process for the command, one

@@ -202,6 +202,7 @@ class WorkerServer:
         self.lab = lab
         self.proc = subprocess.Popen([*WORKER, "--lab", lab.name, "--serve"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, env=_env(), start_new_session=True)
+        self.buf = b""                  # what it wrote beyond the last line read
 
     def run(self, argv: list[str], cwd: Path, limit: float) -> tuple[int, str]:
         """Run one worker (its arguments) in cwd: (its exit code, what it printed).
@@ -209,26 +210,31 @@ class WorkerServer:
         more than limit seconds."""
         log = cwd / "worker.log"
         deadline = time.perf_counter() + limit
-        self.proc.stdin.write((json.dumps({"argv": argv, "cwd": str(cwd), "log": str(log)}) + "\n").encode())
-        self.proc.stdin.flush()
+        job = {"argv": argv, "cwd": str(cwd), "log": str(log)}
+        try:
+            self.proc.stdin.write((json.dumps(job) + "\n").encode())
+            self.proc.stdin.flush()
+        except BrokenPipeError:         # it died before it got the job: _line says how
+            pass
         while True:
             reply = self._line(deadline, argv, limit)
             if "exit" in reply:
                 return reply["exit"], log.read_text(errors="replace") if log.is_file() else ""
 
     def _line(self, deadline: float, argv, limit) -> dict:
-        buf = b""
-        while not buf.endswith(b"\n"):
+        """The server's next line, waiting no later than deadline."""
+        while b"\n" not in self.buf:
             wait = deadline - time.perf_counter()
             if wait <= 0 or not selectmod.select([self.proc.stdout], [], [], wait)[0]:
                 self.stop()
                 raise subprocess.TimeoutExpired(argv, limit)
             chunk = os.read(self.proc.stdout.fileno(), 4096)
-            if not chunk:
+            if not chunk:               # it died: its worker with it
                 self.stop()
-                return {"exit": -9 if self.proc.returncode is None else self.proc.returncode or 1}
-            buf += chunk
-        return json.loads(buf)
+                return {"exit": self.proc.returncode if self.proc.returncode else -signal.SIGKILL}
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
 
     def alive(self) -> bool:
         return self.proc.poll() is None

@@ -3,7 +3,10 @@
 A lab is a directory labs/NAME/ with
 
     lab.toml        its title, the workspace files and the kernel modules they
-                    stand in for, the grader's directory and its time limits, and
+                    stand in for, the grader's directory and its time limits
+                    ([grader]: timeout per workspace, test_timeout per test,
+                    limit_factor and limit_floor for a test in a batch: see
+                    Lab.test_limit), and
                     [release.keep]: the other labs whose solutions its student
                     edition keeps, each with why (the kernel needs them);
                     [release.allow]: lines of its solutions that the edition may
