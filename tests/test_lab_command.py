@@ -203,3 +203,34 @@ def test_the_time_limits_come_from_lab_toml(tmp_path, monkeypatch):
     assert "ran for more than 1 s of host time" in g.test("test_creates_once").output
     assert g.test("test_runs_hello").passed
     assert g.test("test_runs_hello_last").outcome == "not run"
+
+
+def test_a_test_limit_in_a_batch_follows_the_reference():
+    """limit_factor times the reference's time on the test, at least limit_floor,
+    at most the test timeout; from lab.toml, 10 and 1 s unless it says."""
+    spec = load_lab("shm")
+    assert (spec.limit_factor, spec.limit_floor) == (10, 1)
+    assert [spec.test_limit(s, 5) for s in (0.01, 0.25, 2)] == [1, 2.5, 5]
+
+
+def test_a_batch_stops_a_loop_at_the_limit_the_reference_gives(tmp_path, monkeypatch):
+    """Graded with another workspace, a looping test is stopped at its own limit
+    (from the reference's time on it, at least limit_floor), not the test
+    timeout; the other workspace, the reference, keeps every point."""
+    labs = make_lab(tmp_path / "course", LOOPS, toml="limit_floor = 0.5\n")
+    toml = labs / "shm" / "lab.toml"
+    toml.write_text(toml.read_text().replace("test_timeout = 5", "test_timeout = 4"))
+    monkeypatch.setenv(LABS_ENV, str(labs))
+    spec = load_lab("shm")
+    assert (spec.test_timeout, spec.limit_floor) == (4, 0.5)
+    for name in ("loops", "ref"):
+        init_workspace(spec, tmp_path / name, reference=True)
+    shm = tmp_path / "loops" / "shm.py"
+    mark = "# [lab shm] begin: check the size, take a free slot, allocate and zero its frames\n"
+    shm.write_text(shm.read_text().replace(mark, mark + "    while True:\n        pass\n"))
+    loops, ref = grade_many([tmp_path / "loops", tmp_path / "ref"], jobs=2)
+    assert ref.status == "graded" and ref.score == ref.max_score
+    assert loops.status == "graded" and loops.test("test_runs_hello").passed
+    stopped = loops.test("test_creates_once").output
+    limit = float(stopped.split("ran for more than ", 1)[1].split(" s ", 1)[0])
+    assert 0.5 <= limit < 4, stopped

@@ -18,9 +18,12 @@ maximum and how grading ended.
 
 import json
 import os
+import select as selectmod
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..testing.report import TestRecord, results_document, write_results
+from . import edition
 from .spec import Lab, LabError, find_files, workspace_lab
 
 __all__ = ["TestResult", "Grade", "grade_one", "grade_many", "summary", "cause", "collect"]
@@ -48,6 +52,7 @@ class Grade:
     message: str = ""           # why, when the status is not "graded"
     tests: list[TestResult] = field(default_factory=list)
     seconds: float = 0.0
+    usage: dict = field(default_factory=dict)   # the worker's "usage" event: CPU seconds, kernels, timeouts
 
     @property
     def score(self) -> float:
@@ -68,10 +73,12 @@ class Grade:
                                             "workspace": str(self.workspace)})
 
 
+WORKER = [sys.executable, "-P", "-B", "-m", "xv6py.grading.worker"]
+
+
 def _worker_command(lab: Lab, workspace: Path | None, events: Path, test_timeout: float | None,
                     extra=()) -> list[str]:
-    cmd = [sys.executable, "-P", "-B", "-m", "xv6py.grading.worker", "--lab", lab.name,
-           "--events", str(events), *extra]
+    cmd = [*WORKER, "--lab", lab.name, "--events", str(events), *extra]
     if workspace is not None:
         cmd += ["--workspace", str(workspace.resolve())]
     if test_timeout is not None:
@@ -119,7 +126,7 @@ def collect(lab: Lab) -> list[dict]:
 
 def grade_one(workspace: Path, lab: str | None = None, *, timeout: float | None = None,
               test_timeout: float | None = None, results: str | None = RESULTS,
-              select: str | None = None, out: Path | None = None) -> Grade:
+              select: str | None = None, out: Path | None = None, servers: "Servers | None" = None) -> Grade:
     """Grade one workspace in a process of its own and write its results file:
     workspace/results (None: none), or out if given (Gradescope's
     /autograder/results/results.json). Never raises for what the workspace holds.
@@ -130,7 +137,7 @@ def grade_one(workspace: Path, lab: str | None = None, *, timeout: float | None 
     t0 = time.perf_counter()
     grade, spec, files = _prepare(workspace, lab)
     if files is not None:
-        grade = _run(workspace, spec, files, timeout, test_timeout, select)
+        grade = _run(workspace, spec, files, timeout, test_timeout, select, servers)
     grade.seconds = time.perf_counter() - t0
     if out is None and results is not None and files is not None:
         out = workspace / results       # not in a directory that is no workspace
@@ -159,16 +166,24 @@ def _prepare(workspace: Path, lab: str | None) -> tuple[Grade, Lab | None, Path 
     return Grade(workspace, spec.name, "graded"), spec, files
 
 
-def _run(workspace: Path, spec: Lab, files: Path, timeout, test_timeout, select) -> Grade:
-    """Run the worker on the lab's files in files; the grade from its events."""
+def _run(workspace: Path, spec: Lab, files: Path, timeout, test_timeout, select,
+         servers: "Servers | None" = None) -> Grade:
+    """Run a worker on the lab's files in files (a child of a warm worker from
+    servers, if given); the grade from its events."""
     limit = timeout if timeout is not None else spec.timeout
     extra = ["-k", select] if select else []
     with tempfile.TemporaryDirectory(prefix="xv6py-grade-") as tmp:
         events = Path(tmp) / "events.jsonl"
+        if servers is not None:
+            extra += ["--limits", json.dumps(servers.limits(spec, test_timeout, select))]
+        cmd = _worker_command(spec, files, events, test_timeout, extra)
         try:
-            proc = subprocess.run(_worker_command(spec, files, events, test_timeout, extra),
-                                  env=_env(), capture_output=True, text=True, timeout=limit, cwd=tmp)
-            status, message = _ended(proc.returncode, proc.stdout, proc.stderr)
+            if servers is not None:
+                code, out = servers.run(spec, cmd[len(WORKER):], Path(tmp), limit)
+                status, message = _ended(code, out, "")
+            else:
+                proc = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=limit, cwd=tmp)
+                status, message = _ended(proc.returncode, proc.stdout, proc.stderr)
         except subprocess.TimeoutExpired:
             status, message = "timeout", (f"the grader was stopped after {limit:g} s of host time "
                                           "(your code did not finish)")
@@ -176,6 +191,124 @@ def _run(workspace: Path, spec: Lab, files: Path, timeout, test_timeout, select)
             return _grade(workspace, spec, _read_events(events), status, message, select)
         except LabError as e:
             return Grade(workspace, spec.name, "error", f"{e} ({status}: {message})")
+
+
+class WorkerServer:
+    """A warm worker (worker.py --serve) of one lab: it forks a worker for each
+    workspace it is given, so that none pays for starting Python, pytest and the
+    kernel and collecting the grader. Used by one thread at a time."""
+
+    def __init__(self, lab: Lab):
+        self.lab = lab
+        self.proc = subprocess.Popen([*WORKER, "--lab", lab.name, "--serve"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, env=_env(), start_new_session=True)
+        self.buf = b""                  # what it wrote beyond the last line read
+
+    def run(self, argv: list[str], cwd: Path, limit: float) -> tuple[int, str]:
+        """Run one worker (its arguments) in cwd: (its exit code, what it printed).
+        Raises subprocess.TimeoutExpired (after killing this server) if it takes
+        more than limit seconds."""
+        log = cwd / "worker.log"
+        deadline = time.perf_counter() + limit
+        job = {"argv": argv, "cwd": str(cwd), "log": str(log)}
+        try:
+            self.proc.stdin.write((json.dumps(job) + "\n").encode())
+            self.proc.stdin.flush()
+        except BrokenPipeError:         # it died before it got the job: _line says how
+            pass
+        while True:
+            reply = self._line(deadline, argv, limit)
+            if "exit" in reply:
+                return reply["exit"], log.read_text(errors="replace") if log.is_file() else ""
+
+    def _line(self, deadline: float, argv, limit) -> dict:
+        """The server's next line, waiting no later than deadline."""
+        while b"\n" not in self.buf:
+            wait = deadline - time.perf_counter()
+            if wait <= 0 or not selectmod.select([self.proc.stdout], [], [], wait)[0]:
+                self.stop()
+                raise subprocess.TimeoutExpired(argv, limit)
+            chunk = os.read(self.proc.stdout.fileno(), 4096)
+            if not chunk:               # it died: its worker with it
+                self.stop()
+                return {"exit": self.proc.returncode if self.proc.returncode else -signal.SIGKILL}
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self) -> None:
+        """End it, and the worker it is running with it (its process group)."""
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.proc.wait()
+        self.proc.stdin.close()
+        self.proc.stdout.close()
+
+    def close(self) -> None:
+        """Let it end by itself (nothing more to grade)."""
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.stop()
+        self.proc.stdout.close()
+
+
+class Servers:
+    """The warm workers of a batch, one per thread at a time; a server that was
+    stopped (a workspace ran out of time) is replaced by a new one."""
+
+    def __init__(self):
+        self.idle: dict[Path, list[WorkerServer]] = {}
+        self.lock = threading.Lock()
+        self.measured: dict[Path, dict[str, float]] = {}    # by lab: nodeid -> the reference's seconds
+        self.measuring = threading.Lock()
+
+    def limits(self, lab: Lab, test_timeout: float | None, select: str | None) -> dict[str, float]:
+        """Each test's limit in this batch (Lab.test_limit), from the reference's
+        time on it, measured once per lab and batch (here, on this host, under
+        today's load). Empty -- every test gets the test timeout -- in a student
+        edition (it has no reference) or if the reference was not graded to the end."""
+        ceiling = test_timeout if test_timeout is not None else lab.test_timeout
+        with self.measuring:
+            if lab.dir not in self.measured:
+                self.measured[lab.dir] = {} if edition.STUDENT else self._measure(lab, test_timeout, select)
+        return {nodeid: lab.test_limit(s, ceiling) for nodeid, s in self.measured[lab.dir].items()}
+
+    def _measure(self, lab: Lab, test_timeout: float | None, select: str | None) -> dict[str, float]:
+        with tempfile.TemporaryDirectory(prefix="xv6py-reference-") as tmp:
+            events = Path(tmp) / "events.jsonl"
+            extra = ["-k", select] if select else []
+            argv = _worker_command(lab, None, events, test_timeout, extra)[len(WORKER):]
+            try:
+                code, _ = self.run(lab, argv, Path(tmp), lab.timeout)
+            except subprocess.TimeoutExpired:
+                return {}
+            found = _read_events(events)
+        if code != 0 or not any(e["event"] == "usage" for e in found):
+            return {}
+        return {e["nodeid"]: e["seconds"] for e in found if e["event"] == "result" and e["passed"]}
+
+    def run(self, lab: Lab, argv: list[str], cwd: Path, limit: float) -> tuple[int, str]:
+        with self.lock:
+            pool = self.idle.setdefault(lab.dir, [])
+            server = pool.pop() if pool else None
+        server = server if server is not None and server.alive() else WorkerServer(lab)
+        result = server.run(argv, cwd, limit)       # TimeoutExpired: it was stopped, not put back
+        with self.lock:
+            self.idle[lab.dir].append(server)
+        return result
+
+    def close(self) -> None:
+        for pool in self.idle.values():
+            for server in pool:
+                server.close()
 
 
 def _ended(returncode: int, stdout: str, stderr: str) -> tuple[str, str]:
@@ -217,7 +350,8 @@ def _grade(workspace: Path, lab: Lab, events: list[dict], status: str, message: 
                                     f"not run: {message or 'the grader ended before this test'}", vis))
     if status == "graded" and import_errors:
         status, message = "import error", import_errors[0].splitlines()[0]
-    return Grade(workspace, lab.name, status, message, tests)
+    usage = next((e for e in events if e["event"] == "usage"), {})
+    return Grade(workspace, lab.name, status, message, tests, usage=usage)
 
 
 def grade_many(workspaces: list[Path], lab: str | None = None, *, jobs: int | None = None,
@@ -233,18 +367,25 @@ def grade_many(workspaces: list[Path], lab: str | None = None, *, jobs: int | No
     if out is not None and len(workspaces) != 1:
         raise ValueError("out names the results file of one workspace")
 
+    # More than one workspace: warm workers fork one for each (WorkerServer).
+    servers = Servers() if len(workspaces) > 1 else None
+
     def one(ws: Path) -> Grade:
         try:
             g = grade_one(ws, lab, timeout=timeout, test_timeout=test_timeout, results=results, select=select,
-                          out=out)
+                          out=out, servers=servers)
         except Exception:           # noqa: BLE001 -- one row of the table, not everyone's grades lost
             g = Grade(ws, lab or "?", "error", "grading failed:\n" + traceback.format_exc().rstrip())
         if on_done is not None:
             on_done(g)
         return g
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(one, workspaces))
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            return list(pool.map(one, workspaces))
+    finally:
+        if servers is not None:
+            servers.close()
 
 
 def summary(grades: list[Grade]) -> "Table":  # noqa: F821 -- rich's, imported when used

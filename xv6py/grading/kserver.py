@@ -22,6 +22,7 @@ printed while serving the request (capped); "notes" what it was told
 (breakpoint() does nothing here). KIND is panic, lookup, value, index or crash.
 """
 
+import gc
 import io
 import json
 import os
@@ -92,7 +93,6 @@ def op_forget(k: Kernel) -> None:
     """Drop every machine (a test has ended), and give back their memory now: a
     Machine's CPU holds its translation buffer until the cycles through its
     hooks are collected."""
-    import gc
     k.machines.clear()
     gc.collect()
 
@@ -179,6 +179,10 @@ def main() -> int:
     sources = {mod: (f, src) for mod, (f, src) in hello["sources"].items()}
     finder = install_sources(lab, sources, hello.get("limit", lab.test_timeout))
     from .. import machine  # noqa: F401 -- the kernel, with the student's modules in it
+    # What is here now (the kernel, unicorn, the student's modules) lives as long
+    # as this process: out of the collector's sight, so that the collection at the
+    # end of every test (op_forget) only walks what the test made.
+    gc.freeze()
     out.write(json.dumps({"ready": True, "errors": finder.errors, "log": log.take()}) + "\n")
     k = Kernel()
     for line in sys.stdin:

@@ -64,6 +64,7 @@ class KernelProcess:
         self.memory_mib, self.cpu_seconds, self.on_timeout = memory_mib, cpu_seconds, on_timeout
         self.proc: subprocess.Popen | None = None
         self.generation = 0             # how many kernel processes were started
+        self.timeouts = 0               # how many requests were stopped at their deadline
         self.errors: dict[str, str] = {}  # import errors of the student's modules
         self.deadline: float | None = None   # perf_counter time the current test must end by
         self.timeout_message = "the test ran out of time"
@@ -107,6 +108,7 @@ class KernelProcess:
             return
         deadline, self.deadline = self.deadline, self._starting
         self._starting = None
+        began = time.perf_counter()
         try:
             reply = self._receive()
         except BaseException as e:      # noqa: BLE001 -- it did not start: every test fails with why
@@ -115,7 +117,9 @@ class KernelProcess:
                 "module level that does not end?)")
             reply = {"errors": {name: why for name in self.sources} or {"kernel": why}}
         finally:
-            self.deadline = deadline
+            # Starting a kernel process is not the test's time: its deadline
+            # moves on by the wait.
+            self.deadline = None if deadline is None else deadline + (time.perf_counter() - began)
         self.errors = reply.get("errors", {})
 
     def _limits(self) -> None:
@@ -204,6 +208,7 @@ class KernelProcess:
         while not buf.endswith(b"\n"):
             wait = None if self.deadline is None else self.deadline - time.perf_counter()
             if wait is not None and wait <= 0:
+                self.timeouts += 1
                 raise self.on_timeout(self.timeout_message)
             ready, _, _ = select.select([p.stdout], [], [], wait)
             if not ready:

@@ -3,7 +3,10 @@
 A lab is a directory labs/NAME/ with
 
     lab.toml        its title, the workspace files and the kernel modules they
-                    stand in for, the grader's directory and its time limits, and
+                    stand in for, the grader's directory and its time limits
+                    ([grader]: timeout per workspace, test_timeout per test,
+                    limit_factor and limit_floor for a test in a batch: see
+                    Lab.test_limit), and
                     [release.keep]: the other labs whose solutions its student
                     edition keeps, each with why (the kernel needs them);
                     [release.allow]: lines of its solutions that the edition may
@@ -109,6 +112,8 @@ class Lab:
     test_timeout: float                  # seconds of host time per test
     timeout: float                       # seconds of host time per workspace
     memory: int = 4096                   # MiB of data memory for the kernel process
+    limit_factor: float = 10             # a test's limit in a batch: this many times the reference's
+    limit_floor: float = 1               # time on the test, and never less than this (see test_limit)
     mutants: list[Mutant] = field(default_factory=list)
     keep: dict[str, str] = field(default_factory=dict)    # [release.keep]: lab -> why its solutions stay
     allow: dict[str, str] = field(default_factory=dict)   # [release.allow]: solution line -> why a
@@ -132,6 +137,13 @@ class Lab:
     def handout(self) -> Path:
         return self.dir / "README.md"
 
+    def test_limit(self, reference_seconds: float, test_timeout: float) -> float:
+        """The host seconds a test may take when a batch is graded, given the
+        reference's time on it, measured at the start of the same batch: the
+        reference's time times limit_factor, at least limit_floor, at most the
+        test timeout."""
+        return min(test_timeout, max(self.limit_floor, self.limit_factor * reference_seconds))
+
 
 def load_lab(name: str) -> Lab:
     """The lab called name. Raises LabError if there is none or its lab.toml is bad."""
@@ -152,6 +164,8 @@ def load_lab(name: str) -> Lab:
                    tests=d / grader.get("tests", "grader"),
                    test_timeout=float(grader.get("test_timeout", 5)),
                    timeout=float(grader.get("timeout", 60)), memory=int(grader.get("memory", 4096)),
+                   limit_factor=float(grader.get("limit_factor", 10)),
+                   limit_floor=float(grader.get("limit_floor", 1)),
                    mutants=mutants, keep=dict(t.get("release", {}).get("keep", {})),
                    allow=dict(t.get("release", {}).get("allow", {})))
     except (KeyError, TypeError, tomllib.TOMLDecodeError) as e:

@@ -1,6 +1,7 @@
 """Grade one workspace, in a process of its own (started by grade.py).
 
     python -P -B -m xv6py.grading.worker --lab shm --workspace DIR --events FILE
+    python -P -B -m xv6py.grading.worker --lab shm --serve     (see serve())
 
 The student's code never runs in this process. The lab's grader (its pytest
 tests) runs here; every machine a test uses is a RemoteMachine, whose kernel --
@@ -23,6 +24,7 @@ keeps every result written before a crash or a kill:
     {"event": "import_error", "module": ..., "error": ...}
     {"event": "collected", "tests": [{"name", "nodeid", "points", "visibility", "doc"}]}
     {"event": "result", "name", "nodeid", "points", "passed", "outcome", "output", "seconds"}
+    {"event": "usage", "cpu": S, "kernel_cpu": S, "kernels": N, "timeouts": N}
 (outcome: passed, failed, error -- in setup or teardown --, or skipped.)
 """
 
@@ -37,7 +39,7 @@ import pytest
 
 from ..testing.plugin import MACHINE_FACTORY
 from ..testing.report import short_message
-from .remote import KernelProcess, RemoteMachine
+from .remote import KernelProcess, RemoteMachine, _unprivileged
 from .spec import load_lab
 from .substitute import workspace_sources
 
@@ -54,8 +56,9 @@ class Recorder:
     machines in the kernel process, fails every test when a module did not
     import, and puts a deadline on each test."""
 
-    def __init__(self, out, kp: KernelProcess | None, test_timeout: float):
+    def __init__(self, out, kp: KernelProcess | None, test_timeout: float, limits: dict | None = None):
         self.out, self.kp, self.test_timeout = out, kp, test_timeout
+        self.limits = limits or {}          # nodeid -> seconds, when not test_timeout (--limits)
         self.current: dict | None = None
 
     def emit(self, **event) -> None:
@@ -85,20 +88,22 @@ class Recorder:
         cur = dict(_describe(item), passed=True, outcome="passed", output=[])
         self.current, start = cur, time.perf_counter()
         if self.kp is not None:
-            self.kp.deadline = start + self.test_timeout
-            self.kp.timeout_message = (f"this test ran for more than {self.test_timeout:g} s of host "
-                                       "time and was stopped: a loop that never ends in your kernel code?")
+            limit = min(self.limits.get(item.nodeid, self.test_timeout), self.test_timeout)
+            self.kp.deadline = start + limit
+            self.kp.timeout_message = (f"this test ran for more than {limit:g} s of host time and was "
+                                       "stopped: a loop that never ends in your kernel code?")
         try:
             yield
         finally:
             self.current = None
-            self._end_test(cur)
+            self._end_test(cur, nextitem is not None)
             self.emit(event="result", name=cur["name"], nodeid=cur["nodeid"], points=cur["points"],
                       passed=cur["passed"], outcome=cur["outcome"], output="\n".join(cur["output"]),
                       seconds=round(time.perf_counter() - start, 3))
 
-    def _end_test(self, cur: dict) -> None:
-        """The kernel process drops the test's machines; its notes go with the test."""
+    def _end_test(self, cur: dict, more: bool) -> None:
+        """The kernel process drops the test's machines; its notes go with the
+        test. If it is gone and more tests follow, the next one is started now."""
         kp = self.kp
         if kp is None:
             return
@@ -109,6 +114,11 @@ class Recorder:
         except BaseException:           # noqa: BLE001 -- it is gone: the next test starts a new one
             kp.stop()
         kp.deadline = None
+        if kp.proc is None and more:
+            try:
+                kp.spawn()              # the next test's, starting while this one is reported
+            except OSError:
+                pass                    # the next test's first request tries again, and says why
         cur["output"] += [f"note: {n}" for n in kp.notes]
         kp.notes.clear()
 
@@ -125,6 +135,27 @@ class Recorder:
             cur["passed"] = False
             cur["outcome"] = "skipped"
             cur["output"].append(f"skipped: {short_message(report)}")
+
+
+def _share_parsed_sources() -> None:
+    """pytest finds the statement of each traceback line by parsing the whole
+    file it is in, and forgets the parse when that failure is written: a
+    workspace that fails every test has the grader's test file (a thousand
+    lines) parsed twice per test. Keep each parse for the life of this worker
+    (the files do not change while it runs); pytest's own cache is kept too."""
+    from _pytest._code import code
+    measure = getattr(code, "getstatementrange_ast", None)
+    if measure is None or getattr(measure, "shared", False):
+        return                      # another pytest than the one this was written for
+    parsed: dict[str, object] = {}
+
+    def getstatementrange_ast(lineno, source, assertion=False, astnode=None):
+        text = str(source)
+        node, start, end = measure(lineno, source, assertion, astnode or parsed.get(text))
+        parsed.setdefault(text, node)
+        return node, start, end
+    getstatementrange_ast.shared = True
+    code.getstatementrange_ast = getstatementrange_ast
 
 
 def _failure(report) -> str:
@@ -160,12 +191,19 @@ def _plugin_registered() -> bool:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m xv6py.grading.worker")
     ap.add_argument("--lab", required=True)
+    ap.add_argument("--serve", action="store_true", help="grade the workspaces named on stdin (serve())")
     ap.add_argument("--workspace", type=Path, default=None, help="default: grade the reference")
-    ap.add_argument("--events", required=True, type=Path)
+    ap.add_argument("--events", type=Path, default=None)
     ap.add_argument("--test-timeout", type=float, default=None)
+    ap.add_argument("--limits", type=json.loads, default=None,
+                    help="JSON {nodeid: seconds}: a test's own limit, when below the test timeout")
     ap.add_argument("-k", default=None, help="only the tests matching this pytest expression")
     ap.add_argument("--collect-only", action="store_true")
     ns = ap.parse_args(argv)
+    if ns.serve:
+        return serve(ns.lab)
+    if ns.events is None:
+        ap.error("--events is required")
     lab = load_lab(ns.lab)
     limit = ns.test_timeout or lab.test_timeout
     # pytest explains a failed assert in full (whole diffs, no truncation) when
@@ -185,15 +223,86 @@ def main(argv=None) -> int:
         args += ["-k", ns.k]
     if ns.collect_only:
         args.append("--collect-only")
+    _share_parsed_sources()
     if kp is not None:
         kp.spawn()              # it imports the kernel while pytest collects the grader
     try:
         with open(ns.events, "w") as out:
-            code = pytest.main(args, plugins=[Recorder(out, kp, limit)])
+            code = pytest.main(args, plugins=[Recorder(out, kp, limit, ns.limits)])
     finally:
         if kp is not None:
             kp.stop()
+    _usage(ns.events, kp)
     return 0 if code in (0, 1) else int(code)
+
+
+def serve(lab: str) -> int:
+    """Grade workspace after workspace, each in a child forked from this process,
+    which has pytest, the kernel and the lab's grader imported already (a
+    collection of the grader warmed it up): what a fresh worker spends starting,
+    a child does not.
+
+    Each line in is a job, {"argv": [...], "cwd": DIR, "log": FILE}: the
+    arguments of one worker (main()), the directory to run it in and the file
+    that takes its standard output and error. Out come {"pid": N} when its child
+    is started and {"exit": CODE} when it has ended (a negative CODE: killed by
+    that signal), one line each. The children are workers as any other: the
+    student's code never runs in them, and each has a kernel process of its own
+    (a fresh one, started by that child). Every child starts from the same warm
+    state, so no workspace's grade sees anything of another's."""
+    proto = os.fdopen(os.dup(1), "w", buffering=1)
+    quiet = os.open(os.devnull, os.O_RDWR)
+    os.dup2(quiet, 1)               # the warm-up's printing goes nowhere
+    from .. import machine  # noqa: F401 -- what RemoteMachine.run imports in every child
+    _unprivileged()                 # whom the kernel processes run as: found once, here
+    main(["--lab", lab, "--collect-only", "--events", os.devnull])
+    sys.stdout.flush()
+    for line in sys.stdin:
+        job = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            os._exit(_child(job, proto.fileno(), quiet))
+        proto.write(json.dumps({"pid": pid}) + "\n")
+        _, status = os.waitpid(pid, 0)
+        proto.write(json.dumps({"exit": os.waitstatus_to_exitcode(status)}) + "\n")
+    return 0
+
+
+def _child(job: dict, proto: int, quiet: int) -> int:
+    """In a forked child of serve(): run one worker; its exit code."""
+    try:
+        os.close(proto)
+        os.dup2(quiet, 0)
+        log = os.open(job["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.chdir(job["cwd"])
+        code = main(job["argv"])
+    except SystemExit as e:         # argparse, or pytest asking to leave
+        code = e.code if isinstance(e.code, int) else 1
+    except BaseException:           # noqa: BLE001 -- the parent reports it as a crash, with this
+        import traceback
+        traceback.print_exc()
+        code = 1
+    for f in (sys.stdout, sys.stderr):
+        try:
+            f.flush()
+        except (OSError, ValueError):
+            pass
+    return code
+
+
+def _usage(events: Path, kp: KernelProcess | None) -> None:
+    """The last event: CPU seconds of this process and of its (reaped) kernel
+    processes, how many kernel processes were started and how many requests
+    were stopped at their deadline -- what a grade cost, for bench/bench_lab.py."""
+    import resource
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open(events, "a") as out:
+        out.write(json.dumps({"event": "usage", "cpu": round(me.ru_utime + me.ru_stime, 3),
+                              "kernel_cpu": round(kids.ru_utime + kids.ru_stime, 3),
+                              "kernels": kp.generation if kp else 0,
+                              "timeouts": kp.timeouts if kp else 0}) + "\n")
 
 
 if __name__ == "__main__":
