@@ -26,9 +26,10 @@ __all__ = ["tvinit", "trap"]
 
 # Per-machine state and hooks (see Machine): each machine has its own, installed while it runs.
 PER_MACHINE = ("x86",)
-HOOKS = ("faulttracer",)
+HOOKS = ("faulttracer", "checker")
 x86 = None                 # the hardware
 faulttracer = None         # while tracing faults: called as faulttracer(p, tf) after the kill line
+checker = None             # while checking invariants (check.py): called as checker(tf) after every trap
 
 # The signal a parent's waitpid() reports for a child killed by a fault (Linux's
 # choice for each); every other fault reports SIGSEGV.
@@ -42,6 +43,14 @@ def tvinit() -> None:
 
 
 def trap(tf) -> None:
+    """Handle a trap from user mode (xv6's trap() is handletrap); then, on a machine
+    that checks the kernel's invariants, check them (check.py)."""
+    handletrap(tf)
+    if checker is not None:
+        checker(tf)
+
+
+def handletrap(tf) -> None:
     """Handle a trap from user mode (xv6's trap())."""
     p = myproc()
     try:
