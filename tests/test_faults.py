@@ -21,13 +21,13 @@ SWEEPS = [
     ("forktest", [], "kalloc", 1 if FULL else 13),    # fork until the table or memory is full
     ("forktree", ["3"], "kalloc", 1 if FULL else 3),  # fork, exit, wait in a tree
     ("exectest", [], "kalloc", 1),                    # exec, and exec's failures
-    ("sbrktest", [], "kalloc", 1 if FULL else 2003),  # sbrk up to the end of memory, and back
+    ("sbrktest", [], "kalloc", 1 if FULL else 9973),  # sbrk up to the end of memory, and back
     ("shmtest", [], "kalloc", 1),                     # the lab's shm: create, attach, fork
     ("shmerrors", [], "kalloc", 1),
     ("pipeloop", [], "kalloc", 1),                    # pipes between two processes
     ("uidtest", [], "kalloc", 1 if FULL else 3),      # System V IPC, owners
-    ("fstests", [], "balloc", 1 if FULL else 3),      # files: create, write, mkdir, unlink
-    ("fstests", [], "ialloc", 1),
+    ("fstests", [], "balloc", 1 if FULL else 11),     # files: create, write, mkdir, unlink
+    ("fstests", [], "ialloc", 1 if FULL else 5),
     ("fstests", [], "kalloc", 1 if FULL else 7),
 ]
 
