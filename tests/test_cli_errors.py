@@ -106,3 +106,11 @@ def test_the_default_budget_is_named_when_it_ends_a_run():
     assert r.returncode == 1
     assert "instruction budget of 1,000,000,000 exhausted" in r.stderr
     assert "[the default budget of `xv6py run`: --max-instructions N for more]" in r.stderr
+
+
+def test_fail_and_check_options():
+    bad = xv6py(["run", "--fail", "frames:1", "hello"])
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+    assert "kinds: kalloc, balloc, ialloc" in bad.stderr and "Traceback" not in bad.stderr
+    ok = xv6py(["run", "--check", "--fail", "kalloc:1000000", "forktree", "2"])
+    assert ok.returncode == 0 and "forktree: exit" in ok.stderr

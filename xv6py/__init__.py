@@ -8,6 +8,7 @@ The kernel, in the order to read it (xv6's book reads its C in about this order)
     fs/ondisk                      the file system's on-disk format (fs.h)
     errno                          Linux's error numbers (for the newer calls)
     spinlock, panic                locks, and what a broken invariant does
+    fail                           fault injection: the N-th allocation of a kind fails
     vtime                          virtual time: the clock, and what kernel work costs
     dev/console                    the console: kernel printing, the device
     mm/kalloc                      the physical page allocator
@@ -21,6 +22,7 @@ The kernel, in the order to read it (xv6's book reads its C in about this order)
     dev/kbd                        a session's console input: xv6's line discipline
     sleeplock                      locks held while sleeping (buffers, inodes)
     proc/scheduler                 the scheduler and the time slices it runs
+    check                          the kernel's invariants, checked after every trap (--check)
     trap                           traps: system calls, faults, the timer, the disk
     timer                          the timer interrupt and the tick
     syscalls/syscall, args         system call dispatch and argument fetching
@@ -61,7 +63,7 @@ Around the kernel, not part of it:
 LAYERS = (
     ("headers", ("xv6py.param", "xv6py.mmu", "xv6py.memlayout", "xv6py.traps", "xv6py.fs.ondisk",
                  "xv6py.errno")),
-    ("core", ("xv6py.spinlock", "xv6py.panic", "xv6py.vtime", "xv6py.dev.console")),
+    ("core", ("xv6py.spinlock", "xv6py.panic", "xv6py.fail", "xv6py.vtime", "xv6py.dev.console")),
     ("mm", ("xv6py.mm.kalloc", "xv6py.mm.pgdir", "xv6py.mm.vma", "xv6py.mm.shm")),
     ("ipc", ("xv6py.ipc.limits", "xv6py.ipc.ipc", "xv6py.ipc.shm", "xv6py.ipc.sem", "xv6py.ipc.msg",
             "xv6py.ipc.posixshm")),
@@ -72,7 +74,7 @@ LAYERS = (
                   "xv6py.syscalls.sysshm", "xv6py.syscalls.sysipc", "xv6py.syscalls.sysmman",
                   "xv6py.syscalls.syscall",
                   "xv6py.proc.initcode")),
-    ("trap", ("xv6py.trap",)),
+    ("trap", ("xv6py.check", "xv6py.trap")),
     ("scheduler", ("xv6py.proc.scheduler",)),
 )
 

@@ -84,6 +84,15 @@ def _at_least(low: int):
     return parse
 
 
+def _fail_spec(text: str) -> tuple[str, int]:
+    """A type for argparse: KIND:N, for --fail (see fail.py)."""
+    from .fail import parse
+    try:
+        return parse(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -160,6 +169,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--max-output", type=_at_least(0), default=None, metavar="BYTES",
                      help="console output kept; the rest is dropped after one marker line "
                           "(default 4 MiB)")
+    run.add_argument("--fail", type=_fail_spec, default=None, metavar="KIND:N",
+                     help="fault injection: the N-th allocation of KIND (kalloc, balloc, ialloc) "
+                          "fails as if the resource had run out")
+    run.add_argument("--check", action="store_true",
+                     help="check the kernel's invariants after every trap (a broken one panics)")
     run.add_argument("--trace", default="",
                      help="comma-separated, to stderr: syscalls (each call and result), faults "
                           "(why a fault killed a process), pt (page-table changes after each call)")
@@ -339,7 +353,8 @@ def _run(ns) -> int:
     try:
         m = Machine(quantum=QUANTUM if ns.quantum is None else ns.quantum, seed=ns.seed,
                     max_instructions=ns.max_instructions, timeout=ns.timeout, stdin=stdin,
-                    echo=sys.stdout.buffer, disk=_disk_path(ns), **output)
+                    echo=sys.stdout.buffer, disk=_disk_path(ns), fail=ns.fail,
+                    check=ns.check or None, **output)
         _add_files(m, ns)
     except (ValueError, OSError) as e:
         print(f"xv6py: {e}", file=sys.stderr)

@@ -44,6 +44,7 @@ thread that started it (another thread gets MachineBusy).
 
 import gc
 import importlib
+import os
 import threading
 import time
 import traceback
@@ -52,6 +53,8 @@ from pathlib import Path
 from types import MappingProxyType
 
 from . import KERNEL, timer, trap, vtime
+from . import fail as faults
+from .check import checkkernel
 from .cpu.x86 import CR4_TSD, X86
 from .dev import console, ide
 from .fs import bio, file, fmap, fs
@@ -330,13 +333,20 @@ class Machine:
     to copy console output to as it is written.
     session: boot into xv6's shell (see session()): the console has xv6's line
     discipline, and init is xv6's (it starts sh forever; its exit panics).
+    fail: fault injection, "KIND:N" or (KIND, N): in every run, the N-th allocation
+    of KIND (kalloc, balloc, ialloc) fails as if the resource had run out (fail.py).
+    It may be changed between runs (m.fail = "kalloc:7"); after a run, m.failed
+    says how many allocations of that kind came and whether the N-th did.
+    check: after every trap, check the kernel's invariants (check.py); a broken
+    one is a panic that names it. None: on when the environment variable
+    XV6PY_CHECK is 1 (how the project's tests turn it on for every machine).
     """
 
     def __init__(self, *, quantum: int = QUANTUM, seed: int | None = None,
                  max_instructions: int | None = None, stdin=None, echo=None,
                  trace: bool = False, phystop: int = PHYSTOP, timeout: float | None = None,
                  max_output: int | None = MAXOUTPUT, disk: str | Path | bytes | None = None,
-                 session: bool = False):
+                 session: bool = False, fail=None, check: bool | None = None):
         if quantum < 1:
             raise ValueError("the quantum must be at least one instruction")
         _check_limits(max_instructions, timeout)
@@ -346,6 +356,9 @@ class Machine:
         self.max_instructions, self.timeout, self.max_output = max_instructions, timeout, max_output
         self.stdin, self.echo, self.trace = stdin, echo, trace
         self.session = session
+        self.fail = fail
+        self.check = os.environ.get("XV6PY_CHECK") == "1" if check is None else check
+        self.failed: faults.Failing | None = None   # the last run's planned failure, as it went
         self.files: dict[str, bytes | Path] = {}   # added by the user: kept across runs
         self.disk_path = Path(disk) if isinstance(disk, (str, Path)) else None  # written back
         self._disk = bytes(disk) if isinstance(disk, (bytes, bytearray)) else None
@@ -368,7 +381,18 @@ class Machine:
             finally:
                 self.booted = True
             self.free_frames_at_boot = kalloc.kfreecount()
+            if self.check:
+                trap.checker = checkkernel      # a hook: it outlives every reboot
         self._fresh = True
+
+    @property
+    def fail(self) -> tuple[str, int] | None:
+        """The planned failure of every run: (KIND, N), or None (see fail.py)."""
+        return self._fail
+
+    @fail.setter
+    def fail(self, spec) -> None:
+        self._fail = faults.parse(spec) if spec is not None else None
 
     # ---- entering the kernel --------------------------------------------------------------
 
@@ -497,6 +521,7 @@ class Machine:
             else:
                 run.init_pid = proc.userinit(initcode(argv)).pid
                 run.pid = run.init_pid + 1         # init's first child runs the program
+                faults.failinit(self._fail)        # (counted from here: userinit is boot)
                 run.schedule = self._schedule()
             self._owner = threading.get_ident()
         return run
@@ -525,6 +550,7 @@ class Machine:
             c.halted = None
             run.t0 = time.perf_counter()
             run.init_pid = run.pid = proc.userinit(initcode([b"init"])).pid
+            faults.failinit(self._fail)
             run.schedule = self._schedule()
             self._owner = threading.get_ident()
         return run
@@ -544,6 +570,7 @@ class Machine:
             c, clock = proc.mycpu(), vtime.clock
             kernel, translation = clock.kernel + clock.calls, clock.translation   # before the teardown
             status, message = c.halted
+            self.failed = faults.failing
             started = proc.ptable.nextpid > run.pid      # init forked the program's process
             if status != "panic":
                 self._teardown()

@@ -4,8 +4,7 @@ work costs in virtual time, and the bounds of a run."""
 __all__ = ["NPROC", "NCPU", "NOFILE", "NFILE", "NINODE", "NDEV", "ROOTDEV", "MAXARG",
            "MAXOPBLOCKS", "LOGSIZE", "NBUF", "FSSIZE", "CONSOLE", "PIPESIZE", "QUANTUM",
            "DISK_LATENCY", "SHM_N", "SHM_MAX", "COST_TRAP", "COST_FRAME", "COST_PAGE", "COST_WALK",
-           "COST_VMA",
-           "COST_TB", "COST_TB_INSN", "MAXOUTPUT"]
+           "COST_VMA", "COST_BLOCK", "COST_TB", "COST_TB_INSN", "MAXOUTPUT"]
 
 NPROC = 64        # maximum number of processes
 NCPU = 1          # xv6py emulates one CPU (xv6 allows 8)
@@ -45,6 +44,7 @@ COST_PAGE = 100    # a 4 KiB page zeroed, copied, filled or scanned, the host's 
 #                    of fresh memory included (2-10 us); bytes pro rata
 COST_WALK = 30     # a page of a user range looked up in the page table (~1.5 us)
 COST_VMA = 50      # an mmap area made, looked up, split or removed (a list walk, ~2.5 us)
+COST_BLOCK = 40    # a disk block read or written: a request queued, 512 bytes copied (~2 us)
 
 # Translating user code the CPU has not run before costs the host far more than
 # running it (about 1 us an instruction, and a few us a block): charged to the

@@ -41,10 +41,11 @@ __all__ = ["tvinit", "trap"]
 
 # Per-machine state and hooks (see Machine): each machine has its own, installed while it runs.
 PER_MACHINE = ("x86",)
-HOOKS = ("faulttracer", "filltracer")
+HOOKS = ("faulttracer", "filltracer", "checker")
 x86 = None                 # the hardware
 faulttracer = None         # while tracing faults: called as faulttracer(p, tf) after the kill line
 filltracer = None          # while tracing faults: called as filltracer(p, tf, area) after a lazy fill
+checker = None             # while checking invariants (check.py): called as checker(tf) after every trap
 
 SIGBUS = 7                 # a page of an mmap area beyond the end of its object (Linux's signal)
 
@@ -60,6 +61,14 @@ def tvinit() -> None:
 
 
 def trap(tf) -> None:
+    """Handle a trap from user mode (xv6's trap() is handletrap); then, on a machine
+    that checks the kernel's invariants, check them (check.py)."""
+    handletrap(tf)
+    if checker is not None:
+        checker(tf)
+
+
+def handletrap(tf) -> None:
     """Handle a trap from user mode (xv6's trap())."""
     p = myproc()
     try:

@@ -4,9 +4,9 @@ Time in xv6py is virtual (DESIGN.md section 6). The clock advances
 
 * with every user instruction retired (the CPU counts them),
 * by a fixed charge for each piece of work the kernel does for a program --
-  a page copied, a frame allocated, a system call (the COST_* table in
-  param.py) -- because a kernel written in Python runs no x86 instructions of
-  its own; charge(n) is how kernel code says so,
+  a page copied, a frame allocated, a disk block read or written, a system
+  call (the COST_* table in param.py) -- because a kernel written in Python
+  runs no x86 instructions of its own; charge(n) is how kernel code says so,
 * and in jumps, while the CPU idles, to the next timer interrupt.
 
 So the timer interrupt and the instruction budget see kernel work as they see

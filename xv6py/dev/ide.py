@@ -21,10 +21,11 @@ iderw() may sleep, so it is a generator: `yield from iderw(b)`.
 from ..fs.buf import B_DIRTY, B_VALID
 from ..fs.ondisk import BSIZE
 from ..panic import panic
-from ..param import DISK_LATENCY
+from ..param import COST_BLOCK, DISK_LATENCY
 from ..proc.proc import sleep, wakeup
 from ..sleeplock import holdingsleep
 from ..spinlock import Spinlock, acquire, release
+from ..vtime import charge
 
 __all__ = ["Disk", "ideinit", "iderw", "ideintr", "idedue"]
 
@@ -95,6 +96,9 @@ def iderw(b):
         panic("iderw: buf not locked")
     if (b.flags & (B_VALID | B_DIRTY)) == B_VALID:
         panic("iderw: nothing to do")
+    # Charged here, in the process that asks, not in ideintr(): the interrupt comes
+    # between time slices, where a charge would fall on no one in particular.
+    charge(COST_BLOCK)
     acquire(disk.lock)
     # Append b to idequeue; start disk if necessary.
     disk.queue.append(b)

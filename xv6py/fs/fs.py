@@ -26,6 +26,7 @@ not stop the machine.
 
 from types import GeneratorType, MappingProxyType
 
+from .. import fail
 from ..dev import ide
 from ..dev.console import consolewrite
 from ..dev.kbd import consoleread
@@ -118,6 +119,8 @@ def bzero(dev: int, bno: int):
 def balloc(dev: int):
     """Allocate a zeroed disk block. Returns its number, or 0 if the disk is full
     (xv6 panics "balloc: out of blocks"; see the module docstring)."""
+    if fail.failing is not None and fail.fails("balloc"):
+        return 0                # fault injection (fail.py): as if the disk were full
     for b in range(0, sb.size, BPB):
         bp = yield from bread(dev, BBLOCK(b, sb))
         for bi in range(min(BPB, sb.size - b)):
@@ -244,6 +247,8 @@ def ialloc(dev: int, type: int):
     """Allocate an inode on device dev. Mark it as allocated by giving it type
     type. Returns an unlocked but allocated and referenced inode, or None if
     there is no free inode (xv6 panics "ialloc: no inodes")."""
+    if fail.failing is not None and fail.fails("ialloc"):
+        return None             # fault injection (fail.py): as if no inode were free
     for inum in range(1, sb.ninodes):
         if inum == 1 or inum % IPB == 0:
             bp = yield from bread(dev, IBLOCK(inum, sb))   # (one bread for each block's 8 inodes)

@@ -8,6 +8,7 @@ named by its physical address (xv6 uses kernel virtual addresses; in a Python
 kernel there are none, so xv6's V2P(kalloc()) is simply kalloc()).
 """
 
+from .. import fail
 from ..memlayout import PhysAddr
 from ..mmu import PGSIZE
 from ..panic import panic
@@ -77,6 +78,8 @@ def kfree(pa: PhysAddr) -> None:
 def kalloc() -> PhysAddr | None:
     """Allocate one 4096-byte frame. Returns its physical address, or None if
     memory is exhausted. The contents are whatever the last user left (junk)."""
+    if fail.failing is not None and fail.fails("kalloc"):
+        return None             # fault injection (fail.py): as if memory had run out
     acquire(kmem.lock)
     pa = kmem.freelist.pop() if kmem.freelist else None
     if pa is not None:

@@ -80,6 +80,9 @@ def pytest_addoption(parser) -> None:
                 help="scheduling seed of the test machines (default: none, fixed quanta)")
     g.addoption("--xv6py-seeds", type=int, default=0, metavar="N",
                 help="also run each test that uses a machine under seeds 1..N; report the first that fails")
+    g.addoption("--xv6py-check", action="store_true",
+                help="check the kernel's invariants after every trap on every machine the tests "
+                "make (XV6PY_CHECK=1; about twice as slow)")
     g.addoption("--gradescope-json", default=None, metavar="PATH",
                 help="write the results in Gradescope's autograder format (results.json) to PATH")
     g.addoption("--gradescope-visibility", choices=VISIBILITIES, default=None,
@@ -96,6 +99,8 @@ def pytest_configure(config) -> None:
     config.addinivalue_line("markers", "budget(n): instructions each run of an xv6py machine in "
                             "the test may use")
     config.pluginmanager.register(Session(config), "xv6py-session")
+    if config.getoption("xv6py_check", False):
+        os.environ["XV6PY_CHECK"] = "1"     # every Machine() made from here on (machine.py)
 
 
 def _budget(item) -> int:

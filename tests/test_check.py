@@ -1,0 +1,77 @@
+"""The kernel invariant checker (xv6py/check.py): each broken invariant is caught
+at the next trap, and the panic names it and the frame or address."""
+
+import pytest
+
+from xv6py.check import FRAME_OWNERS
+from xv6py.machine import Machine
+from xv6py.memlayout import KERNBASE
+from xv6py.mm import kalloc as K
+from xv6py.mm import shm
+from xv6py.mmu import PDX, PTE_U
+from xv6py.panic import KernelPanic
+from xv6py.testing.kcall import Syscaller
+
+
+@pytest.fixture
+def proc():
+    m = Machine(check=True)
+    m.activate()
+    h = Syscaller(m)
+    p = h.spawn()
+    assert h.call(p, "getpid") == p.pid         # a clean machine passes
+    return m, h, p
+
+
+def test_a_leaked_frame_is_named(proc):
+    m, h, p = proc
+    pa = K.kalloc()
+    with pytest.raises(KernelPanic, match=f"frame {pa:#x} is neither free nor used by anyone"):
+        h.call(p, "getpid")
+
+
+def test_pte_u_on_a_kernel_mapping_is_named(proc):
+    m, h, p = proc
+    pde = p.pgdir + 4 * PDX(KERNBASE)
+    m.x86.write32(pde, m.x86.read32(pde) | PTE_U)
+    with pytest.raises(KernelPanic, match=f"kernel mapping at {KERNBASE:#x} has PTE_U"):
+        h.call(p, "getpid")
+
+
+def test_a_user_pte_at_a_free_frame_is_named(proc):
+    m, h, p = proc
+    assert h.call(p, "sbrk", 4096) >= 0
+    pte = m.pte(p.pid, p.sz - 4096)
+    frame = pte & ~0xFFF
+    K.kfree(frame)                              # the process still maps it
+    with pytest.raises(KernelPanic, match=f"a user page at {frame:#x} is a free frame"):
+        h.call(p, "getpid")
+
+
+def test_an_shm_refcount_that_is_not_the_attachments_is_named(proc):
+    m, h, p = proc
+    seg = h.call(p, "shm_create", 4096)
+    assert h.call(p, "shm_attach", seg, 0x10000000) == 0
+    shm.shmtable.seg[seg].refcount += 1
+    with pytest.raises(KernelPanic, match=f"shm segment {seg} has refcount 2 but 1 attachments"):
+        h.call(p, "getpid")
+
+
+def test_a_lock_held_between_traps_is_named(proc):
+    m, h, p = proc
+    K.kmem.lock.locked = True
+    with pytest.raises(KernelPanic, match="lock kmem held between traps"):
+        h.call(p, "getpid")
+    K.kmem.lock.locked = False
+
+
+def test_every_program_passes_the_checker():
+    m = Machine(check=True, max_instructions=50_000_000)
+    for prog, args in [("forktree", ["3"]), ("shmtest", []), ("pipeloop", []), ("fstests", []),
+                       ("exectest", []), ("uidtest", []), ("badargs", []), ("faults", [])]:
+        r = m.run(prog, args)
+        assert r.status != "panic", f"{prog}: {r.reason}"
+
+
+def test_subsystems_name_what_they_own():
+    assert len(FRAME_OWNERS) >= 3 and all(callable(f) for f in FRAME_OWNERS)
