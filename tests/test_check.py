@@ -7,7 +7,7 @@ from xv6py.check import FRAME_OWNERS
 from xv6py.machine import Machine
 from xv6py.memlayout import KERNBASE
 from xv6py.mm import kalloc as K
-from xv6py.mm import shm
+from xv6py.mm import shm, vma
 from xv6py.mmu import PDX, PTE_U
 from xv6py.panic import KernelPanic
 from xv6py.testing.kcall import Syscaller
@@ -75,3 +75,74 @@ def test_every_program_passes_the_checker():
 
 def test_subsystems_name_what_they_own():
     assert len(FRAME_OWNERS) >= 3 and all(callable(f) for f in FRAME_OWNERS)
+
+
+def _shared_page(m, h, p, prot=3):
+    """A MAP_SHARED|MAP_ANONYMOUS page of p, faulted in: (its address, its frame)."""
+    va = h.call(p, "mmap", 0, 4096, prot, 0x21, -1, 0)
+    assert va > 0
+    with m.entered():
+        assert vma.vma_fault(p, va, 4)[0] == vma.FAULT_FILLED
+    return va, m.pte(p.pid, va) & ~0xFFF
+
+
+def test_mmap_frames_are_owned_by_their_object(proc):
+    m, h, p = proc
+    va, frame = _shared_page(m, h, p)
+    child = h.fork(p)                           # the child maps the object's page again
+    with m.entered():
+        assert vma.vma_fault(child, va, 6)[0] == vma.FAULT_FILLED
+    assert h.call(child, "getpid") == child.pid
+    assert m.pte(child.pid, va) & ~0xFFF == frame
+
+
+def test_an_extra_mapping_of_an_object_frame_is_named(proc):
+    m, h, p = proc
+    va, frame = _shared_page(m, h, p)
+    assert h.call(p, "sbrk", 4096) >= 0
+    pte = m.pte(p.pid, p.sz - 4096)
+    K.kfree(pte & ~0xFFF)                       # the heap page now points at the object's frame
+    with m.entered():
+        from xv6py.mm.pgdir import walkpgdir
+        m.x86.write32(walkpgdir(p.pgdir, p.sz - 4096, False), frame | (pte & 0xFFF))
+    with pytest.raises(KernelPanic, match=f"frame {frame:#x} of page 0 of .* is mapped 2 times, not 1"):
+        h.call(p, "getpid")
+
+
+def test_an_object_refcount_that_is_not_its_holders_is_named(proc):
+    m, h, p = proc
+    _shared_page(m, h, p)
+    p.vmas[0].obj.ref += 1
+    with pytest.raises(KernelPanic, match="mmap object 'anonymous' has ref 2 but 1 holders"):
+        h.call(p, "getpid")
+
+
+def test_a_writable_pte_in_a_read_only_area_is_named(proc):
+    m, h, p = proc
+    va, frame = _shared_page(m, h, p, prot=1)
+    with m.entered():
+        from xv6py.mm.pgdir import walkpgdir
+        pte = walkpgdir(p.pgdir, va, False)
+        m.x86.write32(pte, m.x86.read32(pte) | 2)
+    with pytest.raises(KernelPanic, match=f"page at {va:#x} is writable in an area mapped r--"):
+        h.call(p, "getpid")
+
+
+def test_overlapping_areas_are_named(proc):
+    m, h, p = proc
+    a = h.call(p, "mmap", 0, 8192, 3, 0x22, -1, 0)
+    b = h.call(p, "mmap", 0, 8192, 3, 0x22, -1, 0)
+    assert a > 0 and b > 0
+    p.vmas[0].end += 4096 * 3                   # now over the next one
+    with pytest.raises(KernelPanic, match="area .* is out of order"):
+        h.call(p, "getpid")
+
+
+def test_a_leak_is_named_while_another_process_sleeps_in_a_call(proc):
+    m, h, p = proc
+    child = h.fork(p)
+    h.fork(child)                               # the child waits for it: asleep in wait()
+    assert h.call(child, "wait") is None and child.context is not None
+    pa = K.kalloc()
+    with pytest.raises(KernelPanic, match=f"frame {pa:#x} is neither free nor used by anyone"):
+        h.call(p, "getpid")

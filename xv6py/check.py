@@ -7,37 +7,43 @@ Checked, after every system call, fault and interrupt:
 
 * every frame kalloc manages is exactly one of: free, a page directory or page
   table, held by a subsystem (its `frames owned`: the kernel's own directory,
-  shared-memory segments), or a private page that one process maps once;
+  shared-memory segments, mmap's objects), or a private page that one process
+  maps once;
 * no user PTE points at a free frame, a page table, or memory kalloc does not
   manage; a frame a subsystem holds is mapped exactly as many times as the
   subsystem says (a segment's frames: once per attachment);
 * no kernel mapping (KERNBASE and up) has PTE_U, in any page directory;
-* each shared-memory segment's reference count equals its attachments;
+* each shared-memory segment's reference count equals its attachments; each
+  mmap object's equals its areas, open files and name;
+* mmap's areas are sorted, apart, page aligned, between the image and KERNBASE;
+  a page mapped in one is writable only if the area is, absent if PROT_NONE;
 * every RUNNABLE process has a page directory and a trap frame of user mode;
 * no spinlock is held between traps.
 
 A violation panics: "check: <invariant>: <frame or address>".
 
-Frames held on the kernel's side of a system call that sleeps (exec builds the
-new image in a directory no process names yet, and reads the file into it) are
-in no table: while any process sleeps inside a system call, the count of frames
-owned by nobody is not checked -- the rest is.
+A system call that sleeps keeps every frame it holds where the checker finds
+it: exec's new image hangs from p.newpgdir while the file is read; munmap and
+exit drop anonymous and shm objects before they sleep writing file pages back
+(a file's object stays in fmap.file_objs). Only mmap objects' reference counts
+are not compared while a process sleeps in a call (an area being unmapped is in
+no table then, but still holds its reference).
 
 Each subsystem that holds frames outside page tables says which, through one
 function in FRAME_OWNERS: it yields (frame, mappings expected, what holds it).
-A new subsystem (POSIX mmap's shared frames, say) adds its function there.
+A new subsystem that holds frames adds its function there.
 """
 
 import struct
 
 from . import timer
 from .dev import console, ide
-from .fs import bio, file, fs, log
-from .ipc import msg, sem
+from .fs import bio, file, fmap, fs, log
+from .ipc import msg, posixshm, sem
 from .ipc import shm as sysvshm
 from .memlayout import KERNBASE
-from .mm import kalloc, pgdir, shm
-from .mmu import PDX, PGSIZE, PTE_ADDR, PTE_P, PTE_PS, PTE_U, SEG_UCODE, SEG_UDATA
+from .mm import kalloc, pgdir, shm, vma
+from .mmu import PDX, PGSIZE, PTE_ADDR, PTE_P, PTE_PS, PTE_U, PTE_W, SEG_UCODE, SEG_UDATA
 from .panic import panic
 from .proc import proc
 
@@ -88,9 +94,77 @@ def sysv_shm_frames():
             yield pa, len(seg.attaches), f"System V segment {seg.slot}"
 
 
+def mmap_frames():
+    """mmap's objects (mm/vma.py): each frame of an object mapped exactly by the
+    PTEs of the shared areas that cover its page; each object's reference count
+    equal to its areas, open files and name. The areas themselves: sorted, apart,
+    page aligned, above the image and below KERNBASE; a present PTE in an area
+    as its protection allows (a private page is then the process's own frame)."""
+    objs, refs = {}, {}
+
+    def holds(obj, n=1):
+        objs[id(obj)] = obj
+        refs[id(obj)] = refs.get(id(obj), 0) + n
+
+    counts = {}                         # frame -> PTEs of shared areas at its page
+    for p in proc.ptable.proc:
+        if p.state is proc.UNUSED:
+            continue
+        _check_areas(p)
+        for v in p.vmas:
+            if v.obj is None:
+                continue
+            holds(v.obj)
+            if v.shared and p.pgdir is not None:
+                for va, pa, _ in vma.vma_resident(p.pgdir, v):
+                    idx = v.pgoff + (va - v.start) // PGSIZE
+                    if v.obj.frames.get(idx) != pa:
+                        panic(f"check: pid {p.pid}'s shared page at {va:#x} maps frame {pa:#x}, "
+                              f"not page {idx} of {v.obj.name!r}")
+                    counts[pa] = counts.get(pa, 0) + 1
+    for f in file.ftable.file:
+        if f.ref and f.type == file.FD_SHM:
+            holds(f.obj)
+    for obj in posixshm.shm_names.values():
+        holds(obj)
+    for obj in fmap.file_objs.values():
+        holds(obj, 0)
+    for key, obj in objs.items():
+        if obj.ref != refs[key] and not _inside_calls():
+            panic(f"check: mmap object {obj.name!r} has ref {obj.ref} but {refs[key]} holders")
+        for idx, pa in obj.frames.items():
+            yield pa, counts.get(pa, 0), f"page {idx} of mmap object {obj.name!r}"
+
+
+def _check_areas(p) -> None:
+    """p's areas lie apart, in order, page aligned, between p.sz and KERNBASE;
+    their present PTEs are user pages, writable only in a writable area."""
+    lo = p.sz
+    for v in p.vmas:
+        if v.start % PGSIZE or v.end % PGSIZE or not lo <= v.start < v.end <= KERNBASE:
+            panic(f"check: pid {p.pid}'s area {v.start:#x}-{v.end:#x} is out of order, "
+                  f"unaligned or outside {lo:#x}-{KERNBASE:#x}")
+        lo = v.end
+        if p.pgdir is None:
+            continue
+        for va, _, flags in vma.vma_resident(p.pgdir, v):
+            if not v.prot & (vma.PROT_READ | vma.PROT_WRITE) or not flags & PTE_U:
+                panic(f"check: pid {p.pid}'s page at {va:#x} is mapped in an area of "
+                      f"protection {vma.protname(v.prot)} (PTE flags {flags:#x})")
+            if flags & PTE_W and not v.prot & vma.PROT_WRITE:
+                panic(f"check: pid {p.pid}'s page at {va:#x} is writable in an area "
+                      f"mapped {vma.protname(v.prot)}")
+
+
+def _inside_calls() -> bool:
+    """Is some process inside a system call that sleeps (its count of what it
+    holds may be on its kernel side, not in any table)?"""
+    return any(p.context is not None for p in proc.ptable.proc if p.state is not proc.UNUSED)
+
+
 # Who holds frames outside page tables: each yields (frame, mappings expected, what
-# holds it). A subsystem that holds frames (POSIX mmap, say) adds its function here.
-FRAME_OWNERS = (kernel_frames, lab_shm_frames, sysv_shm_frames)
+# holds it). A subsystem that holds frames adds its function here.
+FRAME_OWNERS = (kernel_frames, lab_shm_frames, sysv_shm_frames, mmap_frames)
 
 
 def locks():
@@ -133,8 +207,7 @@ def checkkernel(tf=None) -> None:
                 panic(f"check: a user PTE points at frame {pa:#x}, {tables[pa]}")
             if n != 1:
                 panic(f"check: private frame {pa:#x} is mapped {n} times")
-    if not any(p.context is not None for p in proc.ptable.proc if p.state is not proc.UNUSED):
-        _all_accounted(len(tables) + len(owned.keys() | maps.keys()), tables, owned, maps)
+    _all_accounted(len(tables) + len(owned.keys() | maps.keys()), tables, owned, maps)
 
 
 def _frame_in_use(pa: int, what: str) -> None:
@@ -153,27 +226,34 @@ def _walk_processes() -> tuple[dict, dict]:
             continue
         if p.state is proc.RUNNABLE:
             _check_runnable(p)
-        if p.pgdir is None:
-            continue
-        _table(tables, p.pgdir, f"the page directory of pid {p.pid}")
-        for i, pde in _present(p.pgdir):
-            if i >= KERNEL_PDES:
-                if pde & PTE_U:
-                    panic(f"check: pid {p.pid}'s kernel mapping at {i << 22:#x} has PTE_U")
-                continue
-            if pde & PTE_PS:
-                panic(f"check: pid {p.pid} has a 4 MiB page at {i << 22:#x} in user space")
-            pgtab = PTE_ADDR(pde)
-            _table(tables, pgtab, f"a page table of pid {p.pid}")
-            for _, pte in _present(pgtab):
-                pa = PTE_ADDR(pte)
-                maps[pa] = maps.get(pa, 0) + 1
+        if p.pgdir is not None:
+            _walk_user(tables, maps, p.pgdir, p.pid, "")
+        if p.newpgdir is not None:
+            _walk_user(tables, maps, p.newpgdir, p.pid, "exec's new ")
     for pa, what in tables.items():
         _frame_in_use(pa, what)
     global seen
     if seen is not None and len(seen) > len(tables):    # forget tables no longer in use
         seen = {pa: seen[pa] for pa in tables if pa in seen}
     return tables, maps
+
+
+def _walk_user(tables: dict, maps: dict, pd: int, pid: int, which: str) -> None:
+    """Add directory pd of pid and its page tables to tables, its user PTEs to
+    maps; its kernel half must not have PTE_U."""
+    _table(tables, pd, f"{which}page directory of pid {pid}")
+    for i, pde in _present(pd):
+        if i >= KERNEL_PDES:
+            if pde & PTE_U:
+                panic(f"check: pid {pid}'s kernel mapping at {i << 22:#x} has PTE_U")
+            continue
+        if pde & PTE_PS:
+            panic(f"check: pid {pid} has a 4 MiB page at {i << 22:#x} in user space")
+        pgtab = PTE_ADDR(pde)
+        _table(tables, pgtab, f"a page table of {which}pid {pid}")
+        for _, pte in _present(pgtab):
+            pa = PTE_ADDR(pte)
+            maps[pa] = maps.get(pa, 0) + 1
 
 
 def _present(table: int) -> list[tuple[int, int]]:

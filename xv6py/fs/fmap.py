@@ -114,11 +114,16 @@ def _writeback(v):
 
 def munmap_areas(p, gone):
     """After vma_remove(): write back the shared file areas in gone, then drop
-    each area's object. A generator."""
+    each area's object. A generator. Objects that are not files go first,
+    before anything sleeps: while the disk works, every frame is still where
+    the checker finds it (a file's object in file_objs), none only in gone."""
     for v in gone:
-        if v.obj is not None and v.obj.kind == OBJ_FILE and v.shared:
-            yield from _writeback(v)
-        if v.obj is not None:
+        if v.obj is not None and v.obj.kind != OBJ_FILE:
+            obj_put(v.obj)
+    for v in gone:
+        if v.obj is not None and v.obj.kind == OBJ_FILE:
+            if v.shared:
+                yield from _writeback(v)
             yield from release(v.obj)
 
 

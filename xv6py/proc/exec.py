@@ -74,12 +74,14 @@ def exec(path: str, argv: list[bytes]):
     # of input and swallow it. Nothing on a device can be a program.
     if ip.type != T_DEV:
         pgdir = setupkvm()
+        curproc.newpgdir = pgdir                 # (named while the disk is read: check.py)
         if pgdir is not None:
             image = yield from _load(pgdir, ip)
     yield from iunlockput(ip)
     yield from end_op()
     stack = _setup_stack(pgdir, image[0], argv) if image is not None else None
     if stack is None:
+        curproc.newpgdir = None
         if pgdir is not None:
             freevm(pgdir)
         return -1
@@ -89,7 +91,7 @@ def exec(path: str, argv: list[bytes]):
     exit_shm(curproc)                            # System V segments neither
     curproc.name = path.rsplit("/", 1)[-1][:15]   # 16 bytes with the NUL, like xv6
     oldpgdir = curproc.pgdir
-    curproc.pgdir = pgdir
+    curproc.pgdir, curproc.newpgdir = pgdir, None
     curproc.sz, curproc.tf.esp = stack
     curproc.tf.eip = image[1]     # main
     switchuvm(curproc)

@@ -85,6 +85,8 @@ class Proc:
 
     sz: int = 0                         # Size of process memory (bytes)
     pgdir: PhysAddr | None = None       # Page table (physical address of the directory)
+    newpgdir: PhysAddr | None = None    # The directory exec is building (its image is read
+    #                                     from the disk, which sleeps; check.py walks it)
     state: ProcState = UNUSED           # Process state
     pid: int = 0                        # Process ID
     parent: "Proc | None" = None        # Parent process
@@ -156,6 +158,7 @@ def myproc() -> Proc | None:
 def _clear(p: Proc) -> None:
     """Return a slot to UNUSED (the part of wait() that frees a zombie's fields)."""
     p.sz, p.pgdir, p.pid, p.parent, p.tf, p.context, p.chan = 0, None, 0, None, None, None, None
+    p.newpgdir = None
     p.cwd = None
     p.killed, p.name, p.shm, p.insns, p.status = False, "", [], 0, ""
     p.vmas = []
@@ -513,6 +516,8 @@ def reap(p: Proc) -> None:
     shm_exit(p)
     if p.context is not None:
         p.context.close()
+    if p.newpgdir is not None:              # stopped inside exec: the image it was reading
+        freevm(p.newpgdir)
     exit_shm(p)
     exit_sem(p)
     if p.pgdir is not None:
