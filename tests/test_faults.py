@@ -29,6 +29,17 @@ SWEEPS = [
     ("fstests", [], "balloc", 1 if FULL else 11),     # files: create, write, mkdir, unlink
     ("fstests", [], "ialloc", 1 if FULL else 5),
     ("fstests", [], "kalloc", 1 if FULL else 7),
+    # mmap and POSIX shared memory: each part of mmaptest, shm-posix; files mapped
+    # and written back meet a full disk
+    *[("mmaptest", [t], "kalloc", 1 if FULL else step)
+      for t, step in (("zero", 3), ("shared", 2), ("private", 2), ("partial", 3), ("mprotect", 3),
+                      ("lazy", 3), ("file", 1), ("fileshared", 1), ("unlink", 2), ("excl", 17),
+                      ("errors", 3), ("buffer", 2))],
+    ("mmaptest", ["file"], "balloc", 1),
+    ("mmaptest", ["fileshared"], "balloc", 1),
+    ("mmaptest", ["file"], "ialloc", 1),
+    ("mmaptest", ["fileshared"], "ialloc", 1),
+    ("shm-posix", [], "kalloc", 1),
 ]
 
 
@@ -54,6 +65,9 @@ def no_leak(r, base, m: Machine) -> str | None:
         return "fsck: " + "; ".join(problems[:3])
     if r.inodes_in_use:
         return f"{r.inodes_in_use} in-memory inodes still referenced"
+    mm = m.mmap_state()
+    if mm["objects"] or mm["files"] or mm["areas"]:
+        return f"mmap left {mm['objects']} objects, {mm['files']} mapped files, areas {mm['areas']}"
     return None
 
 
@@ -81,7 +95,8 @@ def sweep(m: Machine, prog: str, args, kind: str, step: int) -> int:
     return total
 
 
-@pytest.mark.parametrize("prog,args,kind,step", SWEEPS, ids=[f"{p}-{k}" for p, _, k, _ in SWEEPS])
+@pytest.mark.parametrize("prog,args,kind,step", SWEEPS,
+                         ids=[f"{p}-{'-'.join(a + [k])}" for p, a, k, _ in SWEEPS])
 def test_every_allocation_can_fail_cleanly(prog, args, kind, step):
     m = Machine(check=True, max_instructions=20_000_000)
     assert sweep(m, prog, args, kind, step) > 0

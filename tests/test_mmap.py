@@ -124,3 +124,25 @@ def test_the_fault_explainer_places_an_unfaulted_page_in_its_area(machine):
     text = "\n".join(lines)
     assert "is in mmap private anonymous" in text
     assert "a lazy fill, not an error" in text
+
+
+def test_a_process_killed_while_its_fault_reads_a_file_page_exits_once():
+    """A file page that cannot be filled (out of memory) kills the process from
+    inside the fault's kernel code, whose exit sleeps writing the shared file pages
+    back; the trap must not start a second exit over it (the first one's areas were
+    gone, their object still held: a leaked reference, a transaction left open)."""
+    m = Machine(check=True)
+    m.fail = ("kalloc", 10**9)
+    m.run("mmaptest", ["fileshared"])
+    seen = 0
+    for n in range(1, m.failed.seen + 1):
+        m.fail = ("kalloc", n)
+        r = m.run("mmaptest", ["fileshared"])
+        assert r.status != "panic", f"kalloc:{n}: {r.reason}"
+        if "out of memory filling the page" in r.output:
+            seen += 1
+            assert r.free_frames_after == r.free_frames_before and not r.inodes_in_use
+            check_clean(m)
+    assert seen
+    m.fail = None
+    assert "ok fileshared" in m.run("mmaptest", ["fileshared"]).output

@@ -90,8 +90,11 @@ def handletrap(tf) -> None:
             # In user space, assume process misbehaved.
             charge(COST_TRAP)
             _killfault(p, tf)
-        # Force process exit if it has been killed and is in user space.
-        if p.killed:
+        # Force process exit if it has been killed and is in user space. (Not if it
+        # sleeps in kernel code, a file page read in for a fault: that code is
+        # exiting already, or exits when it is resumed -- a second exit here would
+        # drop the first half-way, its areas removed but their objects still held.)
+        if p.killed and p.context is None:
             exit_from_trap(p.status or "killed")
             return
         # Force process to give up CPU on clock tick.
