@@ -433,3 +433,19 @@ def test_random_damage_to_inodes_directories_and_the_bit_map_never_breaks_the_ke
         except ValueError:
             continue                                        # the program's own inode was damaged
         assert r.status != "panic", r.reason
+
+
+@pytest.mark.parametrize("new", [".", "..", "/.", "/..", "d/."])
+def test_a_link_named_after_its_own_directory_fails_and_hangs_nothing(new):
+    """link(f, ".") finds the directory itself in the directory it locked: its
+    reference must be dropped without taking that lock again (x86 xv6 hangs)."""
+    from xv6py.testing.kcall import Syscaller
+    m = Machine(check=True)
+    h = Syscaller(m)
+    p = h.spawn()
+    assert h.call(p, "mkdir", "d") == 0
+    fd = h.call(p, "open", "f", 0x202)
+    assert fd >= 0 and h.call(p, "close", fd) == 0
+    assert h.call(p, "link", "f", new) == -1        # it returns (None: asleep for ever)
+    assert h.call(p, "link", "f", "d/g") == 0       # and every lock is free again
+    assert h.call(p, "unlink", "d/g") == 0 and h.call(p, "unlink", "f") == 0

@@ -376,8 +376,9 @@ def iput(ip: Inode):
 
 def idrop(ip: Inode) -> None:
     """Drop a reference with no disk I/O: for a machine being torn down (a run cut
-    short), which stops where it is, as if its power went off. An unlinked file
-    still open stays allocated on the disk."""
+    short), which stops where it is, as if its power went off (an unlinked file
+    still open stays allocated on the disk); or a reference known not to be the
+    last (dirlink)."""
     acquire(icache.lock)
     ip.ref -= 1
     release(icache.lock)
@@ -560,7 +561,14 @@ def dirlink(dp: Inode, name: str, inum: int):
     # Check that name is not present.
     found = yield from dirlookup(dp, name)
     if found is not None:
-        yield from iput(found[0])
+        if found[0] is dp:
+            # "." (or ".." in the root): dp itself, which the caller has locked and
+            # holds a reference to. iput would wait for that lock -- held by this
+            # very process, for ever (link(f, ".") hangs x86 xv6 so). The reference
+            # is not the last, so dropping it needs no lock and frees nothing.
+            idrop(dp)
+        else:
+            yield from iput(found[0])
         return -1
     # Look for an empty dirent.
     off = yield from _dirfree(dp)
