@@ -98,6 +98,8 @@ class Syscaller:
                 result = p.tf.eax
                 return result - (1 << 32) if result & 0x80000000 else result
             finally:
+                if p.state is P.RUNNING:           # (the arguments did not fit: no trap)
+                    p.state = P.RUNNABLE
                 if p.state is P.RUNNABLE and p.pgdir == pgdir:   # (exec gave it a new stack)
                     p.tf.esp = esp
                 switchback()
