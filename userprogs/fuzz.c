@@ -51,6 +51,7 @@ static uint heap0, heap;    // its break at the start, and now
 static uint guard;          // the guard page below its stack
 static int kids[MAXKIDS];   // children it forked, to kill at the end
 static int nkids;
+static int supervisor;      // the supervisor's pid
 static int depth;           // 0 in the worker, 1.. in the children it forks
 
 static char *paths[] = {
@@ -255,9 +256,9 @@ onecall(void)
     }
     break;
   case SYS_exec:
-    if(below(2)){
-      static char *argv[] = { "echo", "fuzz", 0 };
-      a[0] = (uint)(below(2) ? "echo" : "fuzz");
+    if(below(2)){                   // a program that runs (not fuzz: a second supervisor)
+      static char *argv[] = { "echo", "fz", 0 };
+      a[0] = (uint)"echo";
       a[1] = (uint)argv;
     }
     break;
@@ -389,15 +390,20 @@ main(int argc, char *argv[])
   seed = atoi(argv[1]);
   n = atoi(argv[2]);
   per = argc > 3 ? atoi(argv[3]) : 200;
+  supervisor = getpid();
   if(per < 1)
     per = 1;
   printf(1, "fuzz: seed %d, %d calls\n", seed, n);
   for(done = 0, round = 0; done < n; done += per, round++){
     pid = fork();
-    if(pid == 0)
+    if(pid == 0){
       worker(seed * 2654435761u + round * 40503 + 1, n - done < per ? n - done : per);
+      exit();
+    }
+    if(getpid() != supervisor)
+      exit();                      // a worker that overwrote its own code, come back here
     if(pid < 0){
-      printf(1, "fuzz: FAIL: fork of a worker failed\n");
+      printf(1, "\nfuzz: FAIL: fork of a worker failed (pid %d)\n", getpid());
       break;
     }
     stuck += supervise(pid);
@@ -407,6 +413,8 @@ main(int argc, char *argv[])
   unlink("fz");
   unlink("fz2");
   call6(SYS_shm_unlink, (uint)"/fz", 0, 0, 0, 0, 0);
-  printf(1, "fuzz: done: %d rounds, %d workers killed after %d ticks\n", round, stuck, TICKS_PER_ROUND);
+  if(getpid() != supervisor)
+    exit();
+  printf(1, "\nfuzz: done: %d rounds, %d workers killed after %d ticks\n", round, stuck, TICKS_PER_ROUND);
   exit();
 }
