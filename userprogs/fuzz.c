@@ -381,7 +381,7 @@ int
 main(int argc, char *argv[])
 {
   uint seed;
-  int n, per, done, round, pid, stuck = 0;
+  int n, per, done, round, pid, tries, stuck = 0;
 
   if(argc < 3){
     printf(2, "usage: fuzz SEED N [PER]\n");
@@ -395,7 +395,8 @@ main(int argc, char *argv[])
     per = 1;
   printf(1, "fuzz: seed %d, %d calls\n", seed, n);
   for(done = 0, round = 0; done < n; done += per, round++){
-    pid = fork();
+    for(tries = 0; (pid = fork()) < 0 && tries < 3; tries++)
+      sleep(1);                    // (out of memory for a moment: under --fail, say)
     if(pid == 0){
       worker(seed * 2654435761u + round * 40503 + 1, n - done < per ? n - done : per);
       exit();
