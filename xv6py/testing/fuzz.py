@@ -208,8 +208,11 @@ def _kcall_run(rng: random.Random, n: int) -> str | None:
 
 
 def _cleanup(h: Syscaller, live: list) -> None:
-    """Kill and reap every process the driver made."""
-    for p in live:
+    """Kill and reap every process but the machine's root (the driver's, and any
+    a failed spawn left: forked, its exec refused -- the inode table full, say)."""
+    with h.m.entered():
+        procs = [p for p in P.ptable.proc if p.state is not P.UNUSED and p is not P.ptable.initproc]
+    for p in procs:
         if p.state is not P.UNUSED and p.state is not P.ZOMBIE:
             _finish(h, p)
     h.reap()
