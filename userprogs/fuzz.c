@@ -11,15 +11,18 @@
 // sizes, pointers at 0, into the last user page, at KERNBASE-1 and KERNBASE,
 // at unmapped pages, at the guard page, strings unterminated at a page's
 // end, bad descriptors and valid ones of every kind (console, file,
-// directory, pipe ends, a POSIX shm object), the worker's mmap areas.
+// directory, pipe ends, a POSIX shm object), the worker's mmap areas. A
+// quarter of the calls dwell on mmap and what it meets; now and then a child
+// touches the areas' pages from user code (lazy fills, SIGSEGV, SIGBUS).
 //
 // What would end the worker at once is done by a child it forks instead:
 // exit, exec, killing itself. sbrk keeps the worker's own memory (sleep: its
 // time) bounded, and mostly its children's; kill never aims at the supervisor or init. A worker may
 // still hurt itself (a read() into its own code at address 0): its round
 // just ends sooner. A worker that sleeps for good (a wait for a child that
-// blocks, a msgrcv with nothing to come) is killed after a few ticks, and so
-// is everything forked after it (pids are handed out in order).
+// blocks, a msgrcv with nothing to come) is killed after a few ticks; after
+// each round, so is everything forked after the worker (pids are handed out
+// in order), which may sleep for good too.
 //
 // The kernel must survive all of it: no panic, no leak, no broken invariant
 // (run with --check). At the end: "fuzz: done: ...".
@@ -228,6 +231,37 @@ deadly(int num, uint a0)
 
 static void child(void);
 
+// Touch pages of the areas from user code (loads and stores: the lazy fills,
+// file pages read in, SIGSEGV and SIGBUS) -- in a child, which such a touch
+// may kill.
+static void
+touch(void)
+{
+  int i, r = 0;
+  volatile char *q;
+
+  if(nareas == 0 || (r = fork()) != 0){
+    if(r > 0 && nkids < MAXKIDS)
+      kids[nkids++] = r;
+    return;
+  }
+  depth = 1;
+  for(i = 0; i < 4; i++){
+    q = (char*)(areas[below(nareas)] + below(4) * PGSIZE + below(PGSIZE));
+    if(below(2))
+      *q = (char)next();
+    else
+      (void)*q;
+  }
+  exit();
+}
+
+// The calls of mmap and the things they meet, for a round that dwells on them.
+static int focus[] = {
+  SYS_mmap, SYS_munmap, SYS_mprotect, SYS_shm_open, SYS_shm_unlink, SYS_ftruncate,
+  SYS_fork, SYS_read, SYS_write, SYS_close, SYS_open, SYS_unlink, SYS_exit, SYS_wait,
+};
+
 // One random call. The worker leaves fork's child to child(); deadly calls
 // fork first (in the worker).
 static void
@@ -236,7 +270,14 @@ onecall(void)
   uint a[NARG];
   int num, i, r;
 
-  num = below(50) ? below(NCALL) : (below(2) ? next() : below(NCALL) - NCALL);
+  if(depth == 0 && below(16) == 0){
+    touch();
+    return;
+  }
+  if(below(4) == 0)
+    num = focus[below(sizeof(focus) / sizeof(focus[0]))];
+  else
+    num = below(50) ? below(NCALL) : (below(2) ? next() : below(NCALL) - NCALL);
   for(i = 0; i < NARG; i++)
     a[i] = anyarg();
   switch(num){
@@ -355,17 +396,19 @@ worker(uint seed, int n)
   exit();
 }
 
-// Wait for the worker at most TICKS_PER_ROUND ticks; then kill it and every
-// process forked after it. 1 if it had to be killed.
+// Wait for the worker at most TICKS_PER_ROUND ticks (then kill it); then kill
+// every process forked after it, which it may have left behind asleep (its
+// children's children: orphans of init). 1 if the worker had to be killed.
 static int
 supervise(int pid)
 {
-  int t, probe, p;
+  int t, probe, p, done = 0;
 
-  for(t = 0; t < TICKS_PER_ROUND; t++){
+  for(t = 0; t < TICKS_PER_ROUND && !done; t++){
     if(call6(SYS_waitpid, pid, 0, WNOHANG, 0, 0, 0) == pid)
-      return 0;
-    sleep(1);
+      done = 1;
+    else
+      sleep(1);
   }
   probe = fork();                  // the newest pid: every pid between is the worker's
   if(probe == 0)
@@ -373,8 +416,9 @@ supervise(int pid)
   for(p = pid; p < probe; p++)
     kill(p);
   call6(SYS_waitpid, probe, 0, 0, 0, 0, 0);
-  call6(SYS_waitpid, pid, 0, 0, 0, 0, 0);
-  return 1;
+  if(!done)
+    call6(SYS_waitpid, pid, 0, 0, 0, 0, 0);
+  return !done;
 }
 
 int
