@@ -17,8 +17,8 @@
 //
 // What would end the worker at once is done by a child it forks instead:
 // exit, exec, killing itself. sbrk keeps the worker's own memory (sleep: its
-// time) bounded, and mostly its children's; kill never aims at the supervisor or init. A worker may
-// still hurt itself (a read() into its own code at address 0): its round
+// time) bounded, and mostly its children's; kill never aims at the supervisor
+// or init. A worker may still hurt itself (a read() into its own code at address 0): its round
 // just ends sooner. A worker that sleeps for good (a wait for a child that
 // blocks, a msgrcv with nothing to come) is killed after a few ticks; after
 // each round, so is everything forked after the worker (pids are handed out
@@ -46,8 +46,8 @@ static uint rng;            // the generator's state (xorshift32)
 static char scratch[3 * PGSIZE];  // where calls may write: the worker keeps nothing there
 
 // The worker's resources, made at the start of each round.
-static int fds[8];          // console (write-only), file, read-only file, directory,
-static int nfds;            //   pipe read end, pipe write end, POSIX shm object
+static int fds[8];          // console (write-only, three times), file, the same file
+static int nfds;            //   read-only, directory, pipe (its read end), POSIX shm object
 static uint areas[4];       // its mmap areas (addresses)
 static int nareas;
 static uint heap0, heap;    // its break at the start, and now
