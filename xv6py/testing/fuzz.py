@@ -186,9 +186,9 @@ def _kcall_run(rng: random.Random, n: int) -> str | None:
                 pass
             continue
         args = [_arg(rng, p) for _ in range(rng.randrange(7))]
-        if name == "kill" and not args:
+        if name.endswith("kill") and not args:     # kill, posix_kill
             args = [rng.choice(INTS)]       # (with none, kill would read an old word of the stack)
-        if name == "kill" and args[0] in (root, p.pid):
+        if name.endswith("kill") and args[0] in (root, p.pid):
             args[0] = -1                    # not the machine's init, nor itself (it would
             #                                 not see the kill: kcall runs no user code)
         try:
