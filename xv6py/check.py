@@ -16,7 +16,8 @@ Checked, after every system call, fault and interrupt:
 * each shared-memory segment's reference count equals its attachments; each
   mmap object's equals its areas, open files and name;
 * mmap's areas are sorted, apart, page aligned, between the image and KERNBASE;
-  a page mapped in one is writable only if the area is, absent if PROT_NONE;
+  a page mapped in one is writable only if the area is, a user page only if
+  the area is readable or writable;
 * every RUNNABLE process has a page directory and a trap frame of user mode;
 * no spinlock is held between traps.
 
@@ -148,7 +149,8 @@ def _check_areas(p) -> None:
         if p.pgdir is None:
             continue
         for va, _, flags in vma.vma_resident(p.pgdir, v):
-            if not v.prot & (vma.PROT_READ | vma.PROT_WRITE) or not flags & PTE_U:
+            # (a PROT_NONE page may stay present, for its contents, but not PTE_U)
+            if bool(flags & PTE_U) != bool(v.prot & (vma.PROT_READ | vma.PROT_WRITE)):
                 panic(f"check: pid {p.pid}'s page at {va:#x} is mapped in an area of "
                       f"protection {vma.protname(v.prot)} (PTE flags {flags:#x})")
             if flags & PTE_W and not v.prot & vma.PROT_WRITE:
