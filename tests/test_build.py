@@ -343,3 +343,13 @@ def test_program_sources():
     assert programs.program_source("nope") is None and programs.program_source("../x") is None
     assert build.source_files("hellopx")[0] == "posix/hellopx.c"
     assert {"libc/stdio.c", "include/sys/wait.h"} <= set(build.source_files("hello"))
+
+
+def test_a_students_file_is_a_posix_program_unless_it_includes_user_h():
+    """`xv6py build mine.c`'s rule (build.is_posix_source)."""
+    assert build.is_posix_source('#include <stdio.h>\n#include <fcntl.h>\nint main(void) { return 0; }\n')
+    assert not build.is_posix_source('#include "types.h"\n#include "user.h"\n')
+    assert not build.is_posix_source('  #  include <user.h>\n')
+    assert build.is_posix_source('// not "user.h" here\n#include <unistd.h>\n')
+    assert build.program_cflags("posix/maptest.c") == build.CFLAGS + build.POSIX_CFLAGS
+    assert build.program_cflags("cat.c") == build.CFLAGS

@@ -201,7 +201,7 @@ def _create(dp, name: str):
 def _opencheck(ip, flags: int) -> int:
     """0 if the locked inode ip may be opened with flags, or -EISDIR, -ENOTDIR."""
     acc = flags & O_ACCMODE
-    if ip.type == T_DIR and (acc != 0 or flags & (O_TRUNC | O_CREAT)):
+    if ip.type == T_DIR and (acc in (1, 2) or flags & (O_TRUNC | O_CREAT)):
         return -EISDIR
     if flags & O_DIRECTORY and ip.type != T_DIR:
         return -ENOTDIR
@@ -219,14 +219,12 @@ def _truncate0(ip):
 
 def sys_posix_open():
     """posix_open(path, flags, mode): the lowest free descriptor, or -EFAULT,
-    -EINVAL, -EMFILE, -ENFILE, -ENAMETOOLONG, -ENOENT, -ENOTDIR, -EEXIST,
+    -EMFILE, -ENFILE, -ENAMETOOLONG, -ENOENT, -ENOTDIR, -EEXIST,
     -EISDIR, -ENOSPC. O_CREAT, O_EXCL and O_TRUNC act inside one transaction.
     (mode is not kept: the disk has no modes.)"""
     path, flags = _path(0), argint(1)
     if isinstance(path, int) or flags is None:
         return path if isinstance(path, int) else -EFAULT
-    if flags & O_ACCMODE == O_ACCMODE:
-        return -EINVAL
     p = myproc()
     if None not in p.ofile:
         return -EMFILE
@@ -247,8 +245,8 @@ def sys_posix_open():
     iunlock(ip)
     yield from end_op()
     f.type, f.ip, f.off = FD_INODE, ip, 0
-    f.readable = flags & O_ACCMODE != 1
-    f.writable = flags & O_ACCMODE != 0
+    f.readable = flags & O_ACCMODE in (0, 2)     # (3, as on Linux: neither; for ioctls there)
+    f.writable = flags & O_ACCMODE in (1, 2)
     f.append = bool(flags & O_APPEND)
     return fdalloc(f)
 
@@ -463,6 +461,8 @@ def _unlinkable(dp, name: str):
     else -ENOENT, -EISDIR ("." and ".." too), -EIO."""
     if dp.type != T_DIR:
         return -ENOTDIR
+    if name in (".", ".."):
+        return -EISDIR              # (and dp itself must not be locked twice)
     found = yield from dirlookup(dp, name)
     if found is None:
         return -ENOENT
