@@ -746,13 +746,15 @@ class Machine:
                     "msg": [_sysv_msg(q) for q in msg.msg_ids.live()]}
 
     def mmap_state(self) -> dict:
-        """mmap's kernel state (mm/vma.py): lazy fills so far, objects alive, the
-        POSIX shm names, files mapped, and each process's areas {pid: [area]}
+        """mmap's kernel state (mm/vma.py): lazy fills so far, objects alive, pages
+        of shared file mappings written back so far, the POSIX shm names, files
+        mapped, and each process's areas {pid: [area]}
         (an area: start, end, prot, shared, object name, resident pages)."""
         with self.entered():
             areas = {p.pid: [_area(p, v) for v in p.vmas] for p in proc.ptable.proc
                      if p.state is not proc.UNUSED and p.vmas}
             return {"fills": vma.vmstats["fills"], "objects": vma.vmstats["objects"],
+                    "writebacks": vma.vmstats["writebacks"],
                     "names": [o.name for o in posixshm.shm_objects()], "files": len(fmap.file_objs),
                     "areas": areas}
 

@@ -22,7 +22,7 @@ from typing import NamedTuple
 from ..dev.console import cprintf
 from ..errno import errname
 from ..proc.proc import Exited, exit, mycpu, myproc, resume
-from . import sysfile, sysipc, sysmman, sysproc, sysshm
+from . import sysfile, sysipc, sysmman, sysposix, sysproc, sysshm
 from .args import argint, fetchstr
 
 __all__ = ["SYSCALL_NAMES", "NUMBERED", "Syscall", "syscalls", "syscall", "set_tracing", "set_tracer",
@@ -80,6 +80,17 @@ SYS_mprotect = 47
 SYS_shm_open = 48
 SYS_shm_unlink = 49
 SYS_ftruncate = 50
+# POSIX's file calls for POSIX programs (sysposix.py): Linux's flags, struct stat, errors.
+SYS_posix_open = 51
+SYS_posix_fstat = 52
+SYS_posix_stat = 53
+SYS_lseek = 54
+SYS_posix_read = 55
+SYS_posix_write = 56
+SYS_posix_close = 57
+SYS_posix_dup = 58
+SYS_posix_pipe = 59
+SYS_posix_unlink = 60
 
 
 class Syscall(NamedTuple):
@@ -146,6 +157,16 @@ syscalls = MappingProxyType({
     SYS_shm_open: Syscall(sysmman.sys_shm_open, "shm_open", "sii"),
     SYS_shm_unlink: Syscall(sysmman.sys_shm_unlink, "shm_unlink", "s"),
     SYS_ftruncate: Syscall(sysmman.sys_ftruncate, "ftruncate", "ii", BLOCKS),
+    SYS_posix_open: Syscall(sysposix.sys_posix_open, "posix_open", "sii", BLOCKS),
+    SYS_posix_fstat: Syscall(sysposix.sys_posix_fstat, "posix_fstat", "ip", BLOCKS),
+    SYS_posix_stat: Syscall(sysposix.sys_posix_stat, "posix_stat", "sp", BLOCKS),
+    SYS_lseek: Syscall(sysposix.sys_lseek, "lseek", "iii"),
+    SYS_posix_read: Syscall(sysposix.sys_posix_read, "posix_read", "ipi", BLOCKS),
+    SYS_posix_write: Syscall(sysposix.sys_posix_write, "posix_write", "ipi", BLOCKS),
+    SYS_posix_close: Syscall(sysposix.sys_posix_close, "posix_close", "i", BLOCKS),
+    SYS_posix_dup: Syscall(sysposix.sys_posix_dup, "posix_dup", "i"),
+    SYS_posix_pipe: Syscall(sysposix.sys_posix_pipe, "posix_pipe", "p"),
+    SYS_posix_unlink: Syscall(sysposix.sys_posix_unlink, "posix_unlink", "s", BLOCKS),
 })
 
 SYSCALL_NAMES = MappingProxyType({num: call.name for num, call in syscalls.items()})
