@@ -202,10 +202,10 @@ class X86:
             self.uc.reg_write(x86c.UC_X86_REG_GDTR, (0, base, size - 1, 0))
 
     def read32(self, pa: int) -> int:
-        return struct.unpack_from("<I", self.ram, pa)[0]
+        return _U32.unpack_from(self.ram, pa)[0]
 
     def write32(self, pa: int, val: int) -> None:
-        struct.pack_into("<I", self.ram, pa, val)
+        _U32.pack_into(self.ram, pa, val)
 
     # ---- setting up -----------------------------------------------------------------------
 

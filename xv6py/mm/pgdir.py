@@ -414,6 +414,12 @@ def uvmchunks(pgdir: PhysAddr, va: VirtAddr, n: int, need: int):
     uvmwalk, written out: every copyin and copyout comes here.)"""
     if n < 0 or va < 0 or va + n > KERNBASE:
         return None
+    if 0 < n <= PGSIZE - (va & (PGSIZE - 1)):
+        # The usual system call argument lies in one page: one walk, no loop.
+        # (Still through walkpgdir, like every walk of a user range.)
+        pte = walkpgdir(pgdir, PGROUNDDOWN(va), False)
+        entry = x86.read32(pte) if pte is not None else 0
+        return [(PTE_ADDR(entry) | (va & (PGSIZE - 1)), n)] if entry & need == need else None
     chunks = []
     end = va + n
     while va < end:

@@ -34,13 +34,17 @@ __all__ = ["sys_shmget", "sys_shmat", "sys_shmdt", "sys_shmctl", "sys_semget", "
 U32 = 0xFFFFFFFF          # a pointer or a size_t argument is unsigned
 
 
+# The argument words of a call with n arguments, for n up to 5 (msgrcv's).
+_WORDS = tuple(struct.Struct(f"<{n}i") for n in range(6))
+
+
 def _args(n: int) -> tuple[int, ...] | None:
     """The first n arguments (signed words), or None if one cannot be read (the
     stack is bad). One copy of all n words: what n argint() calls would read,
     at a quarter of the cost for four arguments (each walks the page table)."""
     p = myproc()
     raw = copyin(p.pgdir, p.tf.esp + 4, 4 * n)
-    return None if raw is None else struct.unpack(f"<{n}i", raw)
+    return None if raw is None else _WORDS[n].unpack(raw)
 
 
 # ---- shared memory ---------------------------------------------------------------------------
