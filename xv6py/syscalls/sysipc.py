@@ -34,6 +34,7 @@ __all__ = ["sys_shmget", "sys_shmat", "sys_shmdt", "sys_shmctl", "sys_semget", "
 U32 = 0xFFFFFFFF          # a pointer or a size_t argument is unsigned
 
 
+_LONG = struct.Struct("<i")     # a message's type (long on i386)
 # The argument words of a call with n arguments, for n up to 5 (msgrcv's).
 _WORDS = tuple(struct.Struct(f"<{n}i") for n in range(6))
 
@@ -174,20 +175,32 @@ def sys_msgsnd():
     if a is None:
         return -EFAULT
     msqid, addr, msgsz, flag = a[0], a[1] & U32, a[2], a[3]
-    head = copyin(p.pgdir, addr, 4)
-    if head is None:
-        return -EFAULT
-    mtype = struct.unpack("<i", head)[0]
-    if not 0 <= msgsz <= MSGMAX or msqid < 0 or mtype < 1:
+    # The type and the text in one copy (one page walk, usually), unless the
+    # size is bad or the copy fails: then _msgsnd_error finds the error.
+    raw = copyin(p.pgdir, addr, 4 + msgsz) if 0 <= msgsz <= MSGMAX else None
+    if raw is None:
+        return _msgsnd_error(p, msqid, addr, msgsz)
+    mtype = _LONG.unpack_from(raw)[0]
+    if msqid < 0 or mtype < 1:
         return -EINVAL
-    text = copyin(p.pgdir, addr + 4, msgsz)
-    if text is None:
-        return -EFAULT
+    text = raw[4:]
     lk = msg.msg_ids.lock
     acquire(lk)
     r = yield from _msgsnd(p, msqid, mtype, text, flag, lk)
     release(lk)
     return r
+
+
+def _msgsnd_error(p, msqid: int, addr: int, msgsz: int) -> int:
+    """msgsnd's error when the message cannot be copied in whole, in Linux's
+    order: the type cannot be read (EFAULT), a bad size or id (EINVAL), a bad
+    type (EINVAL), the text cannot be read (EFAULT)."""
+    head = copyin(p.pgdir, addr, 4)
+    if head is None:
+        return -EFAULT
+    if not 0 <= msgsz <= MSGMAX or msqid < 0 or _LONG.unpack(head)[0] < 1:
+        return -EINVAL
+    return -EFAULT
 
 
 def _msgsnd(p, msqid: int, mtype: int, text: bytes, flag: int, lk):
@@ -241,7 +254,7 @@ def _msgrcv(p, msqid: int, addr: int, bufsz: int, msgtyp: int, flag: int, lk):
             if len(m.text) > bufsz and not flag & msg.MSG_NOERROR:
                 return -E2BIG           # the message stays queued
             n = min(bufsz, len(m.text))
-            if copyout(p.pgdir, addr, struct.pack("<i", m.mtype) + m.text[:n]) < 0:
+            if copyout(p.pgdir, addr, _LONG.pack(m.mtype) + m.text[:n]) < 0:
                 return -EFAULT
             msg.msg_take(q, i, p)
             if q.sleepers:
