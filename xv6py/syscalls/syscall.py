@@ -250,7 +250,8 @@ def _blocking(p, call: Syscall, body, traced):
         _trace(traced, None, "exited")
         raise
     p.tf.eax = ret
-    _trace(traced, ret, _errnote(call, ret, "woke up"))
+    if traced is not None:
+        _trace(traced, ret, _errnote(call, ret, "woke up"))
     if p.killed:
         yield from exit("killed")
 
