@@ -393,3 +393,18 @@ def test_msgctl_set_qbytes_needs_root_above_msgmnb(h):
     assert h.call(c, "msgsnd", q, buf(h, c, message(0, b"")), 0, 0) == -EINVAL   # type 0
     assert h.call(c, "msgsnd", q, buf(h, c, message(1, b"")), 8193, 0) == -EINVAL
     assert h.call(c, "msgsnd", q, buf(h, c, message(1, b"")), -1, 0) == -EINVAL
+
+
+def test_msgsnd_errors_come_in_linuxs_order_when_the_message_runs_off_user_memory(h):
+    p = h.spawn()
+    q = h.call(p, "msgget", 0, 0o600)
+    end = p.sz                                  # the top of the stack page: nothing above it
+    assert h.poke(p, end - 4, struct.pack("<i", 1))
+    assert h.call(p, "msgsnd", q, end - 4, 8, 0) == -EFAULT      # the text cannot be read
+    assert h.call(p, "msgsnd", -1, end - 4, 8, 0) == -EINVAL     # a bad id comes first
+    assert h.call(p, "msgsnd", q, end - 4, -1, 0) == -EINVAL     # so does a bad size
+    assert h.call(p, "msgsnd", q, end, 8, 0) == -EFAULT          # the type cannot be read
+    assert h.call(p, "msgsnd", q, end - 4, 0, 0) == 0            # no text: the type is enough
+    assert h.poke(p, end - 4, struct.pack("<i", 0))
+    assert h.call(p, "msgsnd", q, end - 4, 8, 0) == -EINVAL      # type 0, before the text
+    assert len(Q.msg_ids.lookup(q).messages) == 1                # the empty one alone
