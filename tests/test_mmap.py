@@ -18,7 +18,7 @@ from xv6py.debug.trace import Trace
 from xv6py.machine import Machine
 
 TESTS = ("zero", "shared", "private", "partial", "mprotect", "lazy", "file", "fileshared",
-         "unlink", "excl", "errors", "buffer", "filebuffer", "dirty")
+         "unlink", "excl", "errors", "buffer", "filebuffer", "dirty", "ipcbuffer")
 
 SHM_POSIX = """\
 parent: made /shm-posix, 8192 bytes

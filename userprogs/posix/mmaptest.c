@@ -17,6 +17,8 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -250,6 +252,47 @@ t_buffer(void)
   munmap(b, PG);
 }
 
+// System V IPC's buffers in pages never touched: the kernel copies into and out
+// of them as it does for read() and write(), filling them first.
+static void
+t_ipcbuffer(void)
+{
+  struct msgq { long mtype; char mtext[16]; } *m;
+  struct sembuf *op;
+  unsigned short *vals;
+  struct shmid_ds *ds;
+  int *st;
+  int q, s, id;
+  char *a = anon(1, RW, MAP_PRIVATE), *b = anon(2, RW, MAP_SHARED);
+
+  *(long *) (b + PG - sizeof(long)) = 1;   // a message's type; its text on the next page
+  q = msgget(IPC_PRIVATE, 0600);
+  s = semget(IPC_PRIVATE, 2, 0600);
+  id = shmget(IPC_PRIVATE, PG, 0600);
+  expect(q >= 0 && s >= 0 && id >= 0, "msgget, semget, shmget: errno %d", errno);
+  expect(msgsnd(q, b + PG - sizeof(long), 8, 0) == 0, "msgsnd from an untouched page: errno %d", errno);
+  m = (struct msgq *) (a + 64);
+  expect(msgrcv(q, m, sizeof m->mtext, 0, 0) == 8, "msgrcv into an untouched page: errno %d", errno);
+  op = (struct sembuf *) (b + PG + 128);
+  expect(semop(s, op, 1) == 0, "semop of an untouched (zero) sembuf: errno %d", errno);
+  vals = (unsigned short *) (a + 256);
+  expect(semctl(s, 0, GETALL, vals) == 0 && vals[0] == 0 && vals[1] == 0,
+         "semctl GETALL into the page: errno %d", errno);
+  ds = (struct shmid_ds *) (b + PG + 512);
+  expect(shmctl(id, IPC_STAT, ds) == 0 && ds->shm_segsz == PG, "shmctl IPC_STAT: errno %d", errno);
+  msgctl(q, IPC_RMID, 0);
+  semctl(s, 0, IPC_RMID);
+  shmctl(id, IPC_RMID, 0);
+  munmap(a, PG);
+  munmap(b, 2 * PG);
+  a = anon(1, RW, MAP_SHARED);
+  st = (int *) a;
+  if(fork() == 0)
+    exit(7);
+  expect(wait(st) > 0 && WIFEXITED(*st) && WEXITSTATUS(*st) == 7, "wait's status into the page");
+  munmap(a, PG);
+}
+
 // A system call's buffer in file pages never touched: the kernel reads them in
 // first (trap.py: bufferfill) and the call goes on.
 static void
@@ -469,7 +512,7 @@ static struct { const char *name; void (*fn)(void); } tests[] = {
   {"zero", t_zero}, {"shared", t_shared}, {"private", t_private}, {"partial", t_partial},
   {"mprotect", t_mprotect}, {"lazy", t_lazy}, {"file", t_file}, {"fileshared", t_fileshared},
   {"unlink", t_unlink}, {"excl", t_excl}, {"errors", t_errors}, {"buffer", t_buffer},
-  {"filebuffer", t_filebuffer}, {"dirty", t_dirty},
+  {"filebuffer", t_filebuffer}, {"dirty", t_dirty}, {"ipcbuffer", t_ipcbuffer},
 };
 #define NTESTS (int) (sizeof tests / sizeof tests[0])
 

@@ -28,7 +28,7 @@ import struct
 from typing import NamedTuple
 
 from ..errno import EACCES, EAGAIN, EFAULT, EFBIG, EINVAL, ENOSPC, ERANGE
-from ..mm.pgdir import copyin, copyout
+from ..mm.vma import vma_copyin, vma_copyout
 from .ipc import (
     IPC_INFO,
     IPC_NOWAIT,
@@ -280,9 +280,9 @@ def _semctl_main(p, semid: int, semnum: int, cmd: int, arg: int) -> int:
         return -EACCES
     if cmd == GETALL:
         raw = struct.pack(f"<{s.nsems}H", *(sem.val for sem in s.sems))
-        return -EFAULT if copyout(p.pgdir, arg, raw) < 0 else 0
+        return -EFAULT if vma_copyout(p, arg, raw) < 0 else 0
     if cmd == SETALL:
-        raw = copyin(p.pgdir, arg, 2 * s.nsems)
+        raw = vma_copyin(p, arg, 2 * s.nsems)
         if raw is None:
             return -EFAULT
         vals = struct.unpack(f"<{s.nsems}H", raw)
@@ -341,7 +341,7 @@ def _stat(p, semid: int, cmd: int, buf: int) -> int:
     if cmd != SEM_STAT_ANY and ipcperms(p, s.perm, S_IRUGO) < 0:
         return -EACCES
     raw = SEMID_DS.pack(s.perm.pack(), s.otime, 0, s.ctime, 0, s.nsems, 0, 0)
-    if copyout(p.pgdir, buf, raw) < 0:
+    if vma_copyout(p, buf, raw) < 0:
         return -EFAULT
     return 0 if cmd == IPC_STAT else sem_ids.id_of(s)
 
@@ -351,7 +351,7 @@ def _info(p, cmd: int, buf: int) -> int:
     semaem the semaphores in use (Linux's convention). The highest slot in use."""
     usz, aem = (SEMUSZ, SEMAEM) if cmd == IPC_INFO else (sem_ids.in_use(), used_sems)
     raw = SEMINFO.pack(SEMMAP, SEMMNI, SEMMNS, SEMMNU, SEMMSL, SEMOPM, SEMUME, usz, SEMVMX, aem)
-    if copyout(p.pgdir, buf, raw) < 0:
+    if vma_copyout(p, buf, raw) < 0:
         return -EFAULT
     return sem_ids.max_index()
 

@@ -30,8 +30,8 @@ from typing import NamedTuple
 from ..errno import EACCES, EFAULT, EINVAL, ENOMEM, ENOSPC
 from ..memlayout import KERNBASE
 from ..mm.kalloc import kalloc, kfree
-from ..mm.pgdir import copyout, free_tables, mappages, missing_tables, switchuvm, walkpgdir
-from ..mm.vma import vma_overlaps
+from ..mm.pgdir import free_tables, mappages, missing_tables, switchuvm, walkpgdir
+from ..mm.vma import vma_copyout, vma_overlaps
 from ..mmu import PGROUNDUP, PGSIZE, PTE_P, PTE_U, PTE_W
 from ..panic import panic
 from .ipc import (
@@ -372,7 +372,7 @@ def _stat(p, shmid: int, cmd: int, buf: int) -> int:
         return -EACCES
     raw = SHMID_DS.pack(seg.perm.pack(), seg.segsz, seg.atime, 0, seg.dtime, 0, seg.ctime, 0,
                         seg.cpid, seg.lpid, seg.nattch, 0, 0)
-    if copyout(p.pgdir, buf, raw) < 0:
+    if vma_copyout(p, buf, raw) < 0:
         return -EFAULT
     return 0 if cmd == IPC_STAT else shm_ids.id_of(seg)
 
@@ -383,7 +383,7 @@ def _info(p, cmd: int, buf: int) -> int:
         raw = SHMINFO.pack(SHMMAX, SHMMIN, SHMMNI, SHMSEG, SHMALL, 0, 0, 0, 0)
     else:
         raw = SHM_INFO_S.pack(shm_ids.in_use(), shm_tot, shm_tot, 0, 0, 0)
-    if copyout(p.pgdir, buf, raw) < 0:
+    if vma_copyout(p, buf, raw) < 0:
         return -EFAULT
     return shm_ids.max_index()
 

@@ -39,14 +39,15 @@ from ..panic import panic
 from ..param import COST_FRAME, COST_PAGE, COST_VMA, COST_WALK
 from ..vtime import charge
 from .kalloc import kalloc, kfree
-from .pgdir import free_tables, mappages, missing_tables
+from .pgdir import copyin, copyout, free_tables, mappages, missing_tables
 
 __all__ = ["PROT_NONE", "PROT_READ", "PROT_WRITE", "PROT_EXEC", "MAP_SHARED", "MAP_PRIVATE",
            "MAP_FIXED", "MAP_ANONYMOUS", "MMAP_BASE", "OBJ_ANON", "OBJ_SHM", "OBJ_FILE",
            "FAULT_FILLED", "FAULT_READ", "FAULT_SEGV", "FAULT_BUS", "MemObject", "Vma",
            "vma_find", "vma_overlaps", "vma_space", "vma_insert", "vma_remove", "vma_protect",
            "vma_fault", "vma_install", "vma_fork", "vma_free", "vma_fixed_ok", "obj_new", "obj_get",
-           "obj_put", "obj_truncate", "vma_resident", "vma_allows", "vma_prefault", "vma_dirty",
+           "obj_put", "obj_truncate", "vma_resident", "vma_allows", "vma_prefault",
+           "vma_copyin", "vma_copyout", "vma_dirty",
            "vma_label", "protname", "vmstats", "vmstats_init"]
 
 # Per-machine state (see Machine): each machine has its own, installed while it runs.
@@ -370,6 +371,28 @@ def vma_prefault(p, va: int, n: int, write: bool) -> tuple[int, int, Vma | None]
             if what != FAULT_FILLED:
                 return what, page, v
     return FAULT_FILLED, 0, None
+
+
+def vma_copyin(p, va: int, n: int) -> bytes | None:
+    """copyin() from p's memory, where a page of p's areas not faulted in yet is
+    filled first, as the MMU's fault would fill it had p touched it (Linux's
+    copy_from_user takes that fault). A file page not read in yet is not read
+    here (that sleeps): the copy fails, as for any page p may not read."""
+    data = copyin(p.pgdir, va, n)
+    if data is None and p.vmas and vma_prefault(p, va, n, False)[0] == FAULT_FILLED:
+        data = copyin(p.pgdir, va, n)
+    return data
+
+
+def vma_copyout(p, va: int, data: bytes) -> int:
+    """copyout() into p's memory, filling p's area pages not faulted in yet as
+    vma_copyin() does, and marking what it wrote dirty (vma_dirty). 0, or -1."""
+    r = copyout(p.pgdir, va, data)
+    if r < 0 and p.vmas and vma_prefault(p, va, len(data), True)[0] == FAULT_FILLED:
+        r = copyout(p.pgdir, va, data)
+    if r == 0 and p.vmas:
+        vma_dirty(p, va, len(data))
+    return r
 
 
 def vma_dirty(p, va: int, n: int) -> None:

@@ -27,7 +27,8 @@ from ..ipc import msg, sem
 from ..ipc.ipc import IPC_CREAT, IPC_EXCL, IPC_INFO, IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT, S_IRUGO, S_IWUGO
 from ..ipc.limits import MSGMAX, SEMOPM
 from ..ipc.shm import SHM_RDONLY, SHM_REMAP, SHM_RND, shmat, shmctl, shmdt, shmget
-from ..mm.pgdir import copyin, copyout
+from ..mm.pgdir import copyin
+from ..mm.vma import vma_copyin, vma_copyout
 from ..proc.proc import myproc, sleep, wakeup
 from ..spinlock import acquire, release
 from .args import argint
@@ -113,7 +114,7 @@ def sys_semop():
         return -EINVAL
     if nsops > SEMOPM:
         return -E2BIG
-    raw = copyin(p.pgdir, addr, sem.SEMBUF.size * nsops)
+    raw = vma_copyin(p, addr, sem.SEMBUF.size * nsops)
     if raw is None:
         return -EFAULT
     sops = sem.parse_sops(raw)
@@ -195,7 +196,7 @@ def sys_msgsnd():
     msqid, addr, msgsz, flag = a[0], a[1] & U32, a[2], a[3]
     # The type and the text in one copy (one page walk, usually), unless the
     # size is bad or the copy fails: then _msgsnd_error finds the error.
-    raw = copyin(p.pgdir, addr, 4 + msgsz) if 0 <= msgsz <= MSGMAX else None
+    raw = vma_copyin(p, addr, 4 + msgsz) if 0 <= msgsz <= MSGMAX else None
     if raw is None:
         return _msgsnd_error(p, msqid, addr, msgsz)
     mtype = _LONG.unpack_from(raw)[0]
@@ -213,7 +214,7 @@ def _msgsnd_error(p, msqid: int, addr: int, msgsz: int) -> int:
     """msgsnd's error when the message cannot be copied in whole, in Linux's
     order: the type cannot be read (EFAULT), a bad size or id (EINVAL), a bad
     type (EINVAL), the text cannot be read (EFAULT)."""
-    head = copyin(p.pgdir, addr, 4)
+    head = vma_copyin(p, addr, 4)
     if head is None:
         return -EFAULT
     if not 0 <= msgsz <= MSGMAX or msqid < 0 or _LONG.unpack(head)[0] < 1:
@@ -284,7 +285,7 @@ def _msgrcv_try(p, msqid: int, addr: int, bufsz: int, msgtyp: int, flag: int):
     if len(m.text) > bufsz and not flag & msg.MSG_NOERROR:
         return -E2BIG                   # the message stays queued
     n = min(bufsz, len(m.text))
-    if copyout(p.pgdir, addr, _LONG.pack(m.mtype) + m.text[:n]) < 0:
+    if vma_copyout(p, addr, _LONG.pack(m.mtype) + m.text[:n]) < 0:
         return -EFAULT
     msg.msg_take(q, i, p)
     if q.sleepers:
