@@ -77,7 +77,6 @@ def handletrap(tf) -> None:
             if p.killed:
                 exit_from_trap("killed")
                 return
-            takefill()                  # (none left over from a call resumed elsewhere)
             syscall()
             want = takefill()
             if want is not None and p.context is None:

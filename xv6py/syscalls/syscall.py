@@ -28,7 +28,7 @@ from ..dev.console import cprintf
 from ..errno import errname
 from ..proc.proc import Exited, exit, mycpu, myproc
 from . import sysfile, sysipc, sysmman, sysposix, sysproc, sysshm
-from .args import argint, fetchstr
+from .args import argint, fetchstr, takefill
 
 __all__ = ["SYSCALL_NAMES", "NUMBERED", "Syscall", "syscalls", "syscall", "set_tracing", "set_tracer",
            "Traced"]
@@ -289,6 +289,8 @@ def _blocking(p, call: Syscall, body, traced):
     except Exited:
         _trace(traced, None, "exited")
         raise
+    takefill()      # (a buffer refused after a sleep cannot be filled and the call run again: trap.py
+    #                  does that only for a call that has not slept, so it has changed nothing yet)
     p.tf.eax = ret
     if traced is not None:
         _trace(traced, ret, _errnote(call, ret, "woke up"))
