@@ -29,8 +29,8 @@ test starts a new one.
 
 import json
 import os
-import resource
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -41,9 +41,10 @@ from pathlib import Path
 
 from .crash import KernelCrash
 from .wire import decode, encode
+from .zygote import KernelChild, Zygote
 
 __all__ = ["KernelProcess", "KernelGone", "RemoteMachine", "RemoteSyscaller", "RemoteProc",
-           "privilege_note"]
+           "privilege_note", "zygote", "stop_zygotes"]
 
 MEMORY_MIB = 4096       # default data limit of a kernel process (each Machine reserves ~1 GiB)
 
@@ -62,9 +63,10 @@ class KernelProcess:
         self.lab, self.sources = lab, sources
         self.test_timeout = test_timeout if test_timeout is not None else lab.test_timeout
         self.memory_mib, self.cpu_seconds, self.on_timeout = memory_mib, cpu_seconds, on_timeout
-        self.proc: subprocess.Popen | None = None
+        self.proc: KernelChild | None = None
         self.generation = 0             # how many kernel processes were started
         self.timeouts = 0               # how many requests were stopped at their deadline
+        self.kernel_cpu = 0.0           # CPU seconds of the kernel processes that have ended
         self.errors: dict[str, str] = {}  # import errors of the student's modules
         self.deadline: float | None = None   # perf_counter time the current test must end by
         self.timeout_message = "the test ran out of time"
@@ -82,17 +84,14 @@ class KernelProcess:
 
     def spawn(self) -> None:
         """Start a kernel process and send it the sources, without waiting for it:
-        it imports the kernel while the caller does something else."""
+        it loads them while the caller does something else. It is forked by the
+        lab's zygote (grading/zygote.py), which has the kernel imported already."""
         self._scratch = tempfile.mkdtemp(prefix="xv6py-kernel-")
         user = _unprivileged()
         if user is not None:
             os.chown(self._scratch, user[0], user[1])
-        self.proc = subprocess.Popen(
-            [sys.executable, "-P", "-B", "-m", "xv6py.grading.kserver"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=self._scratch,
-            env=_environment(self._scratch), start_new_session=True,
-            user=user[0] if user else None, group=user[1] if user else None,
-            extra_groups=[] if user else None, preexec_fn=self._limits)
+        self.proc = zygote(self.lab.name).spawn(self._scratch, user, int(self.cpu_seconds) + 1,
+                                                self.memory_mib << 20)
         self.generation += 1
         self._stderr = []
         threading.Thread(target=self._drain, args=(self.proc.stderr, self._stderr), daemon=True).start()
@@ -122,21 +121,6 @@ class KernelProcess:
             self.deadline = None if deadline is None else deadline + (time.perf_counter() - began)
         self.errors = reply.get("errors", {})
 
-    def _limits(self) -> None:
-        """In the child, before it runs Python: end with this process (Linux's
-        parent-death signal), and the resource limits."""
-        try:
-            import ctypes
-            ctypes.CDLL(None).prctl(1, signal.SIGKILL)      # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass                                            # not Linux: RLIMIT_CPU still ends it
-        cpu = int(self.cpu_seconds) + 1
-        mem = self.memory_mib << 20
-        for which, value in ((resource.RLIMIT_CPU, cpu), (resource.RLIMIT_DATA, mem),
-                             (resource.RLIMIT_FSIZE, 0), (resource.RLIMIT_NOFILE, 64),
-                             (resource.RLIMIT_CORE, 0), (resource.RLIMIT_NPROC, 1)):
-            resource.setrlimit(which, (value, value))
-
     @staticmethod
     def _drain(stream, into: list) -> None:
         """Keep the last 64 KiB of the kernel process's standard error."""
@@ -146,19 +130,17 @@ class KernelProcess:
                 into.pop(0)
 
     def stop(self) -> None:
-        """Kill the kernel process (its whole session) and forget it."""
+        """Kill the kernel process and forget it."""
         p, self.proc = self.proc, None
-        if p is not None and p.poll() is None:
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         if p is not None:
-            p.wait()
-            for f in (p.stdin, p.stdout, p.stderr):
-                f.close()
+            if p.poll() is None:
+                p.kill()
+            if p.wait(timeout=10) is None:
+                p.returncode = -signal.SIGKILL      # its zygote did not answer: it is gone too
+            self.kernel_cpu += p.cpu
+            p.close()
         if self._scratch is not None:
-            subprocess.run(["rm", "-rf", self._scratch], check=False)
+            shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
 
     # ---- requests ----------------------------------------------------------------------
@@ -226,10 +208,35 @@ class KernelProcess:
                signal.SIGSEGV: "it crashed"}.get(-code if code and code < 0 else 0)
         how = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
         tail = b"".join(self._stderr).decode("utf-8", "replace").strip().splitlines()[-8:]
+        tail += [p.why] if p.why else []
         if any("MemoryError" in line or "Could not allocate" in line for line in tail):
             why = "it ran out of memory"
         return (f"the kernel process ended ({how}{': ' + why if why else ''})"
                 + ("\n" + "\n".join(tail) if tail else ""))
+
+
+_zygotes: dict[tuple[str, str], Zygote] = {}    # (lab, labs directory) -> its zygote, in this process
+
+
+def stop_zygotes() -> None:
+    """End the zygotes this process started (and reap them), let go of shared ones."""
+    for z in _zygotes.values():
+        z.stop()
+    _zygotes.clear()
+
+
+def zygote(lab: str) -> Zygote:
+    """The zygote of the lab's kernel processes, started (once per process) if
+    need be. A warm worker starts it before it forks its workers: they share it."""
+    from .spec import LABS_ENV
+    key = (lab, os.environ.get(LABS_ENV, ""))
+    if key not in _zygotes:
+        _zygotes[key] = Zygote(lab, _environment("/"))
+    z = _zygotes[key]
+    if not z.alive():
+        z.stop()
+        z.start()
+    return z
 
 
 def _error(e: dict) -> BaseException:
@@ -288,12 +295,17 @@ def _nobody() -> tuple[int, int] | None:
 
 
 def _environment(home: str) -> dict:
-    """A clean environment: what Python needs to find this xv6py, and no more."""
+    """A clean environment: what Python needs to find this xv6py and the labs, and no more."""
     import xv6py
+
+    from .spec import LABS_ENV
     root = str(Path(xv6py.__file__).resolve().parent.parent)
-    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "LANG": "C.UTF-8",
-            "PYTHONPATH": root, "PYTHONBREAKPOINT": "0", "PYTHONHASHSEED": "0",
-            "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "LANG": "C.UTF-8",
+           "PYTHONPATH": root, "PYTHONBREAKPOINT": "0", "PYTHONHASHSEED": "0",
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    if os.environ.get(LABS_ENV):
+        env[LABS_ENV] = os.environ[LABS_ENV]    # an instructor's own labs (--labs DIR)
+    return env
 
 
 # ---- machines in the kernel process ----------------------------------------------------------
