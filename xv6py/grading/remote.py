@@ -150,10 +150,9 @@ class KernelProcess:
         if self.proc is None:
             self.start()
         self.ready()
-        reply = self._exchange({"op": op, "args": encode(list(args))})
-        for note in reply.get("notes", []):
-            if note not in self.notes:
-                self.notes.append(note)
+        reply = self._exchange({"op": op, "args": encode(args)})
+        if "notes" in reply:
+            self.notes += [n for n in reply["notes"] if n not in self.notes]
         if reply.get("log"):
             sys.stdout.write(reply["log"])          # the test's captured output
         if "error" in reply:
