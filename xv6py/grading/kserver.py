@@ -1,6 +1,7 @@
 """The kernel process of a grade: where a student's code runs, and nothing else.
 
-    python -P -B -m xv6py.grading.kserver        (started by grading/remote.py)
+    forked by grading/zygote.py for grading/remote.py, which calls main();
+    python -P -B -m xv6py.grading.kserver        (the same, exec'd: by hand)
 
 A grader's tests do not run here: they run in the worker (grading/worker.py),
 which starts this process with less privilege and bounded resources (see

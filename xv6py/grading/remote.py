@@ -14,14 +14,15 @@ poke), so a grader's tests and the assert helpers read the same either way. A
 process is a RemoteProc: its pid, and its fields (sz, pgdir, shm, state, name)
 read afresh from the kernel process each time.
 
-The kernel process (kserver.py) is started:
-- as the user `nobody` when the grader runs as root (Gradescope does): it can
+The kernel process (kserver.py) is forked by the lab's zygote (zygote.py: a
+clean Python with the kernel imported, one per warm worker or worker), and is:
+- the user `nobody` when the grader runs as root (Gradescope does): it can
   write nothing the grader owns; its working directory is an empty scratch
   directory, and it is sent the student's sources rather than reading them;
-- with limits: CPU seconds (the lab's timeout), data memory (the lab's
+- limited: CPU seconds (the lab's timeout), data memory (the lab's
   `memory`, MiB), no file writes, few descriptors, no new processes, no core;
 - in a session of its own, with a clean environment (no CI variables,
-  PYTHONBREAKPOINT=0, a fixed hash seed).
+  PYTHONBREAKPOINT=0, a fixed hash seed), holding no descriptor but its pipes.
 Every request waits at most until the test's deadline; a kernel process that
 overruns it, or dies, is killed and the test fails with the reason; the next
 test starts a new one.
@@ -86,12 +87,12 @@ class KernelProcess:
         """Start a kernel process and send it the sources, without waiting for it:
         it loads them while the caller does something else. It is forked by the
         lab's zygote (grading/zygote.py), which has the kernel imported already."""
+        z = zygote(self.lab.name)          # first: it starts while the rest is found
         self._scratch = tempfile.mkdtemp(prefix="xv6py-kernel-")
         user = _unprivileged()
         if user is not None:
             os.chown(self._scratch, user[0], user[1])
-        self.proc = zygote(self.lab.name).spawn(self._scratch, user, int(self.cpu_seconds) + 1,
-                                                self.memory_mib << 20)
+        self.proc = z.spawn(self._scratch, user, int(self.cpu_seconds) + 1, self.memory_mib << 20)
         self.generation += 1
         self._stderr = []
         threading.Thread(target=self._drain, args=(self.proc.stderr, self._stderr), daemon=True).start()
