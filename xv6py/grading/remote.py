@@ -33,6 +33,7 @@ import os
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -42,10 +43,9 @@ from pathlib import Path
 
 from .crash import KernelCrash
 from .wire import decode, encode
-from .zygote import KernelChild, Zygote
 
 __all__ = ["KernelProcess", "KernelGone", "RemoteMachine", "RemoteSyscaller", "RemoteProc",
-           "privilege_note", "zygote", "stop_zygotes"]
+           "privilege_note", "zygote", "stop_zygotes", "Zygote", "KernelChild", "die_with_parent"]
 
 MEMORY_MIB = 4096       # default data limit of a kernel process (each Machine reserves ~1 GiB)
 
@@ -213,6 +213,176 @@ class KernelProcess:
             why = "it ran out of memory"
         return (f"the kernel process ended ({how}{': ' + why if why else ''})"
                 + ("\n" + "\n".join(tail) if tail else ""))
+
+
+# ---- the zygote of kernel processes (grading/zygote.py), as the worker sees it ------------------
+
+class Zygote:
+    """A zygote process of one lab, started on first use, and restarted if it died."""
+
+    def __init__(self, lab: str, environment: dict):
+        self.lab, self.environment = lab, environment
+        self.proc: subprocess.Popen | None = None
+        self.sock: socket.socket | None = None
+        self.owner = 0                  # the process that started it
+        self.lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the zygote (it imports the kernel while the caller goes on)."""
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        fd = theirs.fileno()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-P", "-B", "-m", "xv6py.grading.zygote", self.lab, str(fd), str(os.getpid())],
+            pass_fds=(fd,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, cwd="/",
+            env=self.environment, preexec_fn=die_with_parent)
+        theirs.close()
+        self.sock, self.owner = mine, os.getpid()
+
+    def _mine(self) -> bool:
+        """Did this process start it? (A forked worker shares its warm worker's.)"""
+        return self.proc is not None and self.owner == os.getpid()
+
+    def alive(self) -> bool:
+        """As far as this process can tell: only its parent can wait for it; a
+        sharer finds out when a request cannot be sent."""
+        return self.sock is not None and (not self._mine() or self.proc.poll() is None)
+
+    def stop(self) -> None:
+        """End the zygote, once its children are done, and reap it (its CPU time
+        and theirs count as this process's children's); a process that shares
+        it only lets go of it."""
+        p, mine = self.proc, self._mine()
+        self.proc = None
+        if self.sock is not None:
+            self.sock.close()           # it ends when no one holds the other end
+            self.sock = None
+        if p is not None and mine:
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+    def spawn(self, scratch: str, user: tuple[int, int] | None, cpu: int, memory: int) -> "KernelChild":
+        """A new kernel process (see the module's docstring), not waited for."""
+        request = json.dumps({"scratch": scratch, "user": list(user) if user else None,
+                              "cpu": cpu, "memory": memory}).encode()
+        with self.lock:
+            for attempt in (1, 2):
+                if not self.alive():
+                    self.stop()
+                    self.start()
+                child, theirs = _pipes()
+                try:
+                    socket.send_fds(self.sock, [request], theirs)
+                except OSError:
+                    child.close()
+                    if attempt == 2:
+                        raise
+                    self.stop()             # it died between the check and the send: once more
+                    continue
+                finally:
+                    for fd in theirs:
+                        os.close(fd)
+                return child
+        raise AssertionError("unreachable")
+
+
+def _pipes() -> tuple["KernelChild", list[int]]:
+    """A KernelChild (the worker's ends) and the child's ends of its pipes and lifeline."""
+    in_r, in_w = os.pipe()
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    life, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    their_life = os.dup(theirs.fileno())
+    theirs.close()
+    return KernelChild(in_w, out_r, err_r, life), [in_r, out_w, err_w, their_life]
+
+
+def die_with_parent() -> None:
+    """In a child before it runs Python: SIGKILL when its parent ends (Linux)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)          # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+class KernelChild:
+    """A kernel process forked by a zygote, as the worker sees it: what
+    subprocess.Popen gives (pid, stdin, stdout, stderr, poll, wait, returncode),
+    and kill(). Its status comes from the zygote, over the lifeline."""
+
+    def __init__(self, stdin: int, stdout: int, stderr: int, life: socket.socket):
+        self.stdin = os.fdopen(stdin, "wb")
+        self.stdout = os.fdopen(stdout, "rb")
+        self.stderr = os.fdopen(stderr, "rb")
+        self.life = life
+        self.returncode: int | None = None
+        self._pid: int | None = None
+        self.why = ""                   # the zygote's reason, when it could not fork
+        self.cpu = 0.0                  # CPU seconds it used, once it has ended
+
+    @property
+    def pid(self) -> int:
+        """Its process id (waits for the zygote to have forked it; 0 if it could not)."""
+        while self._pid is None and self._message(None):
+            pass
+        return self._pid or 0
+
+    def _message(self, timeout: float | None) -> bool:
+        """Read one message from the zygote (waiting at most timeout seconds);
+        False if none came. The lifeline's end (the zygote died) counts as a kill."""
+        if self.life is None or not select.select([self.life], [], [], timeout)[0]:
+            return False
+        try:
+            data = self.life.recv(4096)
+        except OSError:
+            data = b""
+        if not data:
+            self._pid = self._pid or 0
+            self.returncode = -signal.SIGKILL if self.returncode is None else self.returncode
+            self.life.close()
+            self.life = None
+            return False
+        msg = json.loads(data)
+        if "pid" in msg:
+            self._pid = msg["pid"]
+        if "error" in msg:
+            self._pid, self.why = 0, msg["error"]
+            self.returncode = 1
+        if "exit" in msg:
+            self.returncode, self.cpu = msg["exit"], msg.get("cpu", 0.0)
+        return True
+
+    def poll(self) -> int | None:
+        while self.returncode is None and self._message(0):
+            pass
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Its exit status, once it has ended (after timeout seconds: None, if it has not)."""
+        while self.returncode is None and self._message(timeout):
+            pass
+        return self.returncode
+
+    def kill(self) -> None:
+        """Have the zygote kill it (it may not be the worker's to kill)."""
+        if self.life is not None and self.returncode is None:
+            try:
+                self.life.send(b"kill")
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        for f in (self.stdin, self.stdout, self.stderr):
+            try:
+                f.close()
+            except OSError:
+                pass
+        if self.life is not None:
+            self.life.close()           # if it still runs, the zygote kills it now
+            self.life = None
 
 
 _zygotes: dict[tuple[str, str], Zygote] = {}    # (lab, labs directory) -> its zygote, in this process

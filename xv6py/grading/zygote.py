@@ -1,7 +1,7 @@
 """The zygote of a grader's kernel processes: a clean Python that has imported the
 kernel once, and forks a fresh kernel process for each one a test needs.
 
-    python -P -B -m xv6py.grading.zygote LAB FD PARENT     (started by Zygote.start)
+    python -P -B -m xv6py.grading.zygote LAB FD PARENT     (started by remote.py: Zygote.start)
 
 Starting a kernel process by exec costs a Python and the import of unicorn and
 the kernel -- most of a kernel process's CPU time on a small workspace. The
@@ -54,188 +54,19 @@ import resource
 import select
 import signal
 import socket
-import subprocess
 import sys
-import threading
 from pathlib import Path
 
-__all__ = ["Zygote", "KernelChild", "preimports"]
+from .remote import die_with_parent
+
+__all__ = ["preimports", "main"]
 
 MAX_FDS = 4
 
-# What a kernel process imports, beyond what these import themselves.
+# What a kernel process imports, beyond what these import themselves. (The
+# worker's side, Zygote and KernelChild, is in remote.py.)
 KERNEL_PROCESS = ("xv6py.grading.kserver", "xv6py.grading.spec", "xv6py.grading.substitute",
                   "xv6py.grading.crash", "xv6py.machine", "xv6py.testing.kcall", "xv6py.testing.runs")
-
-
-# ---- the worker's side --------------------------------------------------------------------------
-
-class Zygote:
-    """A zygote process of one lab, started on first use, and restarted if it died."""
-
-    def __init__(self, lab: str, environment: dict):
-        self.lab, self.environment = lab, environment
-        self.proc: subprocess.Popen | None = None
-        self.sock: socket.socket | None = None
-        self.owner = 0                  # the process that started it
-        self.lock = threading.Lock()
-
-    def start(self) -> None:
-        """Start the zygote (it imports the kernel while the caller goes on)."""
-        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        fd = theirs.fileno()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-P", "-B", "-m", "xv6py.grading.zygote", self.lab, str(fd), str(os.getpid())],
-            pass_fds=(fd,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, cwd="/",
-            env=self.environment, preexec_fn=_die_with_parent)
-        theirs.close()
-        self.sock, self.owner = mine, os.getpid()
-
-    def _mine(self) -> bool:
-        """Did this process start it? (A forked worker shares its warm worker's.)"""
-        return self.proc is not None and self.owner == os.getpid()
-
-    def alive(self) -> bool:
-        """As far as this process can tell: only its parent can wait for it; a
-        sharer finds out when a request cannot be sent."""
-        return self.sock is not None and (not self._mine() or self.proc.poll() is None)
-
-    def stop(self) -> None:
-        """End the zygote, once its children are done, and reap it (its CPU time
-        and theirs count as this process's children's); a process that shares
-        it only lets go of it."""
-        p, mine = self.proc, self._mine()
-        self.proc = None
-        if self.sock is not None:
-            self.sock.close()           # it ends when no one holds the other end
-            self.sock = None
-        if p is not None and mine:
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-
-    def spawn(self, scratch: str, user: tuple[int, int] | None, cpu: int, memory: int) -> "KernelChild":
-        """A new kernel process (see the module's docstring), not waited for."""
-        request = json.dumps({"scratch": scratch, "user": list(user) if user else None,
-                              "cpu": cpu, "memory": memory}).encode()
-        with self.lock:
-            for attempt in (1, 2):
-                if not self.alive():
-                    self.stop()
-                    self.start()
-                child, theirs = _pipes()
-                try:
-                    socket.send_fds(self.sock, [request], theirs)
-                except OSError:
-                    child.close()
-                    if attempt == 2:
-                        raise
-                    self.stop()             # it died between the check and the send: once more
-                    continue
-                finally:
-                    for fd in theirs:
-                        os.close(fd)
-                return child
-        raise AssertionError("unreachable")
-
-
-def _pipes() -> tuple["KernelChild", list[int]]:
-    """A KernelChild (the worker's ends) and the child's ends of its pipes and lifeline."""
-    in_r, in_w = os.pipe()
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    life, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    their_life = os.dup(theirs.fileno())
-    theirs.close()
-    return KernelChild(in_w, out_r, err_r, life), [in_r, out_w, err_w, their_life]
-
-
-def _die_with_parent() -> None:
-    """In a child before it runs Python: SIGKILL when its parent ends (Linux)."""
-    try:
-        import ctypes
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)          # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-class KernelChild:
-    """A kernel process forked by a zygote, as the worker sees it: what
-    subprocess.Popen gives (pid, stdin, stdout, stderr, poll, wait, returncode),
-    and kill(). Its status comes from the zygote, over the lifeline."""
-
-    def __init__(self, stdin: int, stdout: int, stderr: int, life: socket.socket):
-        self.stdin = os.fdopen(stdin, "wb")
-        self.stdout = os.fdopen(stdout, "rb")
-        self.stderr = os.fdopen(stderr, "rb")
-        self.life = life
-        self.returncode: int | None = None
-        self._pid: int | None = None
-        self.why = ""                   # the zygote's reason, when it could not fork
-        self.cpu = 0.0                  # CPU seconds it used, once it has ended
-
-    @property
-    def pid(self) -> int:
-        """Its process id (waits for the zygote to have forked it; 0 if it could not)."""
-        while self._pid is None and self._message(None):
-            pass
-        return self._pid or 0
-
-    def _message(self, timeout: float | None) -> bool:
-        """Read one message from the zygote (waiting at most timeout seconds);
-        False if none came. The lifeline's end (the zygote died) counts as a kill."""
-        if self.life is None or not select.select([self.life], [], [], timeout)[0]:
-            return False
-        try:
-            data = self.life.recv(4096)
-        except OSError:
-            data = b""
-        if not data:
-            self._pid = self._pid or 0
-            self.returncode = -signal.SIGKILL if self.returncode is None else self.returncode
-            self.life.close()
-            self.life = None
-            return False
-        msg = json.loads(data)
-        if "pid" in msg:
-            self._pid = msg["pid"]
-        if "error" in msg:
-            self._pid, self.why = 0, msg["error"]
-            self.returncode = 1
-        if "exit" in msg:
-            self.returncode, self.cpu = msg["exit"], msg.get("cpu", 0.0)
-        return True
-
-    def poll(self) -> int | None:
-        while self.returncode is None and self._message(0):
-            pass
-        return self.returncode
-
-    def wait(self, timeout: float | None = None) -> int:
-        """Its exit status, once it has ended (after timeout seconds: None, if it has not)."""
-        while self.returncode is None and self._message(timeout):
-            pass
-        return self.returncode
-
-    def kill(self) -> None:
-        """Have the zygote kill it (it may not be the worker's to kill)."""
-        if self.life is not None and self.returncode is None:
-            try:
-                self.life.send(b"kill")
-            except OSError:
-                pass
-
-    def close(self) -> None:
-        for f in (self.stdin, self.stdout, self.stderr):
-            try:
-                f.close()
-            except OSError:
-                pass
-        if self.life is not None:
-            self.life.close()           # if it still runs, the zygote kills it now
-            self.life = None
 
 
 # ---- the zygote ------------------------------------------------------------------------------------
@@ -461,7 +292,7 @@ def _become_kernel(request: dict, fds: list[int]) -> None:
             os.setgid(gid)
             os.setuid(uid)
         # Set after the change of user, which clears it; and its parent may already be gone.
-        _die_with_parent()
+        die_with_parent()
         if os.getppid() == 1:
             os._exit(1)
         _confine(request)
