@@ -1,6 +1,7 @@
 """The kernel process of a grade: where a student's code runs, and nothing else.
 
-    python -P -B -m xv6py.grading.kserver        (started by grading/remote.py)
+    forked by grading/zygote.py for grading/remote.py, which calls main();
+    python -P -B -m xv6py.grading.kserver        (the same, exec'd: by hand)
 
 A grader's tests do not run here: they run in the worker (grading/worker.py),
 which starts this process with less privilege and bounded resources (see
@@ -28,6 +29,8 @@ import json
 import os
 import sys
 
+from ..panic import KernelPanic
+from .crash import crash_message
 from .wire import decode, encode
 
 __all__ = ["main", "OPS"]
@@ -149,9 +152,8 @@ _KINDS = ((IndexError, "index"), (LookupError, "lookup"), (ValueError, "value"))
 
 
 def serve(k: Kernel, request: dict, log: _Log, finder) -> dict:
-    """One request: its answer, or the error it met, with what was printed."""
-    from ..panic import KernelPanic
-    from .crash import crash_message
+    """One request: its answer, or the error it met, with what was printed (the
+    log and the notes are left out when there are none: most requests)."""
     try:
         op = OPS[request["op"]]
         reply = {"ok": encode(op(k, *decode(request.get("args", []))))}
@@ -160,19 +162,22 @@ def serve(k: Kernel, request: dict, log: _Log, finder) -> dict:
     except Exception as e:          # noqa: BLE001 -- the student's code may raise anything
         kind = next((kind for t, kind in _KINDS if isinstance(e, t)), "crash")
         reply = {"error": {"kind": kind, "message": str(e) if kind != "crash" else crash_message(e)}}
-    reply["log"] = log.take()
-    reply["notes"], finder.notes[:] = list(finder.notes), []
+    if log.parts:
+        reply["log"] = log.take()
+    if finder.notes:
+        reply["notes"], finder.notes[:] = list(finder.notes), []
     return reply
 
 
 def main() -> int:
     # The protocol has the real standard output to itself; everything else that
     # writes to fd 1 (C code, a stray print) goes to standard error.
-    out = os.fdopen(os.dup(1), "w", buffering=1)
+    out = os.dup(1)
     os.dup2(2, 1)
     log = _Log()
     sys.stdout = log
-    hello = json.loads(sys.stdin.readline())
+    requests = sys.stdin.buffer
+    hello = json.loads(requests.readline())
     from .spec import load_lab
     from .substitute import install_sources
     lab = load_lab(hello["lab"])
@@ -183,11 +188,18 @@ def main() -> int:
     # as this process: out of the collector's sight, so that the collection at the
     # end of every test (op_forget) only walks what the test made.
     gc.freeze()
-    out.write(json.dumps({"ready": True, "errors": finder.errors, "log": log.take()}) + "\n")
+    _write(out, {"ready": True, "errors": finder.errors, "log": log.take()})
     k = Kernel()
-    for line in sys.stdin:
-        out.write(json.dumps(serve(k, json.loads(line), log, finder)) + "\n")
+    for line in requests:
+        _write(out, serve(k, json.loads(line), log, finder))
     return 0
+
+
+def _write(fd: int, reply: dict) -> None:
+    """One line of the protocol, written whole."""
+    data = (json.dumps(reply) + "\n").encode()
+    while data:
+        data = data[os.write(fd, data):]
 
 
 if __name__ == "__main__":
