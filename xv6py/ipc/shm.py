@@ -32,7 +32,7 @@ from ..memlayout import KERNBASE
 from ..mm.kalloc import kalloc, kfree
 from ..mm.pgdir import free_tables, mappages, missing_tables, switchuvm, walkpgdir
 from ..mm.vma import vma_copyout, vma_overlaps
-from ..mmu import PGROUNDUP, PGSIZE, PTE_P, PTE_U, PTE_W
+from ..mmu import PGROUNDUP, PGSIZE, PGSIZE_4M, PTE_P, PTE_U, PTE_W
 from ..panic import panic
 from .ipc import (
     IPC_INFO,
@@ -198,7 +198,7 @@ def shmat(p, shmid: int, addr: int, flag: int) -> int:
             return -ENOMEM
     else:
         below = max(0, min(size, KERNBASE - addr)) // PGSIZE    # the pages in user space
-        if (addr + size > 1 << 32 or not _unmapped(p.pgdir, addr, below)
+        if (addr + size > 1 << 32 or _highest_mapped(p.pgdir, addr, addr + below * PGSIZE) is not None
                 or vma_overlaps(p, addr, addr + size)):
             return -EINVAL                  # wraps around, or overlaps a mapping
         if addr + size > KERNBASE:
@@ -215,12 +215,13 @@ def shmdt(p, addr: int) -> int:
     starts there). Frees a removed segment nobody has attached any more."""
     if addr % PGSIZE:
         return -EINVAL
-    for seg in shm_ids.live():
-        for a in seg.attaches:
-            if a.pid == p.pid and a.addr == addr:
-                _detach(p, seg, a)
-                switchuvm(p)            # flush the TLB: the pages must fault from now on
-                return 0
+    for seg in shm_ids.entries:         # (the slots themselves: no list of the live ones per call)
+        if seg is not None:
+            for a in seg.attaches:
+                if a.pid == p.pid and a.addr == addr:
+                    _detach(p, seg, a)
+                    switchuvm(p)        # flush the TLB: the pages must fault from now on
+                    return 0
     return -EINVAL
 
 
@@ -278,29 +279,45 @@ def segments(p) -> list[tuple[Segment, Attach]]:
 
 # ---- page tables -----------------------------------------------------------------------------
 
-def _mapped(pgdir: int, va: int) -> bool:
-    pte = walkpgdir(pgdir, va, False)
-    return pte is not None and bool(x86.read32(pte) & PTE_P)
+def _highest_mapped(pgdir: int, lo: int, hi: int) -> int | None:
+    """The highest page of [lo, hi) (page aligned) that is mapped in pgdir, or
+    None. One walk per page table the range meets: the PTEs of one table are
+    adjacent words, so the pages below va in its table are read at pte - 4,
+    pte - 8, ... without walking again; a missing table skips its 4 MiB."""
+    va = hi - PGSIZE
+    while va >= lo:
+        bottom = max(lo, va & ~(PGSIZE_4M - 1))     # the lowest page of va's table in the range
+        pte = walkpgdir(pgdir, va, False)
+        if pte is not None:
+            for i in range((va - bottom) // PGSIZE + 1):
+                if x86.read32(pte - 4 * i) & PTE_P:
+                    return va - i * PGSIZE
+        va = bottom - PGSIZE
+    return None
 
 
-def _unmapped(pgdir: int, addr: int, npages: int) -> bool:
-    """Is no page of [addr, addr + npages pages) mapped in pgdir?"""
-    return not any(_mapped(pgdir, addr + i * PGSIZE) for i in range(npages))
+def _area_start(p, lo: int, hi: int) -> int | None:
+    """The highest start of an mmap area of p that meets [lo, hi), or None."""
+    start = None
+    for v in p.vmas:
+        if v.start < hi and lo < v.end and (start is None or v.start > start):
+            start = v.start
+    return start
 
 
 def _find_space(p, npages: int) -> int | None:
     """The highest address below KERNBASE with npages unmapped pages from it and
     no mmap area, or None. Top down, as Linux places mappings: far from the heap,
     which grows up."""
-    pgdir = p.pgdir
+    size = npages * PGSIZE
     top = KERNBASE
-    while top - npages * PGSIZE >= PGSIZE:
-        lo = top - npages * PGSIZE
-        area = max((v.start for v in p.vmas if v.start < top and lo < v.end), default=None)
+    while top - size >= PGSIZE:
+        lo = top - size
+        area = _area_start(p, lo, top)
         if area is not None:
             top = area                  # try below the area
             continue
-        used = next((va for va in range(top - PGSIZE, lo - 1, -PGSIZE) if _mapped(pgdir, va)), None)
+        used = _highest_mapped(p.pgdir, lo, top)
         if used is None:
             return lo
         top = used                      # try below the mapped page
