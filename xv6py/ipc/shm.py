@@ -100,21 +100,18 @@ class Attach(NamedTuple):
 class Segment:
     """One System V shared-memory segment (Linux's struct shmid_kernel)."""
 
-    __slots__ = ("slot", "perm", "segsz", "frames", "cpid", "lpid", "atime", "dtime", "ctime",
-                 "attaches")
+    __slots__ = ("slot", "perm", "segsz", "frames", "npages", "cpid", "lpid", "atime", "dtime",
+                 "ctime", "attaches")
 
     def __init__(self, segsz: int, frames: list[int], cpid: int):
         self.slot, self.perm = 0, None          # set by Ids.add
         self.segsz = segsz                      # bytes, as asked (the frames cover whole pages)
         self.frames = frames                    # physical frames, in page order
+        self.npages = len(frames)               # (a segment never grows or shrinks)
         self.cpid, self.lpid = cpid, 0          # creator; last process to attach or detach
         self.atime, self.dtime = 0, 0           # last attach, last detach (0: never)
         self.ctime = ipc_time()                 # creation, last IPC_SET
         self.attaches: list[Attach] = []
-
-    @property
-    def npages(self) -> int:
-        return len(self.frames)
 
     @property
     def nattch(self) -> int:
@@ -286,7 +283,9 @@ def _highest_mapped(pgdir: int, lo: int, hi: int) -> int | None:
     pte - 8, ... without walking again; a missing table skips its 4 MiB."""
     va = hi - PGSIZE
     while va >= lo:
-        bottom = max(lo, va & ~(PGSIZE_4M - 1))     # the lowest page of va's table in the range
+        bottom = va & ~(PGSIZE_4M - 1)              # the lowest page of va's table...
+        if bottom < lo:
+            bottom = lo                             # ...in the range
         pte = walkpgdir(pgdir, va, False)
         if pte is not None:
             for i in range((va - bottom) // PGSIZE + 1):

@@ -234,9 +234,12 @@ def allocuvm(pgdir: PhysAddr, oldsz: int, newsz: int) -> int:
 def missing_tables(pgdir: PhysAddr, start: int, end: int) -> list[int]:
     """Indexes of the page directory entries for [start, end) that have no page
     table yet: what free_tables() must free if mapping that range fails half-way."""
-    if start >= end:
-        return []
-    return [i for i in range(PDX(start), PDX(end - 1) + 1) if not x86.read32(pgdir + 4 * i) & PTE_P]
+    missing = []
+    if start < end:
+        for i in range(PDX(start), PDX(end - 1) + 1):     # (a loop: a comprehension costs
+            if not x86.read32(pgdir + 4 * i) & PTE_P:      # more than the usual one PDE)
+                missing.append(i)
+    return missing
 
 
 def free_tables(pgdir: PhysAddr, tables: list[int]) -> None:
