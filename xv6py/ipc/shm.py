@@ -32,7 +32,7 @@ from ..memlayout import KERNBASE
 from ..mm.kalloc import kalloc, kfree
 from ..mm.pgdir import free_tables, mappages, missing_tables, switchuvm, walkpgdir
 from ..mm.vma import vma_copyout, vma_overlaps
-from ..mmu import PGROUNDUP, PGSIZE, PGSIZE_4M, PTE_P, PTE_U, PTE_W
+from ..mmu import PDX, PGROUNDUP, PGSIZE, PGSIZE_4M, PTE_P, PTE_U, PTE_W
 from ..panic import panic
 from .ipc import (
     IPC_INFO,
@@ -328,7 +328,12 @@ def _map(pgdir: int, addr: int, seg: Segment, rdonly: bool) -> int:
     0, or -1 if a page table could not be allocated (nothing stays mapped).
     (mm/shm.py maps the lab's segments the same way; that copy is the lab's
     solution, which students replace, so System V's cannot call it.)"""
-    tables = missing_tables(pgdir, addr, addr + seg.npages * PGSIZE)
+    end = addr + seg.npages * PGSIZE
+    # mappages fails only where it cannot allocate a page table, before it maps the
+    # first page that needs it. In a range inside one table that is the range's
+    # first page: nothing mapped, no table made, nothing to undo. So only a range
+    # over several tables needs to know which of them are new.
+    tables = missing_tables(pgdir, addr, end) if PDX(addr) != PDX(end - 1) else []
     perm = PTE_U if rdonly else PTE_U | PTE_W
     for i, pa in enumerate(seg.frames):
         if mappages(pgdir, addr + i * PGSIZE, PGSIZE, pa, perm) < 0:
