@@ -192,7 +192,7 @@ def test_copyout_copyin_cross_pages_and_check_permissions(kernel):
 
 
 def test_copies_see_every_change_to_the_page_table_at_once(kernel):
-    """uvmpte remembers its last walk; a copy must still see each change made
+    """uvmpa remembers its last walk; a copy must still see each change made
     since: a PTE cleared or pointed elsewhere, a PDE pointing at another page
     table, another page directory mapping the same page."""
     d = V.setupkvm()

@@ -54,13 +54,13 @@ from .kalloc import kalloc, kfree
 __all__ = ["walkpgdir", "mappages", "setupkvm", "kvmalloc", "switchkvm", "switchuvm",
            "inituvm", "loaduvm", "allocuvm", "deallocuvm", "freevm", "clearpteu",
            "copyuvm", "missing_tables", "free_tables", "uva2ka", "copyout", "copyin", "uvmwalk",
-           "uvmpage", "uvmpa", "uvmpte", "uvmchunks", "vmprint", "kmap"]
+           "uvmpage", "uvmpa", "uvmchunks", "vmprint", "kmap"]
 
 # Per-machine state (see Machine): each machine has its own, installed while it runs.
 PER_MACHINE = ("x86", "kpgdir", "lastwalk")
 x86 = None                   # the hardware
 kpgdir: PhysAddr = None      # the kernel-only page directory, for when no process runs
-lastwalk: tuple | None = None  # uvmpte's last walk: pgdir, page, PDE address, PDE value, PTE address
+lastwalk: tuple | None = None  # uvmpa's last walk: pgdir, page, PDE address, PDE value, PTE address
 
 ZERO_PAGE = bytes(PGSIZE)
 
@@ -234,9 +234,12 @@ def allocuvm(pgdir: PhysAddr, oldsz: int, newsz: int) -> int:
 def missing_tables(pgdir: PhysAddr, start: int, end: int) -> list[int]:
     """Indexes of the page directory entries for [start, end) that have no page
     table yet: what free_tables() must free if mapping that range fails half-way."""
-    if start >= end:
-        return []
-    return [i for i in range(PDX(start), PDX(end - 1) + 1) if not x86.read32(pgdir + 4 * i) & PTE_P]
+    missing = []
+    if start < end:
+        for i in range(PDX(start), PDX(end - 1) + 1):     # (a loop: a comprehension costs
+            if not x86.read32(pgdir + 4 * i) & PTE_P:      # more than the usual one PDE)
+                missing.append(i)
+    return missing
 
 
 def free_tables(pgdir: PhysAddr, tables: list[int]) -> None:
@@ -423,34 +426,30 @@ def uvmpa(pgdir: PhysAddr, va: VirtAddr, need: int) -> PhysAddr | None:
     uvmchunks, for a range that does not cross a page -- most system call
     arguments -- written out: a page walk with no loop or list costs a third
     less, and a system call makes one or two. (Still through walkpgdir, as
-    every walk of a user range is.)"""
-    pte = uvmpte(pgdir, va)
-    entry = x86.read32(pte) if pte is not None else 0
+    every walk of a user range is.)
+
+    The walk itself -- walkpgdir(pgdir, va, False) -- is remembered (lastwalk):
+    a system call copies its arguments, then the struct they point to, from the
+    same page (the user stack) one after the other. Where the PTE is depends
+    only on pgdir, va's page and the value of its PDE; the answer is reused
+    while all three are the same -- a PDE that changed since (a page table added
+    or freed) means a new walk. So, unlike the CPU's TLB, nothing ever has to
+    flush it; and the PTE itself is read anew at each use."""
+    global lastwalk
+    page = va >> PTXSHIFT
+    walk = lastwalk
+    if walk is not None and walk[0] == pgdir and walk[1] == page and x86.read32(walk[2]) == walk[3]:
+        pte = walk[4]
+    else:
+        pte = walkpgdir(pgdir, page << PTXSHIFT, False)
+        if pte is None:
+            return None
+        pde = pgdir + 4 * PDX(va)
+        lastwalk = (pgdir, page, pde, x86.read32(pde), pte)
+    entry = x86.read32(pte)
     if entry & need != need:
         return None
     return (entry & ~(PGSIZE - 1)) | (va & (PGSIZE - 1))
-
-
-def uvmpte(pgdir: PhysAddr, va: VirtAddr) -> PhysAddr | None:
-    """walkpgdir(pgdir, va, False) for a user address, remembering the last answer
-    (lastwalk): a system call copies its arguments, then the struct they point
-    to, from the same page (the user stack) one after the other.
-
-    The answer depends only on pgdir, va's page and the value of its PDE; it is
-    reused while all three are the same -- a PDE that changed since (a page table
-    added or freed) means a new walk. So, unlike the CPU's TLB, nothing ever has
-    to flush it; and the PTE itself is read anew at each use."""
-    global lastwalk
-    page = va >> PTXSHIFT
-    if lastwalk is not None:
-        lpgdir, lpage, pde, value, pte = lastwalk
-        if lpgdir == pgdir and lpage == page and x86.read32(pde) == value:
-            return pte
-    pte = walkpgdir(pgdir, page << PTXSHIFT, False)
-    if pte is not None:
-        pde = pgdir + 4 * PDX(va)
-        lastwalk = (pgdir, page, pde, x86.read32(pde), pte)
-    return pte
 
 
 def uvmchunks(pgdir: PhysAddr, va: VirtAddr, n: int, need: int):

@@ -75,10 +75,10 @@ def sys_shmat() -> int:
 
 def sys_shmdt() -> int:
     """shmdt(addr): detach the segment attached at addr."""
-    addr = argint(0)
-    if addr is None:
+    a = _args(1)
+    if a is None:
         return -EFAULT
-    return shmdt(myproc(), addr & U32)
+    return shmdt(myproc(), a[0] & U32)
 
 
 def sys_shmctl() -> int:
