@@ -254,3 +254,26 @@ def test_a_kernel_process_whose_worker_lets_go_is_killed_and_its_status_reported
     finally:
         kp.proc = None
         kp.stop()
+
+
+def test_frames_held_and_given_back_in_one_request_are_as_in_the_graders_own_process():
+    # A grader's helper that takes memory away (hold_frames) asks for every frame
+    # in one request, kalloc_many; the kernel process must answer it as a machine
+    # in the grader's own process does, errors included.
+    from helpers import script_of_many
+
+    from xv6py.machine import Machine
+    from xv6py.memlayout import KERNEND
+    from xv6py.mmu import PGSIZE
+    small = KERNEND + 16 * PGSIZE
+    kp = KernelProcess(load_lab("shm"), {})
+    try:
+        m = RemoteMachine(kp, phystop=small)
+        requests = []
+        ask = kp.request
+        kp.request = lambda op, *args: requests.append(op) or ask(op, *args)
+        remote = script_of_many(m)
+    finally:
+        kp.stop()
+    assert remote == script_of_many(Machine(phystop=small))
+    assert requests.count("kernel") == 8         # one request for each, however many frames

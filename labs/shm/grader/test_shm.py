@@ -95,12 +95,11 @@ def assert_unchanged(h, p, before: dict, what: str) -> None:
 
 def hold_frames(m, leave: int = 0) -> list[int]:
     """Allocate every free frame but `leave` (give them back with release)."""
-    return [m.kernel("kalloc") for _ in range(m.free_frames - leave)]
+    return m.kernel("kalloc_many", m.free_frames - leave)
 
 
 def release(m, frames) -> None:
-    for pa in frames:
-        m.kernel("kfree", pa)
+    m.kernel("kfree_many", list(frames))
 
 
 def fill_the_table(h, p) -> tuple[list[int], int]:
