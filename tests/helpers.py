@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from xv6py.machine import Machine, RunResult
 from xv6py.proc import proc as P
 from xv6py.proc.scheduler import switchback, switchto
+from xv6py.testing.asserts import at_once
 
 
 def run(m: Machine, prog, args=(), **kw) -> RunResult:
@@ -82,3 +83,23 @@ def script_of_many(m) -> list:
     ask("kalloc_many", -2)
     return seen
 
+
+
+def looks_at_once(m, h) -> list:
+    """What a grader's snapshot asks at once of machine m (h its Syscaller, of the
+    same machine), after a segment is attached: the answers, then the error's
+    kind and message for a batch whose third look fails, then for a name that
+    is no inspection."""
+    p = h.spawn()
+    seg = h.call(p, "shm_create", 8192)
+    h.call(p, "shm_attach", seg, 0x10000000)
+    seen = [at_once(m, ("processes",), ("free_frames",), ("shm_segments",), ("shm_entry", seg),
+                    ("pte", p.pid, 0x10000000), ("pte", p.pid, 0x30000000), ("isfree", 0),
+                    ("read_phys", 0, 4))]
+    for asks in ((("free_frames",), ("pte", p.pid, 0), ("pte", 999, 0), ("processes",)),
+                 (("free_frames",), ("kernel", "kalloc"))):
+        try:
+            at_once(m, *asks)
+        except (LookupError, ValueError) as e:
+            seen.append((type(e).__name__, str(e)))
+    return seen
