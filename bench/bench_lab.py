@@ -129,7 +129,7 @@ def children_cpu() -> float:
 # its tests); it answers {"cpu": S, "code": N}, S the CPU seconds of that
 # child (os.wait4: user and system time, its own children included).
 WARM_IN_PROCESS = """
-import json, os, sys, tempfile
+import gc, json, os, sys, tempfile
 from pathlib import Path
 lab_name = sys.argv[1]
 from xv6py.grading.zygote import prepare
@@ -151,6 +151,8 @@ quiet = os.open(os.devnull, os.O_RDWR)
 os.dup2(quiet, 1)
 with tempfile.TemporaryDirectory() as empty:
     pytest.main([empty, "--collect-only", *args[1:]])
+gc.collect()
+gc.freeze()                     # as the warm worker does before it forks
 for line in sys.stdin:
     job = json.loads(line)
     ws = Path(job["ws"])
