@@ -33,13 +33,18 @@ grade against CPU time of one grade, measured in pairs:
   pytest's own process (substitute.install: the gate, but no kernel process,
   no requests, no lower privilege, no limits) by a warm in-process grader: a
   process that imported pytest, the plugin and every kernel module it can
-  before it knows the workspace (those the zygote imports) and forks a child
-  per workspace (WARM_IN_PROCESS). Counted: that child's CPU time, its own
-  children included (os.wait4). Such a child must import the rest of the
-  kernel and the grader's test module after the workspace's module (the
-  grader imports the kernel); the warm worker's child has both already (its
-  tests never import the student's code): that difference is part of the
-  sandbox's design, and counted in its favour.
+  before it knows the workspace (those the zygote imports), freezes them out
+  of the collector's sight as the warm worker does, and forks a child per
+  workspace (WARM_IN_PROCESS); the grader's byte code, asserts rewritten by
+  pytest, is cached after the first grade, as a warm grader would keep it.
+  Counted: that child's CPU time, its own children included (os.wait4).
+  Such a child must import the rest of the kernel and the grader's test
+  module after the workspace's module (the grader imports the kernel); the
+  warm worker's child has both already (its tests never import the student's
+  code), while its kernel process imports the rest of the kernel too. That
+  start is counted on the in-process side (the first figure) and, for a
+  bound, left out (the second: against the in-process tests alone, its start
+  measured by the same child stopped after collection).
 - The same N reference workspaces are graded R times each way, the two grades
   of a pair one right after the other (which goes first alternates), so that
   both see about the same load; the figure is the median over the pairs of
@@ -47,7 +52,7 @@ grade against CPU time of one grade, measured in pairs:
   average before and after. A ratio of CPU times, not of wall times: on a
   shared machine the wall time of one grade says more about the neighbours.
 
-Each figure is host wall time. One workspace is graded by `xv6py lab grade DIR`
+The other figures are host wall time. One workspace is graded by `xv6py lab grade DIR`
 exactly as an instructor would type it (a Python process for the command, one
 for the grader); a batch shows what parallel grading buys on this machine.
 """
@@ -206,7 +211,7 @@ def sandbox_cost(n: int, rounds: int) -> None:
     alternating. Each pair gives a ratio sandboxed / in-process, taken within
     a second or two of each other, so that the machine's load is about the same
     for both halves; the figure is the median of those ratios, and its spread
-    the quartiles and extremes. A first round of each kind warms both up and is
+    the quartiles and extremes. A first grade each way warms both up and is
     not counted (the batch's limits are measured then: the reference is graded once)."""
     from xv6py.grading.grade import Servers, grade_one
     lab = load_lab("shm")
