@@ -254,3 +254,49 @@ def test_a_kernel_process_whose_worker_lets_go_is_killed_and_its_status_reported
     finally:
         kp.proc = None
         kp.stop()
+
+
+def test_frames_held_and_given_back_in_one_request_are_as_in_the_graders_own_process():
+    # A grader's helper that takes memory away (hold_frames) asks for every frame
+    # in one request, kalloc_many; the kernel process must answer it as a machine
+    # in the grader's own process does, errors included.
+    from helpers import script_of_many
+
+    from xv6py.machine import Machine
+    from xv6py.memlayout import KERNEND
+    from xv6py.mmu import PGSIZE
+    small = KERNEND + 16 * PGSIZE
+    kp = KernelProcess(load_lab("shm"), {})
+    try:
+        m = RemoteMachine(kp, phystop=small)
+        requests = []
+        ask = kp.request
+        kp.request = lambda op, *args: requests.append(op) or ask(op, *args)
+        remote = script_of_many(m)
+    finally:
+        kp.stop()
+    assert remote == script_of_many(Machine(phystop=small))
+    assert requests.count("kernel") == 8         # one request for each, however many frames
+
+
+def test_several_looks_in_one_request_are_as_in_the_graders_own_process():
+    # A grader's snapshot (processes, free frames, segments, PTEs) is one request,
+    # at_once; the kernel process must answer it as a machine in the grader's own
+    # process answers each look, the first error included.
+    from helpers import looks_at_once
+
+    from xv6py.grading.remote import RemoteSyscaller
+    from xv6py.grading.wire import encode
+    from xv6py.machine import Machine
+    from xv6py.testing.kcall import Syscaller
+    kp = KernelProcess(load_lab("shm"), {})
+    try:
+        m = RemoteMachine(kp)
+        remote = looks_at_once(m, RemoteSyscaller(m))
+        with pytest.raises(ValueError, match="run is not an inspection"):     # the kernel process checks too
+            kp.request("at_once", m.mid, [["free_frames"], ["run", "hello", [], None]])
+    finally:
+        kp.stop()
+    here = Machine()
+    local = looks_at_once(here, Syscaller(here))
+    assert json.loads(json.dumps(encode(remote))) == json.loads(json.dumps(encode(local)))

@@ -131,10 +131,21 @@ def op_poke(k: Kernel, mid: int, pid: int, va: int, data: bytes) -> bool:
     return k.h(mid).poke(k.proc(mid, pid), va, data)
 
 
+def op_at_once(k: Kernel, mid: int, asks: list) -> list:
+    """Several of the Machine's inspections (testing/asserts.py: at_once), in
+    order: their answers; the first that fails raises its error."""
+    from ..testing.asserts import INSPECTIONS, look
+    for name, *_ in asks:
+        if name not in INSPECTIONS:
+            raise ValueError(f"{name} is not an inspection")
+    m = k.m(mid)
+    return [look(m, name, *args) for name, *args in asks]
+
+
 # The table of requests. The Machine's own inspection methods go through as they are.
 OPS = {
     "machine": op_machine, "forget": op_forget, "run": op_run, "spawn": op_spawn, "call": op_call,
-    "fork": op_fork, "reap": op_reap, "peek": op_peek, "poke": op_poke,
+    "fork": op_fork, "reap": op_reap, "peek": op_peek, "poke": op_poke, "at_once": op_at_once,
     "processes": lambda k, mid: k.m(mid).processes(),
     "shm_segments": lambda k, mid: k.m(mid).shm_segments(),
     "shm_entry": lambda k, mid, id: k.m(mid).shm_entry(id),

@@ -29,6 +29,7 @@ keeps every result written before a crash or a kill:
 """
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -259,6 +260,11 @@ def serve(lab: str) -> int:
     from .. import machine  # noqa: F401 -- what RemoteMachine.run imports in every child
     main(["--lab", lab, "--collect-only", "--events", os.devnull])
     sys.stdout.flush()
+    # What the warm-up left (pytest, the kernel, the grader) is every child's:
+    # out of the collector's sight, so that the collections pytest makes at the
+    # end of each child's session walk only what that child made.
+    gc.collect()
+    gc.freeze()
     for line in sys.stdin:
         job = json.loads(line)
         pid = os.fork()
