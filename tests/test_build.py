@@ -42,7 +42,7 @@ ERRNO_SYSCALLS = {
          "msgrcv", "msgctl"])},
     **{name: (45 + i, name) for i, name in enumerate(
         ["mmap", "munmap", "mprotect", "shm_open", "shm_unlink", "ftruncate"])},
-    "lseek": (54, "lseek"),
+    "lseek": (54, "lseek"), "getppid": (61, "getppid"),
 }
 
 # POSIX's file calls (libc/fileio.S): call -> (number, the libc function).
@@ -50,6 +50,7 @@ POSIX_FILE_SYSCALLS = {
     "posix_open": (51, "open"), "posix_fstat": (52, "fstat"), "posix_stat": (53, "stat"),
     "posix_read": (55, "read"), "posix_write": (56, "write"), "posix_close": (57, "close"),
     "posix_dup": (58, "dup"), "posix_pipe": (59, "pipe"), "posix_unlink": (60, "unlink"),
+    "posix_kill": (62, "kill"),
 }
 
 
