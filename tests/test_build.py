@@ -154,7 +154,7 @@ def test_every_syscall_has_a_stub_and_a_prototype():
     for name in XV6_SYSCALLS:
         assert re.search(rf"\b{name}\(", user_h), f"no prototype for {name} in user.h"
     headers = "".join(h.read_text() for h in (programs.SRCDIR / "include").rglob("*.h"))
-    for name in estubs:
+    for name in set(estubs) - set(private):
         assert re.search(rf"\b{name}\s*\(", headers), f"no prototype for {name} in include/"
 
 
