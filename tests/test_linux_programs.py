@@ -31,8 +31,8 @@ SOURCES = {
     "lxwait": Path(__file__).parent / "linux" / "lxwait.c",
 }
 
-KILL_LINE = re.compile(r"^pid \d+ \S+: trap \d+ err \d+ on cpu \d+ eip 0x[0-9a-f]+ addr 0x[0-9a-f]+--kill proc\n",
-                       re.M)
+KILL_LINE = re.compile(r"^pid \d+ \S+: trap \d+ err \d+ on cpu \d+ eip 0x[0-9a-f]+ "
+                       r"addr 0x[0-9a-f]+--kill proc\n", re.M)
 
 
 def _build(src: Path, tmp_path: Path) -> bytes:
@@ -87,6 +87,19 @@ def test_statuses_without_a_host_compiler(machine):
         assert line + "\n" in out, line
     text = SOURCES["lxwait"].read_text()
     assert "#include <assert.h>" in text and "abort()" in text
+
+
+def test_lxwait_sees_linuxs_statuses(machine, tmp_path):
+    """Without a host compiler: the signals abort, assert, kill(SIGTERM) and a
+    fault report, and getppid in a child (call 61) naming its living parent."""
+    machine.add_program("lxwait", _build(SOURCES["lxwait"], tmp_path))
+    out = run(machine, "lxwait").output
+    for what, how in (("write to kernel space", "killed by signal 11"), ("abort()", "killed by signal 6"),
+                      ("assert(false)", "killed by signal 6"), ("kill(SIGTERM)", "killed by signal 15"),
+                      ("getppid in the child", "exited 4"), ("_exit(300)", "exited 44")):
+        assert f"waitpid returned the child: 1  {what:<28} {how}\n" in out, what
+    assert "lxwait: lxwait.c:47: run: Assertion `how == 5' failed.\n" in out
+    assert "kill a bad signal: -1 Invalid argument\n" in out
 
 
 def test_a_students_warnings_are_shown_not_fatal(tmp_path, capsys):
