@@ -67,3 +67,5 @@
 #define SYS_posix_dup 58
 #define SYS_posix_pipe 59
 #define SYS_posix_unlink 60
+#define SYS_getppid 61
+#define SYS_posix_kill 62

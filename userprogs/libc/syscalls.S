@@ -26,7 +26,6 @@
   .text
 
 STUB(fork, fork)
-STUB(kill, kill)              /* kill(pid, sig): xv6 reads only pid; every signal kills */
 STUB(execv, exec)
 STUB(chdir, chdir)
 STUB(getpid, getpid)

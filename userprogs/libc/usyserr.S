@@ -41,6 +41,8 @@ ESTUB(shm_open, shm_open)
 ESTUB(shm_unlink, shm_unlink)
 ESTUB(ftruncate, ftruncate)
 ESTUB(lseek, lseek)           /* here, not in fileio.S: xv6 programs may use it too */
+ESTUB(getppid, getppid)       /* cannot fail */
+ESTUB(__posix_stat, posix_stat)  /* for ftok.c, in both kinds of programs (stat is fileio.S's) */
 
 /* An object without this note asks for an executable stack and GNU ld warns about it. */
   .section .note.GNU-stack, "", @progbits

@@ -96,6 +96,8 @@ SYS_posix_close = 57
 SYS_posix_dup = 58
 SYS_posix_pipe = 59
 SYS_posix_unlink = 60
+SYS_getppid = 61
+SYS_posix_kill = 62
 
 
 class Syscall(NamedTuple):
@@ -172,6 +174,8 @@ syscalls = MappingProxyType({
     SYS_posix_dup: Syscall(sysposix.sys_posix_dup, "posix_dup", "i"),
     SYS_posix_pipe: Syscall(sysposix.sys_posix_pipe, "posix_pipe", "p"),
     SYS_posix_unlink: Syscall(sysposix.sys_posix_unlink, "posix_unlink", "s", BLOCKS),
+    SYS_getppid: Syscall(sysproc.sys_getppid, "getppid", ""),
+    SYS_posix_kill: Syscall(sysproc.sys_posix_kill, "posix_kill", "ii"),
 })
 
 SYSCALL_NAMES = MappingProxyType({num: call.name for num, call in syscalls.items()})
