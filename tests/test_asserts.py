@@ -144,3 +144,16 @@ def test_shm_entry_checks_the_id(h):
         shm_entry(h.m, 99)
     with pytest.raises(AssertionError, match="shm segment 0: free is True, expected False"):
         assert_shm(h.m, 0, free=False)
+
+
+def test_at_once_answers_each_look_in_order_and_raises_the_first_error(machine):
+    from helpers import looks_at_once
+    seen = looks_at_once(machine, Syscaller(machine))
+    answers = seen[0]
+    assert answers[1] == machine.free_frames and answers[2] == machine.shm_segments()
+    assert [r["pid"] for r in answers[0]] == [r["pid"] for r in machine.processes()]
+    seg, entry = answers[3], answers[4]
+    assert seg["npages"] == 2 and entry & PTE_P and PTE_ADDR(entry) == seg["frames"][0]
+    assert answers[5] is None and answers[6] is False and answers[7] == machine.read_phys(0, 4)
+    assert seen[1][0] == "LookupError" and "no process with pid 999" in seen[1][1]
+    assert seen[2] == ("ValueError", seen[2][1]) and seen[2][1].startswith("kernel is not an inspection")

@@ -42,6 +42,15 @@ ERRNO_SYSCALLS = {
          "msgrcv", "msgctl"])},
     **{name: (45 + i, name) for i, name in enumerate(
         ["mmap", "munmap", "mprotect", "shm_open", "shm_unlink", "ftruncate"])},
+    "lseek": (54, "lseek"), "getppid": (61, "getppid"),
+}
+
+# POSIX's file calls (libc/fileio.S): call -> (number, the libc function).
+POSIX_FILE_SYSCALLS = {
+    "posix_open": (51, "open"), "posix_fstat": (52, "fstat"), "posix_stat": (53, "stat"),
+    "posix_read": (55, "read"), "posix_write": (56, "write"), "posix_close": (57, "close"),
+    "posix_dup": (58, "dup"), "posix_pipe": (59, "pipe"), "posix_unlink": (60, "unlink"),
+    "posix_kill": (62, "kill"),
 }
 
 
@@ -124,7 +133,8 @@ def test_syscall_numbers():
         assert m, f"unexpected line in syscall.h: {line!r}"
         assert m.group(1) not in found, f"SYS_{m.group(1)} defined twice"
         found[m.group(1)] = int(m.group(2))
-    assert found == XV6_SYSCALLS | {name: num for name, (num, _) in ERRNO_SYSCALLS.items()}
+    numbered = ERRNO_SYSCALLS | POSIX_FILE_SYSCALLS
+    assert found == XV6_SYSCALLS | {name: num for name, (num, _) in numbered.items()}
 
 
 def test_every_syscall_has_a_stub_and_a_prototype():
@@ -133,12 +143,18 @@ def test_every_syscall_has_a_stub_and_a_prototype():
     assert sorted(stubs) == sorted(XV6_SYSCALLS)
     usyserr = (programs.SRCDIR / "libc" / "usyserr.S").read_text()
     estubs = dict(re.findall(r"^ESTUB\((\w+), (\w+)\)", usyserr, re.M))
-    assert estubs == {fn: call for call, (_, fn) in ERRNO_SYSCALLS.items()}
+    private = {fn: call for fn, call in estubs.items() if fn.startswith("__")}   # the library's own
+    assert {fn: call for fn, call in estubs.items() if fn not in private} == {
+        fn: call for call, (_, fn) in ERRNO_SYSCALLS.items()}
+    assert private == {"__posix_stat": "posix_stat"}
+    fileio = (programs.SRCDIR / "libc" / "fileio.S").read_text()
+    assert dict(re.findall(r"^ESTUB\((\w+), (\w+)\)", fileio, re.M)) == {
+        fn: call for call, (_, fn) in POSIX_FILE_SYSCALLS.items()}
     user_h = (programs.SRCDIR / "include" / "user.h").read_text()
     for name in XV6_SYSCALLS:
         assert re.search(rf"\b{name}\(", user_h), f"no prototype for {name} in user.h"
     headers = "".join(h.read_text() for h in (programs.SRCDIR / "include").rglob("*.h"))
-    for name in estubs:
+    for name in set(estubs) - set(private):
         assert re.search(rf"\b{name}\s*\(", headers), f"no prototype for {name} in include/"
 
 
@@ -332,3 +348,13 @@ def test_program_sources():
     assert programs.program_source("nope") is None and programs.program_source("../x") is None
     assert build.source_files("hellopx")[0] == "posix/hellopx.c"
     assert {"libc/stdio.c", "include/sys/wait.h"} <= set(build.source_files("hello"))
+
+
+def test_a_students_file_is_a_posix_program_unless_it_includes_user_h():
+    """`xv6py build mine.c`'s rule (build.is_posix_source)."""
+    assert build.is_posix_source('#include <stdio.h>\n#include <fcntl.h>\nint main(void) { return 0; }\n')
+    assert not build.is_posix_source('#include "types.h"\n#include "user.h"\n')
+    assert not build.is_posix_source('  #  include <user.h>\n')
+    assert build.is_posix_source('// not "user.h" here\n#include <unistd.h>\n')
+    assert build.program_cflags("posix/maptest.c") == build.CFLAGS + build.POSIX_CFLAGS
+    assert build.program_cflags("cat.c") == build.CFLAGS

@@ -6,6 +6,7 @@ debugging, helpers, a dataclass, a forgotten breakpoint() -- keeps working."""
 import json
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -184,3 +185,118 @@ def test_a_workspace_file_that_links_to_the_reference_gets_nothing(tmp_path):
     (ws / "shm.py").symlink_to(module_path("xv6py.mm.shm"))
     g = grade_one(ws, select=SELECT)
     assert g.score == 0 and g.status in ("import error", "error"), (g.status, g.message)
+
+
+# ---- the zygote: kernel processes forked from a clean, warm Python ----------------------------
+
+def _fds(pid: int) -> list[str]:
+    return [os.readlink(f) for f in Path(f"/proc/{pid}/fd").iterdir()]
+
+
+def test_a_forked_kernel_process_holds_nothing_of_its_zygote_or_its_siblings():
+    """Two kernel processes from one zygote: each has its own three pipes (and the
+    dup of its standard output), no socket -- not the zygote's, not a sibling's
+    lifeline -- and, under a root grader, runs as nobody while the zygote stays root."""
+    from xv6py.grading.remote import zygote
+    lab = load_lab("shm")
+    one, two = KernelProcess(lab, {}), KernelProcess(lab, {})
+    try:
+        RemoteMachine(one), RemoteMachine(two)
+        pids = one.proc.pid, two.proc.pid
+        held = [_fds(pid) for pid in pids]
+        z = zygote("shm").proc.pid
+        status = [Path(f"/proc/{pid}/status").read_text() for pid in (*pids, z)]
+    finally:
+        one.stop(), two.stop()
+    for fds in held:
+        assert not any(f.startswith("socket:") for f in fds), fds
+        assert len(set(fds)) == 3 and all(f.startswith("pipe:") for f in fds), fds
+    assert not set(held[0]) & set(held[1])                  # no pipe of a sibling
+    for s in status[:2]:
+        assert f"PPid:\t{z}\n" in s
+        if os.geteuid() == 0 and not privilege_note():
+            assert int(s.split("Uid:")[1].split()[0]) == 65534
+    if os.geteuid() == 0:
+        assert "Uid:\t0" in status[2]
+
+
+def test_the_zygote_imports_nothing_that_depends_on_the_labs_modules():
+    from xv6py.grading.zygote import preimports
+    pre = preimports({"xv6py.mm.shm"})
+    assert "xv6py.cpu.x86" in pre and "xv6py.mm.pgdir" in pre and "xv6py.grading.kserver" in pre
+    assert not {"xv6py.mm.shm", "xv6py.proc.proc", "xv6py.machine", "xv6py.syscalls.syscall"} & set(pre)
+    assert "xv6py.mm.pgdir" not in preimports({"xv6py.mm.pgdir"})
+
+
+def test_a_kernel_process_whose_worker_lets_go_is_killed_and_its_status_reported():
+    """Closing the lifeline (a worker that died) kills the kernel process; kill()
+    has the zygote kill it and report the signal."""
+    lab = load_lab("shm")
+    kp = KernelProcess(lab, {})
+    try:
+        RemoteMachine(kp)
+        child = kp.proc
+        pid = child.pid
+        child.kill()
+        assert child.wait(timeout=10) == -9
+    finally:
+        kp.stop()
+    kp = KernelProcess(lab, {})
+    try:
+        RemoteMachine(kp)
+        pid = kp.proc.pid
+        kp.proc.close()
+        for _ in range(100):
+            if not Path(f"/proc/{pid}").exists():
+                break
+            time.sleep(0.05)
+        assert not Path(f"/proc/{pid}").exists(), "the kernel process outlived its lifeline"
+    finally:
+        kp.proc = None
+        kp.stop()
+
+
+def test_frames_held_and_given_back_in_one_request_are_as_in_the_graders_own_process():
+    # A grader's helper that takes memory away (hold_frames) asks for every frame
+    # in one request, kalloc_many; the kernel process must answer it as a machine
+    # in the grader's own process does, errors included.
+    from helpers import script_of_many
+
+    from xv6py.machine import Machine
+    from xv6py.memlayout import KERNEND
+    from xv6py.mmu import PGSIZE
+    small = KERNEND + 16 * PGSIZE
+    kp = KernelProcess(load_lab("shm"), {})
+    try:
+        m = RemoteMachine(kp, phystop=small)
+        requests = []
+        ask = kp.request
+        kp.request = lambda op, *args: requests.append(op) or ask(op, *args)
+        remote = script_of_many(m)
+    finally:
+        kp.stop()
+    assert remote == script_of_many(Machine(phystop=small))
+    assert requests.count("kernel") == 8         # one request for each, however many frames
+
+
+def test_several_looks_in_one_request_are_as_in_the_graders_own_process():
+    # A grader's snapshot (processes, free frames, segments, PTEs) is one request,
+    # at_once; the kernel process must answer it as a machine in the grader's own
+    # process answers each look, the first error included.
+    from helpers import looks_at_once
+
+    from xv6py.grading.remote import RemoteSyscaller
+    from xv6py.grading.wire import encode
+    from xv6py.machine import Machine
+    from xv6py.testing.kcall import Syscaller
+    kp = KernelProcess(load_lab("shm"), {})
+    try:
+        m = RemoteMachine(kp)
+        remote = looks_at_once(m, RemoteSyscaller(m))
+        with pytest.raises(ValueError, match="run is not an inspection"):     # the kernel process checks too
+            kp.request("at_once", m.mid, [["free_frames"], ["run", "hello", [], None]])
+    finally:
+        kp.stop()
+    here = Machine()
+    local = looks_at_once(here, Syscaller(here))
+    assert json.loads(json.dumps(encode(remote))) == json.loads(json.dumps(encode(local)))

@@ -165,6 +165,23 @@ def test_shmat_addresses(h):
     assert pte(p, 0x10000000) == 0
 
 
+def test_shmat_finds_a_mapped_page_in_every_page_table_its_range_meets(h):
+    """The overlap check reads the PTEs below the first one of each page table
+    without walking again: a page mapped low in the lower of two tables counts,
+    at a fixed address and when the kernel picks one."""
+    p = h.spawn()
+    one = h.call(p, "shmget", 0, PGSIZE, 0o600)
+    four = h.call(p, "shmget", 0, 4 * PGSIZE, 0o600)
+    edge = 0x20000000                                            # a page table's boundary
+    assert h.call(p, "shmat", one, edge - 3 * PGSIZE, 0) == edge - 3 * PGSIZE
+    assert h.call(p, "shmat", four, edge - 3 * PGSIZE, 0) == -EINVAL   # its lowest page below the edge
+    assert pte(p, edge) == 0                                     # nothing mapped by the refusal
+    assert h.call(p, "shmat", four, edge - 2 * PGSIZE, 0) == edge - 2 * PGSIZE
+    assert h.call(p, "shmdt", edge - 2 * PGSIZE) == 0
+    assert h.call(p, "shmat", one, KERNBASE - 2 * PGSIZE, 0) == KERNBASE - 2 * PGSIZE
+    assert h.call(p, "shmat", four, 0, 0) == KERNBASE - 6 * PGSIZE     # below the mapped page
+
+
 def test_fork_exit_exec_keep_nattch_exact(h):
     p = h.spawn()
     id = h.call(p, "shmget", 0, PGSIZE, 0o600)
@@ -393,3 +410,18 @@ def test_msgctl_set_qbytes_needs_root_above_msgmnb(h):
     assert h.call(c, "msgsnd", q, buf(h, c, message(0, b"")), 0, 0) == -EINVAL   # type 0
     assert h.call(c, "msgsnd", q, buf(h, c, message(1, b"")), 8193, 0) == -EINVAL
     assert h.call(c, "msgsnd", q, buf(h, c, message(1, b"")), -1, 0) == -EINVAL
+
+
+def test_msgsnd_errors_come_in_linuxs_order_when_the_message_runs_off_user_memory(h):
+    p = h.spawn()
+    q = h.call(p, "msgget", 0, 0o600)
+    end = p.sz                                  # the top of the stack page: nothing above it
+    assert h.poke(p, end - 4, struct.pack("<i", 1))
+    assert h.call(p, "msgsnd", q, end - 4, 8, 0) == -EFAULT      # the text cannot be read
+    assert h.call(p, "msgsnd", -1, end - 4, 8, 0) == -EINVAL     # a bad id comes first
+    assert h.call(p, "msgsnd", q, end - 4, -1, 0) == -EINVAL     # so does a bad size
+    assert h.call(p, "msgsnd", q, end, 8, 0) == -EFAULT          # the type cannot be read
+    assert h.call(p, "msgsnd", q, end - 4, 0, 0) == 0            # no text: the type is enough
+    assert h.poke(p, end - 4, struct.pack("<i", 0))
+    assert h.call(p, "msgsnd", q, end - 4, 8, 0) == -EINVAL      # type 0, before the text
+    assert len(Q.msg_ids.lookup(q).messages) == 1                # the empty one alone

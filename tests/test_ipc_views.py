@@ -202,3 +202,20 @@ def test_random_arguments_give_numbers_not_exceptions():
     worked = {name for name, ok in seen if ok}
     assert len(worked) >= 8, sorted(worked)              # not only errors were tried
     assert m.processes() is not None                     # the kernel still answers
+
+
+def test_trace_tells_a_call_that_slept_from_one_that_did_not():
+    """semop and msgsnd/msgrcv return at once when they need not wait, and only
+    a call that must wait sleeps: the trace shows both, each with its result."""
+    m = Machine()
+    lines = []
+    Trace(m, ["syscalls"], lines.append)
+    assert m.run("ipcbench", ["sempp", "2"]).status == "exit"
+    semops = [line for line in lines if "semop(" in line]
+    assert any(line.endswith(": sleeps") for line in semops)
+    assert any(line.endswith(" = 0 (woke up)") for line in semops)
+    assert any(line.endswith(" = 0") for line in semops)          # did not have to wait
+    lines.clear()
+    assert m.run("ipcbench", ["msgpp", "2"]).status == "exit"
+    assert any("msgrcv(" in line and line.endswith(" = 64 (woke up)") for line in lines)
+    assert any("msgsnd(" in line and line.endswith(" = 0") for line in lines)

@@ -1,6 +1,7 @@
 """The physical page allocator (xv6py/mm/kalloc.py)."""
 
 import pytest
+from helpers import script_of_many
 
 from xv6py.memlayout import KERNEND, PHYSTOP
 from xv6py.mm import kalloc as K
@@ -66,3 +67,19 @@ def test_exhaustion_returns_none():
     for pa in got:
         K.kfree(pa)
     assert K.kfreecount() == 15
+
+
+def test_kalloc_many_is_kalloc_called_n_times_and_kfree_many_kfree_in_order():
+    from xv6py.machine import Machine
+    small = KERNEND + 16 * PGSIZE
+    seen = script_of_many(Machine(phystop=small))
+    m = Machine(phystop=small)
+    m.activate()
+    three = [K.kalloc() for _ in range(3)]
+    assert seen[0] == three and seen[1] == 12    # the same frames, in the order kalloc hands them out
+    assert seen[2:4] == [None, 15]
+    assert seen[4][:15] == sorted(seen[4][:15], reverse=True) and seen[4][15:] == [None] * 5
+    assert seen[5] == 0 and seen[6:8] == [None, 15]
+    assert seen[8][0] == "panic" and "already free" in seen[8][1]
+    assert seen[9] == 13                         # the two frames before the double free were freed
+    assert seen[10:] == [[], 13, [], 13]

@@ -18,7 +18,7 @@ from xv6py.debug.trace import Trace
 from xv6py.machine import Machine
 
 TESTS = ("zero", "shared", "private", "partial", "mprotect", "lazy", "file", "fileshared",
-         "unlink", "excl", "errors", "buffer")
+         "unlink", "excl", "errors", "buffer", "filebuffer", "dirty", "ipcbuffer")
 
 SHM_POSIX = """\
 parent: made /shm-posix, 8192 bytes
@@ -56,6 +56,23 @@ def test_each_page_is_filled_once(machine):
     r = run(machine, "mmaptest", ["zero"])
     assert machine.mmap_state()["fills"] == 3
     assert r.free_frames_after == r.free_frames_before
+
+
+def test_only_pages_written_through_a_shared_mapping_are_written_back(machine):
+    """dirty reads three pages of a shared file mapping and writes one: the
+    MMU's dirty bit says which (one page written back, not four)."""
+    r = run(machine, "mmaptest", ["dirty"])
+    assert "ok dirty" in r.output
+    assert machine.mmap_state()["writebacks"] == 1
+
+
+def test_a_buffer_in_untouched_file_pages_is_read_in_for_the_call(machine):
+    """write(1, p, 10) from file pages never touched prints them; read() into a
+    fresh MAP_SHARED file mapping lands in the file (the kernel's write marks
+    the pages dirty)."""
+    r = run(machine, "mmaptest", ["filebuffer"])
+    assert "ok filebuffer" in r.output, r.output
+    assert "jklmnopqrs\n" in r.output          # bytes 4091..4100 of the a-z file
 
 
 def test_shared_file_writes_reach_the_disk_and_private_ones_do_not(machine):

@@ -191,6 +191,40 @@ def test_copyout_copyin_cross_pages_and_check_permissions(kernel):
     V.freevm(d)
 
 
+def test_copies_see_every_change_to_the_page_table_at_once(kernel):
+    """uvmpa remembers its last walk; a copy must still see each change made
+    since: a PTE cleared or pointed elsewhere, a PDE pointing at another page
+    table, another page directory mapping the same page."""
+    d = V.setupkvm()
+    V.allocuvm(d, 0, PGSIZE)
+    assert V.copyout(d, 8, b"one") == 0
+    assert V.copyin(d, 8, 3) == b"one"
+    pte = V.walkpgdir(d, 0, False)
+    old = kernel.x86.read32(pte)
+    kernel.x86.write32(pte, 0)                               # unmapped
+    assert V.copyin(d, 8, 3) is None
+    frame = K.kalloc()
+    kernel.x86.ram[frame + 8:frame + 11] = b"two"
+    kernel.x86.write32(pte, frame | PTE_P | PTE_W | PTE_U)   # another frame
+    assert V.copyin(d, 8, 3) == b"two"
+    table = K.kalloc()                                       # another page table...
+    kernel.x86.ram[table:table + PGSIZE] = bytes(PGSIZE)
+    kernel.x86.write32(table, old)                           # ...mapping the first frame
+    pde = kernel.x86.read32(d)
+    kernel.x86.write32(d, table | PTE_P | PTE_W | PTE_U)
+    assert V.copyin(d, 8, 3) == b"one"
+    e = V.setupkvm()                                         # another page directory
+    V.allocuvm(e, 0, PGSIZE)
+    assert V.copyin(e, 8, 3) == bytes(3)
+    assert V.copyin(d, 8, 3) == b"one"
+    kernel.x86.write32(d, pde)                               # put everything back
+    kernel.x86.write32(pte, old)
+    K.kfree(table)
+    K.kfree(frame)
+    V.freevm(e)
+    V.freevm(d)
+
+
 def test_freevm_returns_every_frame(kernel):
     n = K.kfreecount()
     d = V.setupkvm()

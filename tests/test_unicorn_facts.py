@@ -434,3 +434,26 @@ def test_a_memory_hook_added_after_the_code_was_translated_still_fires(bare):
     bare.uc.emu_start(0, 0, count=4)
     bare.uc.hook_del(h)
     assert calls == [X_PA]
+
+
+# -- the MMU sets the accessed and dirty bits of a PTE, as x86 hardware does --------------
+
+def test_mmu_sets_accessed_on_a_read_and_dirty_on_the_first_write(bare):
+    """mm/vma.py writes back only the shared file pages whose PTE has PTE_D: the
+    emulated MMU must set it in the page table in RAM on the first write through
+    an entry, even when a read had already put that entry in the TLB clean."""
+    pte = PGTAB + 4 * 5
+    bare.w32(pte, (USER + 0x5000) | 7)             # P|W|U, A and D clear
+    bare.code(b"\xa1\x00\x50\x00\x00\xcd\x40"      # mov 0x5000, %eax; int $64
+              b"\xa3\x00\x50\x00\x00\xcd\x40")     # mov %eax, 0x5000; int $64
+    bare.uc.reg_write(x86c.UC_X86_REG_CR3, PGDIR)
+
+    def entry():
+        return struct.unpack_from("<I", bare.ram, pte)[0]
+
+    bare.uc.context_restore(bare.user)
+    bare.uc.reg_write(x86c.UC_X86_REG_EIP, 0)
+    bare.uc.emu_start(0, 0, count=10)              # the read
+    assert entry() & 0x60 == 0x20                  # PTE_A set, PTE_D still clear
+    bare.uc.emu_start(bare.uc.reg_read(x86c.UC_X86_REG_EIP), 0, count=10)   # the write
+    assert entry() & 0x60 == 0x60                  # PTE_D set by the write

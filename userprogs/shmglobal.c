@@ -27,7 +27,7 @@ fail(char *what)
 int
 main(void)
 {
-  int id, pid, spins = 0;
+  int id, pid;
   _Atomic int *done = ADDR;
 
   if((id = shm_create(4096)) < 0 || shm_attach(id, ADDR) < 0)
@@ -48,7 +48,6 @@ main(void)
   while(atomic_load_explicit(&flag, memory_order_acquire) == 0){
     if(atomic_load_explicit(&done[0], memory_order_acquire) != 0)
       break;
-    spins++;
   }
   if(atomic_load_explicit(&flag, memory_order_relaxed) == 0)
     printf(1, "parent: timed out: the child stored to its global, my flag at %p is still 0\n", &flag);

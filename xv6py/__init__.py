@@ -39,6 +39,7 @@ The kernel, in the order to read it (xv6's book reads its C in about this order)
     mm/shm, syscalls/sysshm        shared memory (the lab), and its system calls
     syscalls/sysipc                System V IPC's system calls; semop, msgsnd, msgrcv sleep here
     syscalls/sysmman               mmap, munmap, mprotect, shm_open, shm_unlink, ftruncate
+    syscalls/sysposix              POSIX's open, stat, lseek, read, write, ... (Linux's flags, errors)
 
 Layers, each importing only from those before it (tests/test_layers.py checks
 it; proc and the file system lean on each other as in xv6): headers <- core <-
@@ -72,7 +73,7 @@ LAYERS = (
               "xv6py.fs.file", "xv6py.fs.pipe", "xv6py.fs.fmap")),
     ("syscalls", ("xv6py.syscalls.args", "xv6py.syscalls.sysproc", "xv6py.syscalls.sysfile",
                   "xv6py.syscalls.sysshm", "xv6py.syscalls.sysipc", "xv6py.syscalls.sysmman",
-                  "xv6py.syscalls.syscall",
+                  "xv6py.syscalls.sysposix", "xv6py.syscalls.syscall",
                   "xv6py.proc.initcode")),
     ("trap", ("xv6py.check", "xv6py.trap")),
     ("scheduler", ("xv6py.proc.scheduler",)),

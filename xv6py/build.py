@@ -24,11 +24,18 @@ Two kinds of programs, told apart by where their source is:
   of the newer calls is byte for byte what it was without them.
 * A **POSIX program** (``posix/NAME.c``) is ordinary C written for Linux: it
   includes <stdio.h>, <unistd.h>, <sys/wait.h>, <sys/shm.h>, ... and returns
-  from main. It is linked with libc/ alone (never ulib/usys.S or ulib/printf.c,
-  whose exit(), wait() and printf(fd, ...) are xv6's), taking only the objects
+  from main. It is compiled with ``-D_XV6PY_POSIX`` (POSIX_CFLAGS), which gives
+  it Linux's <fcntl.h> (O_CREAT, O_TRUNC, O_APPEND ... for POSIX's open; no
+  xv6 O_CREATE, whose value is Linux's O_TRUNC), and linked with libc/ alone
+  (never ulib/usys.S or ulib/printf.c, whose exit(), wait() and printf(fd,
+  ...) are xv6's), taking only the objects
   it needs, and entered at _start (libc/crt0.c), which passes main's value to
   exit(status). libc/ reuses xv6's strings and malloc by compiling ulib/ulib.c
   and ulib/umalloc.c again (libc/ulib_string.c, libc/ulib_malloc.c).
+
+A student's own file, ``xv6py build mine.c`` (`build_file`), is an xv6 program
+if it includes user.h (every xv6 program does: exit() is declared there) and
+a POSIX program otherwise; `is_posix_source` is the rule.
 
 A build compiles the libraries once, then each program, and links it::
 
@@ -64,6 +71,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -87,7 +95,8 @@ from .programs import (
 
 __all__ = ["BuildError", "Compiler", "find_compiler", "gcc_compiler", "clang_compiler",
            "zig_compiler", "build", "build_file", "stale_programs", "program_path", "program_names",
-           "source_files", "needed", "SRCDIR", "BINDIR", "CFLAGS", "LDFLAGS", "main"]
+           "source_files", "needed", "SRCDIR", "BINDIR", "CFLAGS", "POSIX_CFLAGS", "LDFLAGS",
+           "program_cflags", "is_posix_source", "main"]
 
 
 log = logging.getLogger(__name__)
@@ -106,8 +115,13 @@ CFLAGS = (
     "-fno-asynchronous-unwind-tables",  # DWARF goes to .debug_frame, no .eh_frame to load
     "-fcf-protection=none",             # no endbr32 / .note.gnu.property (Ubuntu's default)
     "-ffunction-sections",              # lets user.ld put main first with any compiler
+    "-nostdinc",                        # never the host's C library headers (/usr/include):
+                                        # only ours and the compiler's own (Compiler.cflags)
     "-I", "include",
 )
+# Added for POSIX programs: their headers give Linux's view (fcntl.h's flags).
+POSIX_CFLAGS = ("-D_XV6PY_POSIX",)
+
 # -N: one RWX segment, its file offset not padded to a page (ld -N in xv6).
 LDFLAGS = ("-N", "--build-id=none")
 
@@ -136,10 +150,11 @@ class Compiler:
         """One line for the manifest and for messages, e.g. 'gcc (Debian 12.2.0-14) 12.2.0'."""
         return self.version or self.name
 
-    def compile_command(self, src: str, obj: Path, srcdir: Path) -> list[str]:
-        """The command that compiles src (relative to srcdir, the working directory) to obj."""
+    def compile_command(self, src: str, obj: Path, srcdir: Path, extra: tuple[str, ...] = ()) -> list[str]:
+        """The command that compiles src (relative to srcdir, the working
+        directory) to obj, with extra flags (POSIX_CFLAGS for a POSIX program)."""
         prefix_map = [f"-fdebug-prefix-map={d}={DEBUG_PREFIX}" for d in _spellings(srcdir)]
-        return [*self.cc, *CFLAGS, *self.cflags, *prefix_map, "-c", src, "-o", str(obj)]
+        return [*self.cc, *CFLAGS, *extra, *self.cflags, *prefix_map, "-c", src, "-o", str(obj)]
 
     def link_command(self, objs: list[Path], out: Path, script: Path,
                      entry: str | None = None) -> list[str]:
@@ -225,6 +240,19 @@ def _ld_flags(ld: tuple[str, ...]) -> tuple[str, ...]:
     return ("--no-warn-rwx-segments",) if "--no-warn-rwx-segments" in r.stdout else ()
 
 
+def _own_headers(cc: str, ask: str = "-print-file-name=include", under: str = "") -> tuple[str, ...]:
+    """-isystem DIR for the compiler's own freestanding headers (stddef.h, stdarg.h,
+    stdint.h, stdatomic.h, stdbool.h, float.h), which -nostdinc drops with the
+    host's: DIR is what `cc ask` prints (gcc: -print-file-name=include; clang:
+    -print-resource-dir, then under="include"). () if it cannot be found."""
+    try:
+        out = subprocess.run([cc, ask], capture_output=True, text=True, timeout=60).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return ()
+    d = Path(out) / under
+    return ("-isystem", str(d)) if out and (d / "stddef.h").is_file() else ()
+
+
 def gcc_compiler() -> Compiler | None:
     """gcc -m32 (or an i686 cross gcc) with the GNU ld it uses, if it works."""
     for prog in ("gcc", "i686-linux-gnu-gcc", "i686-elf-gcc", "i386-elf-gcc"):
@@ -240,8 +268,8 @@ def gcc_compiler() -> Compiler | None:
         if ld is None:
             continue
         # -march=i686 alone would also tune for the Pentium Pro; keep gcc's usual tuning.
-        c = Compiler("gcc", (path,), ld, cflags=("-mtune=generic",), ldflags=_ld_flags(ld),
-                     version=_version([path]))
+        c = Compiler("gcc", (path,), ld, cflags=("-mtune=generic", *_own_headers(path)),
+                     ldflags=_ld_flags(ld), version=_version([path]))
         if _probe(c):
             return c
     return None
@@ -262,8 +290,9 @@ def clang_compiler() -> Compiler | None:
         ld = _gnu_ld(ldprog)
         if ld is None:
             continue
-        c = Compiler("clang", cc, ld, cflags=_CLANG_DEBUG_DIR, ldflags=_ld_flags(ld),
-                     version=_version([path]))
+        c = Compiler("clang", cc, ld,
+                     cflags=(*_CLANG_DEBUG_DIR, *_own_headers(path, "-print-resource-dir", "include")),
+                     ldflags=_ld_flags(ld), version=_version([path]))
         if _probe(c):
             return c
     return None
@@ -290,7 +319,9 @@ def zig_compiler(python: str | None = None) -> Compiler | None:
     clang = _version([*zig, "cc"])
     cc = (*zig, "cc", "-target", "x86-freestanding-none")
     # The compiler's own headers (stdarg.h) are named in the line tables; where
-    # the ziglang package is installed must not change the bytes.
+    # the ziglang package is installed must not change the bytes. zig cc adds
+    # its own header directory (ziglang/lib/include) even with -nostdinc, and
+    # for a freestanding target it has no C library's headers there.
     cflags = (*_CLANG_DEBUG_DIR, f"-fdebug-prefix-map={zigdir}=ziglang")
     for ld in ((*zig, "ld.lld", "-m", "elf_i386"), _gnu_ld("ld")):
         if ld is None:
@@ -334,6 +365,20 @@ def source_files(name: str, srcdir: Path = SRCDIR) -> list[str]:
     return [program_source(name, srcdir) or f"{name}.c"] + _library_files(Path(srcdir))
 
 
+def program_cflags(src: str) -> tuple[str, ...]:
+    """The flags a program's source (relative to the source directory) is compiled with."""
+    return CFLAGS + POSIX_CFLAGS if src.startswith("posix/") else CFLAGS
+
+
+_USER_H = re.compile(r'^[ \t]*#[ \t]*include[ \t]*[<"]user\.h[>"]', re.M)
+
+
+def is_posix_source(text: str) -> bool:
+    """Is a student's C file (`build_file`) a POSIX program? Yes unless it
+    includes user.h, which declares xv6's exit() that every xv6 program calls."""
+    return _USER_H.search(text) is None
+
+
 def _write_manifest(bindir: Path, manifest: dict) -> None:
     tmp = bindir / (MANIFEST + ".tmp")
     tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
@@ -349,7 +394,8 @@ def stale_programs(srcdir: Path = SRCDIR, bindir: Path = BINDIR) -> list[str]:
     for name in program_names(srcdir):
         entry = entries.get(name)
         elf = program_path(name, bindir)
-        if entry is None or elf is None or entry.get("cflags") != " ".join(CFLAGS):
+        src = program_source(name, srcdir) or f"{name}.c"
+        if entry is None or elf is None or entry.get("cflags") != " ".join(program_cflags(src)):
             stale.append(name)
             continue
         try:
@@ -458,7 +504,7 @@ def _build_one(c: Compiler, name: str, srcdir: Path, objdir: Path, libs: Librari
     src = program_source(name, srcdir)
     if src is None:
         raise BuildError(f"no source for program {name!r}: {srcdir / (name + '.c')}")
-    _run(c.compile_command(src, obj, srcdir), cwd=srcdir)
+    _run(c.compile_command(src, obj, srcdir, program_cflags(src)[len(CFLAGS):]), cwd=srcdir)
     if src.startswith("posix/"):
         if libs.crt0 is None:
             raise BuildError(f"{name} is a POSIX program, but there is no libc/crt0.c")
@@ -500,7 +546,7 @@ def build(names: list[str] | None = None, compiler: Compiler | None = None,
             out = _build_one(compiler, name, srcdir, objdir, libs, outdir)
             entries[name] = {
                 "compiler": compiler.describe(),
-                "cflags": " ".join(CFLAGS),
+                "cflags": " ".join(program_cflags(program_source(name, srcdir) or f"{name}.c")),
                 "sources": {f: _hash(srcdir / f) for f in source_files(name, srcdir)},
                 "elf_sha256": hashlib.sha256(out.read_bytes()).hexdigest(),
                 "size": out.stat().st_size,
@@ -519,9 +565,12 @@ def build(names: list[str] | None = None, compiler: Compiler | None = None,
 def build_file(src: str | Path, out: str | Path | None = None,
                compiler: Compiler | None = None, srcdir: Path = SRCDIR) -> Path:
     """Build a student's C file from anywhere on the host against the user library
-    (ulib/, include/, user.ld of srcdir), as the project's own programs are built.
-    The ELF goes next to the source (NAME.c -> NAME) unless out says where; never
-    among the project's programs. Returns its path; raises BuildError."""
+    (ulib/, libc/, include/, user.ld of srcdir), as the project's own programs are
+    built: an xv6 program if it includes user.h, else a POSIX program
+    (`is_posix_source`) -- except that its warnings are printed (on stderr),
+    not errors as they are for the project's programs. The ELF goes next to the source (NAME.c -> NAME)
+    unless out says where; never among the project's programs. Returns its
+    path; raises BuildError."""
     src, srcdir = Path(src).absolute(), Path(srcdir).absolute()
     if not src.is_file():
         raise BuildError(f"no such file: {src}")
@@ -532,16 +581,26 @@ def build_file(src: str | Path, out: str | Path | None = None,
     if compiler is None:
         raise BuildError("no C compiler for 32-bit x86 found: install gcc (with -m32 "
                          "support), clang with ld.lld, or `pip install ziglang`")
+    posix = is_posix_source(src.read_text(errors="replace"))
     with tempfile.TemporaryDirectory(prefix="xv6py-build-") as tmp:
         objdir = Path(tmp)
         libobjs = _compile_library(compiler, srcdir, objdir)
         obj = objdir / "prog.o"
-        cmd = compiler.compile_command(src.name, obj, src.parent)
+        cmd = compiler.compile_command(src.name, obj, src.parent, POSIX_CFLAGS if posix else ())
         cmd[-4:-4] = ["-I", str(srcdir / "include")]    # the headers, from anywhere
-        _run(cmd, cwd=src.parent)
+        # A program written for Linux may warn where glibc's headers would not:
+        # the student sees the warnings, but they do not stop the build.
+        r = _run([a for a in cmd if a != "-Werror"], cwd=src.parent)
+        if r.stderr.strip():
+            print(r.stderr.rstrip(), file=sys.stderr)
         elf = objdir / "prog"
-        objs = [obj, *libobjs.ulib]             # an xv6 program: all of ulib, what it needs of libc
-        _run(compiler.link_command([*objs, *needed(objs, libobjs.libc)], elf, srcdir / "user.ld"),
+        if posix:                               # a POSIX program: crt0, what it needs of libc
+            if libobjs.crt0 is None:
+                raise BuildError("a POSIX program needs libc/crt0.c")
+            objs, entry = [obj, libobjs.crt0], "_start"
+        else:                                   # an xv6 program: all of ulib, what it needs of libc
+            objs, entry = [obj, *libobjs.ulib], None
+        _run(compiler.link_command([*objs, *needed(objs, libobjs.libc)], elf, srcdir / "user.ld", entry),
              cwd=src.parent)
         _check_elf(elf)
         shutil.copyfile(elf, out)

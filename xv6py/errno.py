@@ -16,13 +16,15 @@ from types import MappingProxyType
 
 __all__ = ["EPERM", "ENOENT", "ESRCH", "EINTR", "E2BIG", "ECHILD", "EAGAIN", "ENOMEM",
            "EACCES", "EFAULT", "EEXIST", "EINVAL", "ENOSPC", "EFBIG", "ERANGE", "ENOSYS",
-           "EBADF", "ENODEV", "ENFILE", "EMFILE", "ENAMETOOLONG",
+           "EBADF", "ENODEV", "ENFILE", "EMFILE", "ENAMETOOLONG", "EIO", "ENOTDIR", "EISDIR",
+           "ESPIPE", "EPIPE",
            "ENOMSG", "EIDRM", "ERRNO_NAMES", "errname"]
 
 EPERM = 1         # Operation not permitted (not the owner, not root)
 ENOENT = 2        # No such file or directory (no object with that key)
 ESRCH = 3         # No such process
 EINTR = 4         # Interrupted system call
+EIO = 5           # Input/output error (the disk: a damaged inode)
 E2BIG = 7         # Argument list too long (too many semops; message longer than the buffer)
 EBADF = 9         # Bad file number (not an open descriptor, or not open for that)
 ECHILD = 10       # No child processes
@@ -32,11 +34,15 @@ EACCES = 13       # Permission denied (the mode bits refuse the access)
 EFAULT = 14       # Bad address (a pointer into memory the caller cannot use)
 EEXIST = 17       # File exists (IPC_CREAT|IPC_EXCL and the key is taken)
 ENODEV = 19       # No such device (mmap of a pipe, a device or a directory)
+ENOTDIR = 20      # Not a directory (a path goes through a file)
+EISDIR = 21       # Is a directory (opened for writing, unlinked, read)
 EINVAL = 22       # Invalid argument (a bad id, size, command or flag)
 ENFILE = 23       # File table overflow (every open file of the system is in use)
 EMFILE = 24       # Too many open files (the process has NOFILE open)
 EFBIG = 27        # File too large (sem_num beyond the set)
 ENOSPC = 28       # No space left on device (a table or a limit is full)
+ESPIPE = 29       # Illegal seek (lseek on a pipe or the console)
+EPIPE = 32        # Broken pipe (a write with no reader left)
 ERANGE = 34       # Math result not representable (a semaphore value out of range)
 ENAMETOOLONG = 36  # File name too long (a shm_open name longer than NAME_MAX)
 ENOSYS = 38       # Function not implemented

@@ -279,10 +279,25 @@ class Run:
     schedule: object = None     # the generator that runs the machine (Machine._schedule)
 
 
+def kalloc_many(n: int) -> list:
+    """Call kalloc n times: the frames, in the order handed out (None for each call
+    that found memory exhausted). For a test that takes memory away -- one request
+    to a grader's kernel process rather than n; only the allocator runs."""
+    return [kalloc.kalloc() for _ in range(n)]
+
+
+def kfree_many(frames: list) -> None:
+    """kfree each frame of `frames`, in order (a panic stops it there, the frames
+    before it freed): gives back what kalloc_many took, in one request."""
+    for pa in frames:
+        kalloc.kfree(pa)
+
+
 # The kernel functions a test may call directly (Machine.kernel): those the labs
 # ask students to write, and what it takes to set up and inspect their inputs.
 KERNEL_CALLS = MappingProxyType({
     "kalloc": kalloc.kalloc, "kfree": kalloc.kfree, "kfreecount": kalloc.kfreecount,
+    "kalloc_many": kalloc_many, "kfree_many": kfree_many,
     "walkpgdir": pgdir.walkpgdir, "mappages": pgdir.mappages, "setupkvm": pgdir.setupkvm,
     "freevm": pgdir.freevm, "vmprint": pgdir.vmprint, "uva2ka": pgdir.uva2ka,
     "allocuvm": pgdir.allocuvm, "deallocuvm": pgdir.deallocuvm, "clearpteu": pgdir.clearpteu,
@@ -746,13 +761,15 @@ class Machine:
                     "msg": [_sysv_msg(q) for q in msg.msg_ids.live()]}
 
     def mmap_state(self) -> dict:
-        """mmap's kernel state (mm/vma.py): lazy fills so far, objects alive, the
-        POSIX shm names, files mapped, and each process's areas {pid: [area]}
+        """mmap's kernel state (mm/vma.py): lazy fills so far, objects alive, pages
+        of shared file mappings written back so far, the POSIX shm names, files
+        mapped, and each process's areas {pid: [area]}
         (an area: start, end, prot, shared, object name, resident pages)."""
         with self.entered():
             areas = {p.pid: [_area(p, v) for v in p.vmas] for p in proc.ptable.proc
                      if p.state is not proc.UNUSED and p.vmas}
             return {"fills": vma.vmstats["fills"], "objects": vma.vmstats["objects"],
+                    "writebacks": vma.vmstats["writebacks"],
                     "names": [o.name for o in posixshm.shm_objects()], "files": len(fmap.file_objs),
                     "areas": areas}
 

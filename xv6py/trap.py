@@ -16,8 +16,8 @@ from types import MappingProxyType
 from .dev.console import cprintf
 from .dev.ide import ideintr
 from .fs.fmap import fillpage
-from .mm.pgdir import switchuvm
-from .mm.vma import FAULT_BUS, FAULT_FILLED, FAULT_READ, vma_fault
+from .mm.pgdir import copyin, switchuvm
+from .mm.vma import FAULT_BUS, FAULT_FILLED, FAULT_READ, vma_fault, vma_prefault
 from .param import COST_TRAP
 from .proc.proc import (
     RUNNING,
@@ -32,6 +32,7 @@ from .proc.proc import (
     resume,
     yield_,
 )
+from .syscalls.args import takefill
 from .syscalls.syscall import syscall
 from .timer import timerintr
 from .traps import IRQ_IDE, IRQ_TIMER, T_DIVIDE, T_ILLOP, T_IRQ0, T_PGFLT, T_SYSCALL
@@ -77,6 +78,9 @@ def handletrap(tf) -> None:
                 exit_from_trap("killed")
                 return
             syscall()
+            want = takefill()
+            if want is not None and p.context is None:
+                bufferfill(p, tf, want)     # file pages under a buffer: read, then call again
             if p.killed and p.context is None:
                 exit_from_trap("killed")
             return
@@ -137,6 +141,37 @@ def lazyfault(p, tf) -> None:
         resume(p)
     else:
         _killfault(p, tf, "mmap: " + reason, SIGBUS if what == FAULT_BUS else SIGSEGV)
+
+
+# The instruction of a system call: `int $64` (0xCD 0x40), two bytes.
+INT64 = b"\xcd\x40"
+
+
+def bufferfill(p, tf, want) -> None:
+    """A system call refused a buffer (argptr) because pages of a file mapping
+    under it were never touched: the file system cannot read them inside the
+    copy. Read them in as p's kernel code (it may sleep), then back %eip up over
+    the `int $64` and put the call's number back in %eax, so the program makes
+    the same call again, now with its buffer present (Linux restarts an
+    interrupted call the same way). If a page cannot be had, the call's error
+    (EFAULT, or xv6's -1) stands."""
+    if copyin(p.pgdir, tf.eip - 2, 2) != INT64:
+        return                              # not entered by `int $64`: nothing to restart
+    p.context = _fillbuffer(p, tf, *want)
+    resume(p)
+
+
+def _fillbuffer(p, tf, addr: int, size: int, writable: bool, num: int):
+    """Read in the file pages of [addr, addr+size), then restart the call."""
+    while True:
+        what, va, v = vma_prefault(p, addr, size, writable)
+        if what == FAULT_FILLED:
+            break
+        if what != FAULT_READ or (yield from fillpage(p, va, v)):
+            return                          # beyond the end, out of memory: the error stands
+    switchuvm(p)
+    tf.eip -= len(INT64)
+    tf.eax = num
 
 
 def _fill(p, tf, v):

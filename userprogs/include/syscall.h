@@ -55,3 +55,17 @@
 #define SYS_shm_open 48
 #define SYS_shm_unlink 49
 #define SYS_ftruncate 50
+// 51-60: POSIX's file calls for POSIX programs (libc/fileio.S): Linux's open flags
+// and struct stat (sys/stat.h), errors as numbers. xv6's 1-21 stay xv6's.
+#define SYS_posix_open 51
+#define SYS_posix_fstat 52
+#define SYS_posix_stat 53
+#define SYS_lseek 54
+#define SYS_posix_read 55
+#define SYS_posix_write 56
+#define SYS_posix_close 57
+#define SYS_posix_dup 58
+#define SYS_posix_pipe 59
+#define SYS_posix_unlink 60
+#define SYS_getppid 61
+#define SYS_posix_kill 62

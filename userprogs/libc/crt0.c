@@ -11,8 +11,17 @@ void exit(int status) __attribute__((noreturn));
 
 void _start(int argc, char **argv) __attribute__((noreturn));
 
+// argv[0] without its directory, as glibc's __progname (assert's messages).
+char *__progname = "";
+
 void
 _start(int argc, char **argv)
 {
+  if(argc > 0 && argv[0] != 0){
+    __progname = argv[0];
+    for(char *s = argv[0]; *s; s++)
+      if(*s == '/')
+        __progname = s + 1;
+  }
   exit(main(argc, argv));
 }

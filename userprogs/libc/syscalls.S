@@ -5,7 +5,8 @@
  * exit() and wait(), while POSIX's exit(int) and wait(int*) are C functions of
  * this library (stdlib.c, unistd.c) built on the numbered calls exit_status
  * and waitpid (usyserr.S). These calls still fail with a bare -1, as on xv6:
- * errno is left as it was.
+ * errno is left as it was. The file calls (open, read, write, ...) are
+ * POSIX's own: fileio.S.
  */
 
 #include "syscall.h"
@@ -25,24 +26,15 @@
   .text
 
 STUB(fork, fork)
-STUB(pipe, pipe)
-STUB(read, read)
-STUB(kill, kill)              /* kill(pid, sig): xv6 reads only pid; every signal kills */
 STUB(execv, exec)
-STUB(fstat, fstat)            /* xv6's struct stat (stat.h) */
 STUB(chdir, chdir)
-STUB(dup, dup)
 STUB(getpid, getpid)
 STUB(sbrk, sbrk)
 STUB(__xv6_sleep, sleep)      /* in clock ticks: sleep() and usleep() convert (unistd.c) */
 STUB(__xv6_uptime, uptime)
-STUB(open, open)              /* xv6's flags (fcntl.h) */
-STUB(write, write)
 STUB(mknod, mknod)
-STUB(unlink, unlink)
 STUB(link, link)
 STUB(mkdir, mkdir)
-STUB(close, close)
 
 /* An object without this note asks for an executable stack and GNU ld warns about it. */
   .section .note.GNU-stack, "", @progbits

@@ -11,26 +11,7 @@
  * x86 xv6 must keep working.
  */
 
-#include "syscall.h"
-
-#define T_SYSCALL 64     /* the trap vector of system calls */
-#define MAX_ERRNO 4095   /* results from -4095 to -1 are errors */
-
-/* ESTUB(name, call) defines the function `name` that makes system call SYS_call. */
-#define ESTUB(name, call)           \
-  .globl name;                      \
-  .type name, @function;            \
-  name:                             \
-    movl $SYS_ ## call, %eax;       \
-    int $T_SYSCALL;                 \
-    cmpl $-MAX_ERRNO, %eax;         \
-    jae 1f;                         \
-    ret;                            \
-  1:negl %eax;                      \
-    movl %eax, errno;               \
-    movl $-1, %eax;                 \
-    ret;                            \
-  .size name, . - name
+#include "estub.h"
 
   .text
 
@@ -59,6 +40,9 @@ ESTUB(mprotect, mprotect)
 ESTUB(shm_open, shm_open)
 ESTUB(shm_unlink, shm_unlink)
 ESTUB(ftruncate, ftruncate)
+ESTUB(lseek, lseek)           /* here, not in fileio.S: xv6 programs may use it too */
+ESTUB(getppid, getppid)       /* cannot fail */
+ESTUB(__posix_stat, posix_stat)  /* for ftok.c, in both kinds of programs (stat is fileio.S's) */
 
 /* An object without this note asks for an executable stack and GNU ld warns about it. */
   .section .note.GNU-stack, "", @progbits

@@ -15,17 +15,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stat.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-// xv6's open (its flags: fcntl.h) and fstat (its struct stat: stat.h), which
-// the POSIX headers do not declare.
-int open(const char *path, int omode);
-int fstat(int fd, struct stat *st);
 
 #define PG 4096
 #define RW (PROT_READ | PROT_WRITE)
@@ -177,6 +174,7 @@ t_mprotect(void)
   st = in_child(touch_read, p + PG);
   expect(WIFSIGNALED(st) && WTERMSIG(st) == 11, "read of PROT_NONE: status %#x", st);
   expect(mprotect(p, 2 * PG, RW) == 0, "mprotect back");
+  expect(p[PG] == 'b', "PROT_NONE and back kept the page: %d", p[PG]);
   p[0] = 'c';
   expect(p[0] == 'c', "write after mprotect back");
   munmap(p, 2 * PG);
@@ -198,7 +196,7 @@ static void
 write_file(const char *path, int n)
 {
   char buf[512];
-  int fd = open(path, O_CREATE | O_RDWR), i, k;
+  int fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0644), i, k;
 
   for(i = 0; i < n; i += k){
     k = n - i < 512 ? n - i : 512;
@@ -254,6 +252,99 @@ t_buffer(void)
   munmap(b, PG);
 }
 
+// System V IPC's buffers in pages never touched: the kernel copies into and out
+// of them as it does for read() and write(), filling them first.
+static void
+t_ipcbuffer(void)
+{
+  struct msgq { long mtype; char mtext[16]; } *m;
+  struct sembuf *op;
+  unsigned short *vals;
+  struct shmid_ds *ds;
+  int *st;
+  int q, s, id;
+  char *a = anon(1, RW, MAP_PRIVATE), *b = anon(2, RW, MAP_SHARED);
+
+  *(long *) (b + PG - sizeof(long)) = 1;   // a message's type; its text on the next page
+  q = msgget(IPC_PRIVATE, 0600);
+  s = semget(IPC_PRIVATE, 2, 0600);
+  id = shmget(IPC_PRIVATE, PG, 0600);
+  expect(q >= 0 && s >= 0 && id >= 0, "msgget, semget, shmget: errno %d", errno);
+  expect(msgsnd(q, b + PG - sizeof(long), 8, 0) == 0, "msgsnd from an untouched page: errno %d", errno);
+  m = (struct msgq *) (a + 64);
+  expect(msgrcv(q, m, sizeof m->mtext, 0, 0) == 8, "msgrcv into an untouched page: errno %d", errno);
+  op = (struct sembuf *) (b + PG + 128);
+  expect(semop(s, op, 1) == 0, "semop of an untouched (zero) sembuf: errno %d", errno);
+  vals = (unsigned short *) (a + 256);
+  expect(semctl(s, 0, GETALL, vals) == 0 && vals[0] == 0 && vals[1] == 0,
+         "semctl GETALL into the page: errno %d", errno);
+  ds = (struct shmid_ds *) (b + PG + 512);
+  expect(shmctl(id, IPC_STAT, ds) == 0 && ds->shm_segsz == PG, "shmctl IPC_STAT: errno %d", errno);
+  msgctl(q, IPC_RMID, 0);
+  semctl(s, 0, IPC_RMID);
+  shmctl(id, IPC_RMID, 0);
+  munmap(a, PG);
+  munmap(b, 2 * PG);
+  a = anon(1, RW, MAP_SHARED);
+  st = (int *) a;
+  if(fork() == 0)
+    exit(7);
+  expect(wait(st) > 0 && WIFEXITED(*st) && WEXITSTATUS(*st) == 7, "wait's status into the page");
+  munmap(a, PG);
+}
+
+// A system call's buffer in file pages never touched: the kernel reads them in
+// first (trap.py: bufferfill) and the call goes on.
+static void
+t_filebuffer(void)
+{
+  int fd, out;
+  char *p, *q, buf[64];
+
+  write_file("src", 5000);
+  fd = open("src", O_RDONLY);
+  p = mmap(0, 2 * PG, PROT_READ, MAP_PRIVATE, fd, 0);
+  expect(p != MAP_FAILED, "mmap: errno %d", errno);
+  expect(write(1, p + PG - 5, 10) == 10, "write from untouched file pages: errno %d", errno);
+  printf("\n");
+  out = open("dst", O_CREAT | O_TRUNC | O_RDWR, 0644);
+  expect(ftruncate(out, 2 * PG) == 0, "ftruncate");
+  q = mmap(0, 2 * PG, RW, MAP_SHARED, out, 0);
+  expect(q != MAP_FAILED, "mmap dst: errno %d", errno);
+  lseek(fd, 0, SEEK_SET);
+  expect(read(fd, q + PG - 8, 16) == 16, "read into untouched file pages: errno %d", errno);
+  expect(munmap(q, 2 * PG) == 0, "munmap");
+  lseek(out, PG - 8, SEEK_SET);
+  expect(read(out, buf, 16) == 16 && memcmp(buf, "abcdefghijklmnop", 16) == 0, "in the file: '%.16s'", buf);
+  munmap(p, 2 * PG);
+  close(fd);
+  close(out);
+  unlink("src");
+  unlink("dst");
+}
+
+// Only pages written through a shared mapping are written back (PTE_D).
+static void
+t_dirty(void)
+{
+  int fd;
+  char *p;
+  volatile char c;
+
+  write_file("dirty", 4 * PG);
+  fd = open("dirty", O_RDWR);
+  p = mmap(0, 4 * PG, RW, MAP_SHARED, fd, 0);
+  expect(p != MAP_FAILED, "mmap: errno %d", errno);
+  c = p[0];                                 // read three pages, write one
+  c = p[PG];
+  c = p[3 * PG];
+  (void) c;
+  p[2 * PG] = 'D';
+  expect(munmap(p, 4 * PG) == 0, "munmap");
+  close(fd);
+  unlink("dirty");
+}
+
 static void
 t_fileshared(void)
 {
@@ -287,7 +378,8 @@ t_unlink(void)
 
   expect(fd >= 0, "shm_open");
   expect(ftruncate(fd, 3 * PG + 1) == 0, "ftruncate");
-  expect(fstat(fd, &st) == 0 && st.size == 3 * PG + 1, "fstat size %d", st.size);
+  expect(fstat(fd, &st) == 0 && st.st_size == 3 * PG + 1, "fstat size %ld", st.st_size);
+  expect(S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0600, "fstat mode %o", st.st_mode);
   p = mmap(0, 4 * PG, RW, MAP_SHARED, fd, 0);
   close(fd);
   strcpy(p + 3 * PG, "still here");
@@ -420,6 +512,7 @@ static struct { const char *name; void (*fn)(void); } tests[] = {
   {"zero", t_zero}, {"shared", t_shared}, {"private", t_private}, {"partial", t_partial},
   {"mprotect", t_mprotect}, {"lazy", t_lazy}, {"file", t_file}, {"fileshared", t_fileshared},
   {"unlink", t_unlink}, {"excl", t_excl}, {"errors", t_errors}, {"buffer", t_buffer},
+  {"filebuffer", t_filebuffer}, {"dirty", t_dirty}, {"ipcbuffer", t_ipcbuffer},
 };
 #define NTESTS (int) (sizeof tests / sizeof tests[0])
 

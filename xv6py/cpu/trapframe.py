@@ -35,15 +35,24 @@ REGISTERS = {
 }
 
 
+# The registers every system call reads, read together when `int $64` traps
+# (TrapFrame.entry): %eax, the call's number, and %esp, where its arguments are.
+ENTRY = (x86c.UC_X86_REG_EAX, x86c.UC_X86_REG_ESP)
+
+
 def _register(name: str, doc: str) -> property:
     reg = REGISTERS[name]
+    at = ENTRY.index(reg) if reg in ENTRY else None
 
     def get(tf: "TrapFrame") -> int:
+        if at is not None and tf.entry is not None:
+            return tf.entry[at]
         if tf.live:
             return tf.cpu.rreg(reg)
         return tf.ctx_read(reg)
 
     def put(tf: "TrapFrame", value: int) -> None:
+        tf.entry = None             # (a write may change what was read at entry)
         if tf.live:
             tf.cpu.wreg(reg, value)
         else:
@@ -57,14 +66,21 @@ class TrapFrame:
 
     `live` is true while the frame is loaded in the CPU (the process is running);
     only the CPU sets it.
+
+    `entry` holds the values of ENTRY's registers as a system call trapped, read
+    in one batch: register access is the cost of a system call (DESIGN.md,
+    section 4, fact 8), and every call reads both. Only the CPU sets it, for the
+    time the kernel handles the call; it is dropped as soon as any register of
+    the frame is written, so it always equals the registers themselves.
     """
 
-    __slots__ = ("cpu", "ctx", "live", "trapno", "err", "cr2", "_buf")
+    __slots__ = ("cpu", "ctx", "live", "entry", "trapno", "err", "cr2", "_buf")
 
     def __init__(self, cpu, ctx):
         self.cpu = cpu          # the X86 this frame belongs to
         self.ctx = ctx          # unicorn context holding the registers when not live
         self.live = False
+        self.entry: tuple[int, ...] | None = None   # ENTRY's registers, during a system call
         self.trapno = 0         # trap number of the last trap (traps.py)
         self.err = 0            # error code pushed by the CPU (0 if none)
         self.cr2 = 0            # faulting address of the last page fault

@@ -19,10 +19,17 @@ from unicorn import x86_const as x86c
 from unicorn.unicorn_py3.unicorn import uclib  # the binding's ctypes handle on libunicorn
 
 __all__ = ["Uc", "ucc", "x86c", "uclib", "CPUError", "UNICORN_VERSION", "check", "as_cpu_error",
-           "INTR_CALLBACK", "EDGE_CALLBACK", "uc_strerror"]
+           "INTR_CALLBACK", "EDGE_CALLBACK", "uc_strerror", "uc_reg_read_batch"]
 
 Uc = unicorn.Uc
 UNICORN_VERSION = unicorn.__version__
+
+# uc_reg_read_batch(uc, int *regs, void **vals, int count), declared without
+# argtypes: converting each argument to the binding's declared types costs more
+# than the call itself (0.47 us against 0.18 us for two registers, measured).
+# The caller passes exactly the C types: the engine's handle, ctypes arrays.
+uc_reg_read_batch = ctypes.CDLL(uclib._name).uc_reg_read_batch
+uc_reg_read_batch.restype = ctypes.c_int
 
 # void callback(uc_engine *uc, uint32_t intno, void *user_data)
 INTR_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p)

@@ -52,8 +52,19 @@ from ..mmu import (
 from ..param import COST_TB, COST_TB_INSN
 from ..traps import T_GPFLT, T_ILLOP, T_PGFLT
 from .probe import Offsets, probe
-from .trapframe import TrapFrame
-from .uc import EDGE_CALLBACK, INTR_CALLBACK, CPUError, Uc, as_cpu_error, check, ucc, uclib, x86c
+from .trapframe import ENTRY, TrapFrame
+from .uc import (
+    EDGE_CALLBACK,
+    INTR_CALLBACK,
+    CPUError,
+    Uc,
+    as_cpu_error,
+    check,
+    uc_reg_read_batch,
+    ucc,
+    uclib,
+    x86c,
+)
 
 __all__ = ["X86", "SEG", "CPUError"]
 
@@ -131,6 +142,11 @@ class X86:
         self._limit = ctypes.c_uint64.from_address(handle + self.offsets.emu_counter + 8)
         self._buf = ctypes.c_uint32()
         self._pbuf = ctypes.byref(self._buf)
+        # _read_entry's arguments to uc_reg_read_batch: register ids, where each value goes.
+        self._entry_ids = (ctypes.c_int * len(ENTRY))(*ENTRY)
+        self._entry_vals = (ctypes.c_uint32 * len(ENTRY))()
+        self._entry_ptrs = (ctypes.c_void_p * len(ENTRY))(
+            *(ctypes.addressof(self._entry_vals) + 4 * i for i in range(len(ENTRY))))
         with as_cpu_error("context_save (a scratch context)"):
             self._scratch = self.uc.context_save()   # for reading private fields
         self._kernel_ctx = None                  # ring 0 with paging on (set by `enter_user`)
@@ -206,10 +222,10 @@ class X86:
             self.uc.reg_write(x86c.UC_X86_REG_GDTR, (0, base, size - 1, 0))
 
     def read32(self, pa: int) -> int:
-        return struct.unpack_from("<I", self.ram, pa)[0]
+        return _U32.unpack_from(self.ram, pa)[0]
 
     def write32(self, pa: int, val: int) -> None:
-        struct.pack_into("<I", self.ram, pa, val)
+        _U32.pack_into(self.ram, pa, val)
 
     # ---- setting up -----------------------------------------------------------------------
 
@@ -590,7 +606,11 @@ class X86:
             if intno in self.user_vectors:
                 tf = self.loaded
                 tf.trapno, tf.err = intno, 0
-                self.trap_handler(tf)       # may call stop()
+                tf.entry = self._read_entry()
+                try:
+                    self.trap_handler(tf)   # may call stop()
+                finally:
+                    tf.entry = None         # the registers change once user code runs on
                 if self._stale_code:
                     self._drop_stale_code()
                 return
@@ -598,6 +618,12 @@ class X86:
         except BaseException as e:          # noqa: BLE001 -- handed to run(), which re-raises
             self.failure = e
         self.stop()
+
+    def _read_entry(self) -> tuple[int, ...]:
+        """The registers of ENTRY (trapframe.py), in one call into unicorn."""
+        check(uc_reg_read_batch(self.h, self._entry_ids, self._entry_ptrs, len(ENTRY)), "reg_read_batch")
+        vals = self._entry_vals
+        return vals[0], vals[1]
 
     def _exception(self, intno: int) -> None:
         check(uclib.uc_context_save(self.h, self._scratch.context), "context_save")

@@ -33,7 +33,7 @@ ftable: "Ftable" = None   # the open-file table
 class File:
     """An open file (xv6's struct file)."""
 
-    __slots__ = ("type", "ref", "readable", "writable", "pipe", "ip", "off", "obj")
+    __slots__ = ("type", "ref", "readable", "writable", "pipe", "ip", "off", "obj", "append")
 
     def __init__(self):
         self.type = FD_NONE
@@ -44,6 +44,7 @@ class File:
         self.ip = None          # the inode, for FD_INODE
         self.off = 0            # read offset, for FD_INODE
         self.obj = None         # the shared-memory object (mm/vma.py), for FD_SHM
+        self.append = False     # O_APPEND (POSIX open): every write goes at the end
 
     def __repr__(self) -> str:
         kind = {FD_NONE: "none", FD_PIPE: "pipe", FD_INODE: "inode", FD_SHM: "shm"}[self.type]
@@ -95,7 +96,7 @@ def _drop(f: File):
     if f.ref > 0:
         return None
     ff = (f.type, f.pipe, f.writable, f.obj if f.type == FD_SHM else f.ip)
-    f.type, f.pipe, f.ip, f.off, f.obj = FD_NONE, None, None, 0, None
+    f.type, f.pipe, f.ip, f.off, f.obj, f.append = FD_NONE, None, None, 0, None, False
     return ff
 
 
@@ -201,6 +202,8 @@ def filewrite(f: File, data: bytes):
             n1 = min(n - i, max_)
             yield from begin_op()
             yield from ilock(f.ip)
+            if f.append:
+                f.off = f.ip.size       # at the end, as it is now (under the lock)
             r = yield from writei(f.ip, data[i:i + n1], f.off)
             if r > 0:
                 f.off += r

@@ -10,15 +10,17 @@
 A shared mapping of a file keeps its pages in the file's object (Linux's page
 cache, kept only while the file is mapped): every MAP_SHARED area of the file,
 in any process, maps the same frames. They reach the disk when an area is
-unmapped (munmap, exit, exec): each of its resident pages is written back
-within the file's size, in log transactions as filewrite() makes them, so a
-crash leaves the file as one of the states a program could have seen. Writes
-of MAP_PRIVATE areas never reach the file. Pages are not tracked dirty: every
-resident page of the area is written, which is more disk traffic, the same
-contents.
+unmapped (munmap, exit, exec): each page written through the area is written
+back within the file's size, in log transactions as filewrite() makes them, so
+a crash leaves the file as one of the states a program could have seen. Which
+pages were written is the hardware's to say: the MMU sets the dirty bit
+(PTE_D) of a PTE at the first write through it, and vma_remove() notes the
+pages whose PTE has it in obj.dirty as it clears them. A page only read is not
+written back. Writes of MAP_PRIVATE areas never reach the file.
 """
 
 from ..memlayout import KERNBASE
+from ..mm import vma
 from ..mm.vma import (
     OBJ_FILE,
     MemObject,
@@ -92,11 +94,15 @@ def fillpage(p, va: int, v):
 
 
 def _writeback(v):
-    """Write the resident pages of shared file area v to the file, within its size."""
+    """Write the pages of shared file area v that were written through it (in
+    obj.dirty, noted by vma_remove) to the file, within its size."""
     obj = v.obj
     for idx in range(v.pgoff, v.pgoff + (v.end - v.start) // PGSIZE):
         pa = obj.frames.get(idx)
         off = idx * PGSIZE
+        if idx not in obj.dirty:
+            continue
+        obj.dirty.discard(idx)
         if pa is None or off >= obj.ip.size:
             continue
         end = min(off + PGSIZE, obj.ip.size)
@@ -110,6 +116,7 @@ def _writeback(v):
             iunlock(obj.ip)
             yield from end_op()
             off += n
+        vma.vmstats["writebacks"] += 1
 
 
 def munmap_areas(p, gone):

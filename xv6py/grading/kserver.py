@@ -1,6 +1,7 @@
 """The kernel process of a grade: where a student's code runs, and nothing else.
 
-    python -P -B -m xv6py.grading.kserver        (started by grading/remote.py)
+    forked by grading/zygote.py for grading/remote.py, which calls main();
+    python -P -B -m xv6py.grading.kserver        (the same, exec'd: by hand)
 
 A grader's tests do not run here: they run in the worker (grading/worker.py),
 which starts this process with less privilege and bounded resources (see
@@ -28,6 +29,8 @@ import json
 import os
 import sys
 
+from ..panic import KernelPanic
+from .crash import crash_message
 from .wire import decode, encode
 
 __all__ = ["main", "OPS"]
@@ -128,10 +131,21 @@ def op_poke(k: Kernel, mid: int, pid: int, va: int, data: bytes) -> bool:
     return k.h(mid).poke(k.proc(mid, pid), va, data)
 
 
+def op_at_once(k: Kernel, mid: int, asks: list) -> list:
+    """Several of the Machine's inspections (testing/asserts.py: at_once), in
+    order: their answers; the first that fails raises its error."""
+    from ..testing.asserts import INSPECTIONS, look
+    for name, *_ in asks:
+        if name not in INSPECTIONS:
+            raise ValueError(f"{name} is not an inspection")
+    m = k.m(mid)
+    return [look(m, name, *args) for name, *args in asks]
+
+
 # The table of requests. The Machine's own inspection methods go through as they are.
 OPS = {
     "machine": op_machine, "forget": op_forget, "run": op_run, "spawn": op_spawn, "call": op_call,
-    "fork": op_fork, "reap": op_reap, "peek": op_peek, "poke": op_poke,
+    "fork": op_fork, "reap": op_reap, "peek": op_peek, "poke": op_poke, "at_once": op_at_once,
     "processes": lambda k, mid: k.m(mid).processes(),
     "shm_segments": lambda k, mid: k.m(mid).shm_segments(),
     "shm_entry": lambda k, mid, id: k.m(mid).shm_entry(id),
@@ -149,9 +163,8 @@ _KINDS = ((IndexError, "index"), (LookupError, "lookup"), (ValueError, "value"))
 
 
 def serve(k: Kernel, request: dict, log: _Log, finder) -> dict:
-    """One request: its answer, or the error it met, with what was printed."""
-    from ..panic import KernelPanic
-    from .crash import crash_message
+    """One request: its answer, or the error it met, with what was printed (the
+    log and the notes are left out when there are none: most requests)."""
     try:
         op = OPS[request["op"]]
         reply = {"ok": encode(op(k, *decode(request.get("args", []))))}
@@ -160,19 +173,22 @@ def serve(k: Kernel, request: dict, log: _Log, finder) -> dict:
     except Exception as e:          # noqa: BLE001 -- the student's code may raise anything
         kind = next((kind for t, kind in _KINDS if isinstance(e, t)), "crash")
         reply = {"error": {"kind": kind, "message": str(e) if kind != "crash" else crash_message(e)}}
-    reply["log"] = log.take()
-    reply["notes"], finder.notes[:] = list(finder.notes), []
+    if log.parts:
+        reply["log"] = log.take()
+    if finder.notes:
+        reply["notes"], finder.notes[:] = list(finder.notes), []
     return reply
 
 
 def main() -> int:
     # The protocol has the real standard output to itself; everything else that
     # writes to fd 1 (C code, a stray print) goes to standard error.
-    out = os.fdopen(os.dup(1), "w", buffering=1)
+    out = os.dup(1)
     os.dup2(2, 1)
     log = _Log()
     sys.stdout = log
-    hello = json.loads(sys.stdin.readline())
+    requests = sys.stdin.buffer
+    hello = json.loads(requests.readline())
     from .spec import load_lab
     from .substitute import install_sources
     lab = load_lab(hello["lab"])
@@ -183,11 +199,18 @@ def main() -> int:
     # as this process: out of the collector's sight, so that the collection at the
     # end of every test (op_forget) only walks what the test made.
     gc.freeze()
-    out.write(json.dumps({"ready": True, "errors": finder.errors, "log": log.take()}) + "\n")
+    _write(out, {"ready": True, "errors": finder.errors, "log": log.take()})
     k = Kernel()
-    for line in sys.stdin:
-        out.write(json.dumps(serve(k, json.loads(line), log, finder)) + "\n")
+    for line in requests:
+        _write(out, serve(k, json.loads(line), log, finder))
     return 0
+
+
+def _write(fd: int, reply: dict) -> None:
+    """One line of the protocol, written whole."""
+    data = (json.dumps(reply) + "\n").encode()
+    while data:
+        data = data[os.write(fd, data):]
 
 
 if __name__ == "__main__":

@@ -9,19 +9,21 @@ code in it) runs in another process, with less privilege and bounded resources.
 
 RemoteMachine and RemoteSyscaller offer what Machine and kcall.Syscaller offer
 to tests (run, processes, shm_segments, shm_entry, pte, read_phys, read32,
-isfree, console_output, kernel, free_frames; spawn, call, fork, reap, peek,
+isfree, console_output, kernel, free_frames, and at_once: several of those
+looks in one request; spawn, call, fork, reap, peek,
 poke), so a grader's tests and the assert helpers read the same either way. A
 process is a RemoteProc: its pid, and its fields (sz, pgdir, shm, state, name)
 read afresh from the kernel process each time.
 
-The kernel process (kserver.py) is started:
-- as the user `nobody` when the grader runs as root (Gradescope does): it can
+The kernel process (kserver.py) is forked by the lab's zygote (zygote.py: a
+clean Python with the kernel imported, one per warm worker or worker), and is:
+- the user `nobody` when the grader runs as root (Gradescope does): it can
   write nothing the grader owns; its working directory is an empty scratch
   directory, and it is sent the student's sources rather than reading them;
-- with limits: CPU seconds (the lab's timeout), data memory (the lab's
+- limited: CPU seconds (the lab's timeout), data memory (the lab's
   `memory`, MiB), no file writes, few descriptors, no new processes, no core;
 - in a session of its own, with a clean environment (no CI variables,
-  PYTHONBREAKPOINT=0, a fixed hash seed).
+  PYTHONBREAKPOINT=0, a fixed hash seed), holding no descriptor but its pipes.
 Every request waits at most until the test's deadline; a kernel process that
 overruns it, or dies, is killed and the test fails with the reason; the next
 test starts a new one.
@@ -29,9 +31,10 @@ test starts a new one.
 
 import json
 import os
-import resource
 import select
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -43,7 +46,7 @@ from .crash import KernelCrash
 from .wire import decode, encode
 
 __all__ = ["KernelProcess", "KernelGone", "RemoteMachine", "RemoteSyscaller", "RemoteProc",
-           "privilege_note"]
+           "privilege_note", "zygote", "stop_zygotes", "Zygote", "KernelChild", "die_with_parent"]
 
 MEMORY_MIB = 4096       # default data limit of a kernel process (each Machine reserves ~1 GiB)
 
@@ -62,9 +65,10 @@ class KernelProcess:
         self.lab, self.sources = lab, sources
         self.test_timeout = test_timeout if test_timeout is not None else lab.test_timeout
         self.memory_mib, self.cpu_seconds, self.on_timeout = memory_mib, cpu_seconds, on_timeout
-        self.proc: subprocess.Popen | None = None
+        self.proc: KernelChild | None = None
         self.generation = 0             # how many kernel processes were started
         self.timeouts = 0               # how many requests were stopped at their deadline
+        self.kernel_cpu = 0.0           # CPU seconds of the kernel processes that have ended
         self.errors: dict[str, str] = {}  # import errors of the student's modules
         self.deadline: float | None = None   # perf_counter time the current test must end by
         self.timeout_message = "the test ran out of time"
@@ -82,17 +86,14 @@ class KernelProcess:
 
     def spawn(self) -> None:
         """Start a kernel process and send it the sources, without waiting for it:
-        it imports the kernel while the caller does something else."""
+        it loads them while the caller does something else. It is forked by the
+        lab's zygote (grading/zygote.py), which has the kernel imported already."""
+        z = zygote(self.lab.name)          # first: it starts while the rest is found
         self._scratch = tempfile.mkdtemp(prefix="xv6py-kernel-")
         user = _unprivileged()
         if user is not None:
             os.chown(self._scratch, user[0], user[1])
-        self.proc = subprocess.Popen(
-            [sys.executable, "-P", "-B", "-m", "xv6py.grading.kserver"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=self._scratch,
-            env=_environment(self._scratch), start_new_session=True,
-            user=user[0] if user else None, group=user[1] if user else None,
-            extra_groups=[] if user else None, preexec_fn=self._limits)
+        self.proc = z.spawn(self._scratch, user, int(self.cpu_seconds) + 1, self.memory_mib << 20)
         self.generation += 1
         self._stderr = []
         threading.Thread(target=self._drain, args=(self.proc.stderr, self._stderr), daemon=True).start()
@@ -122,21 +123,6 @@ class KernelProcess:
             self.deadline = None if deadline is None else deadline + (time.perf_counter() - began)
         self.errors = reply.get("errors", {})
 
-    def _limits(self) -> None:
-        """In the child, before it runs Python: end with this process (Linux's
-        parent-death signal), and the resource limits."""
-        try:
-            import ctypes
-            ctypes.CDLL(None).prctl(1, signal.SIGKILL)      # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass                                            # not Linux: RLIMIT_CPU still ends it
-        cpu = int(self.cpu_seconds) + 1
-        mem = self.memory_mib << 20
-        for which, value in ((resource.RLIMIT_CPU, cpu), (resource.RLIMIT_DATA, mem),
-                             (resource.RLIMIT_FSIZE, 0), (resource.RLIMIT_NOFILE, 64),
-                             (resource.RLIMIT_CORE, 0), (resource.RLIMIT_NPROC, 1)):
-            resource.setrlimit(which, (value, value))
-
     @staticmethod
     def _drain(stream, into: list) -> None:
         """Keep the last 64 KiB of the kernel process's standard error."""
@@ -146,19 +132,17 @@ class KernelProcess:
                 into.pop(0)
 
     def stop(self) -> None:
-        """Kill the kernel process (its whole session) and forget it."""
+        """Kill the kernel process and forget it."""
         p, self.proc = self.proc, None
-        if p is not None and p.poll() is None:
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         if p is not None:
-            p.wait()
-            for f in (p.stdin, p.stdout, p.stderr):
-                f.close()
+            if p.poll() is None:
+                p.kill()
+            if p.wait(timeout=10) is None:
+                p.returncode = -signal.SIGKILL      # its zygote did not answer: it is gone too
+            self.kernel_cpu += p.cpu
+            p.close()
         if self._scratch is not None:
-            subprocess.run(["rm", "-rf", self._scratch], check=False)
+            shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
 
     # ---- requests ----------------------------------------------------------------------
@@ -168,10 +152,9 @@ class KernelProcess:
         if self.proc is None:
             self.start()
         self.ready()
-        reply = self._exchange({"op": op, "args": encode(list(args))})
-        for note in reply.get("notes", []):
-            if note not in self.notes:
-                self.notes.append(note)
+        reply = self._exchange({"op": op, "args": encode(args)})
+        if "notes" in reply:
+            self.notes += [n for n in reply["notes"] if n not in self.notes]
         if reply.get("log"):
             sys.stdout.write(reply["log"])          # the test's captured output
         if "error" in reply:
@@ -226,10 +209,205 @@ class KernelProcess:
                signal.SIGSEGV: "it crashed"}.get(-code if code and code < 0 else 0)
         how = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
         tail = b"".join(self._stderr).decode("utf-8", "replace").strip().splitlines()[-8:]
+        tail += [p.why] if p.why else []
         if any("MemoryError" in line or "Could not allocate" in line for line in tail):
             why = "it ran out of memory"
         return (f"the kernel process ended ({how}{': ' + why if why else ''})"
                 + ("\n" + "\n".join(tail) if tail else ""))
+
+
+# ---- the zygote of kernel processes (grading/zygote.py), as the worker sees it ------------------
+
+class Zygote:
+    """A zygote process of one lab, started on first use, and restarted if it died."""
+
+    def __init__(self, lab: str, environment: dict):
+        self.lab, self.environment = lab, environment
+        self.proc: subprocess.Popen | None = None
+        self.sock: socket.socket | None = None
+        self.owner = 0                  # the process that started it
+        self.lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the zygote (it imports the kernel while the caller goes on)."""
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        fd = theirs.fileno()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-P", "-B", "-m", "xv6py.grading.zygote", self.lab, str(fd), str(os.getpid())],
+            pass_fds=(fd,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, cwd="/",
+            env=self.environment, preexec_fn=die_with_parent)
+        theirs.close()
+        self.sock, self.owner = mine, os.getpid()
+
+    def _mine(self) -> bool:
+        """Did this process start it? (A forked worker shares its warm worker's.)"""
+        return self.proc is not None and self.owner == os.getpid()
+
+    def alive(self) -> bool:
+        """As far as this process can tell: only its parent can wait for it; a
+        sharer finds out when a request cannot be sent."""
+        return self.sock is not None and (not self._mine() or self.proc.poll() is None)
+
+    def stop(self) -> None:
+        """End the zygote, once its children are done, and reap it (its CPU time
+        and theirs count as this process's children's); a process that shares
+        it only lets go of it."""
+        p, mine = self.proc, self._mine()
+        self.proc = None
+        if self.sock is not None:
+            self.sock.close()           # it ends when no one holds the other end
+            self.sock = None
+        if p is not None and mine:
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+    def spawn(self, scratch: str, user: tuple[int, int] | None, cpu: int, memory: int) -> "KernelChild":
+        """A new kernel process (see the module's docstring), not waited for."""
+        request = json.dumps({"scratch": scratch, "user": list(user) if user else None,
+                              "cpu": cpu, "memory": memory}).encode()
+        with self.lock:
+            for attempt in (1, 2):
+                if not self.alive():
+                    self.stop()
+                    self.start()
+                child, theirs = _pipes()
+                try:
+                    socket.send_fds(self.sock, [request], theirs)
+                except OSError:
+                    child.close()
+                    if attempt == 2:
+                        raise
+                    self.stop()             # it died between the check and the send: once more
+                    continue
+                finally:
+                    for fd in theirs:
+                        os.close(fd)
+                return child
+        raise AssertionError("unreachable")
+
+
+def _pipes() -> tuple["KernelChild", list[int]]:
+    """A KernelChild (the worker's ends) and the child's ends of its pipes and lifeline."""
+    in_r, in_w = os.pipe()
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    life, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    their_life = os.dup(theirs.fileno())
+    theirs.close()
+    return KernelChild(in_w, out_r, err_r, life), [in_r, out_w, err_w, their_life]
+
+
+def die_with_parent() -> None:
+    """In a child before it runs Python: SIGKILL when its parent ends (Linux)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)          # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+class KernelChild:
+    """A kernel process forked by a zygote, as the worker sees it: what
+    subprocess.Popen gives (pid, stdin, stdout, stderr, poll, wait, returncode),
+    and kill(). Its status comes from the zygote, over the lifeline."""
+
+    def __init__(self, stdin: int, stdout: int, stderr: int, life: socket.socket):
+        self.stdin = os.fdopen(stdin, "wb")
+        self.stdout = os.fdopen(stdout, "rb")
+        self.stderr = os.fdopen(stderr, "rb")
+        self.life = life
+        self.returncode: int | None = None
+        self._pid: int | None = None
+        self.why = ""                   # the zygote's reason, when it could not fork
+        self.cpu = 0.0                  # CPU seconds it used, once it has ended
+
+    @property
+    def pid(self) -> int:
+        """Its process id (waits for the zygote to have forked it; 0 if it could not)."""
+        while self._pid is None and self._message(None):
+            pass
+        return self._pid or 0
+
+    def _message(self, timeout: float | None) -> bool:
+        """Read one message from the zygote (waiting at most timeout seconds);
+        False if none came. The lifeline's end (the zygote died) counts as a kill."""
+        if self.life is None or not select.select([self.life], [], [], timeout)[0]:
+            return False
+        try:
+            data = self.life.recv(4096)
+        except OSError:
+            data = b""
+        if not data:
+            self._pid = self._pid or 0
+            self.returncode = -signal.SIGKILL if self.returncode is None else self.returncode
+            self.life.close()
+            self.life = None
+            return False
+        msg = json.loads(data)
+        if "pid" in msg:
+            self._pid = msg["pid"]
+        if "error" in msg:
+            self._pid, self.why = 0, msg["error"]
+            self.returncode = 1
+        if "exit" in msg:
+            self.returncode, self.cpu = msg["exit"], msg.get("cpu", 0.0)
+        return True
+
+    def poll(self) -> int | None:
+        while self.returncode is None and self._message(0):
+            pass
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Its exit status, once it has ended (after timeout seconds: None, if it has not)."""
+        while self.returncode is None and self._message(timeout):
+            pass
+        return self.returncode
+
+    def kill(self) -> None:
+        """Have the zygote kill it (it may not be the worker's to kill)."""
+        if self.life is not None and self.returncode is None:
+            try:
+                self.life.send(b"kill")
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        for f in (self.stdin, self.stdout, self.stderr):
+            try:
+                f.close()
+            except OSError:
+                pass
+        if self.life is not None:
+            self.life.close()           # if it still runs, the zygote kills it now
+            self.life = None
+
+
+_zygotes: dict[tuple[str, str], Zygote] = {}    # (lab, labs directory) -> its zygote, in this process
+
+
+def stop_zygotes() -> None:
+    """End the zygotes this process started (and reap them), let go of shared ones."""
+    for z in _zygotes.values():
+        z.stop()
+    _zygotes.clear()
+
+
+def zygote(lab: str) -> Zygote:
+    """The zygote of the lab's kernel processes, started (once per process) if
+    need be. A warm worker starts it before it forks its workers: they share it."""
+    from .spec import LABS_ENV
+    key = (lab, os.environ.get(LABS_ENV, ""))
+    if key not in _zygotes:
+        _zygotes[key] = Zygote(lab, _environment("/"))
+    z = _zygotes[key]
+    if not z.alive():
+        z.stop()
+        z.start()
+    return z
 
 
 def _error(e: dict) -> BaseException:
@@ -288,12 +466,17 @@ def _nobody() -> tuple[int, int] | None:
 
 
 def _environment(home: str) -> dict:
-    """A clean environment: what Python needs to find this xv6py, and no more."""
+    """A clean environment: what Python needs to find this xv6py and the labs, and no more."""
     import xv6py
+
+    from .spec import LABS_ENV
     root = str(Path(xv6py.__file__).resolve().parent.parent)
-    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "LANG": "C.UTF-8",
-            "PYTHONPATH": root, "PYTHONBREAKPOINT": "0", "PYTHONHASHSEED": "0",
-            "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "LANG": "C.UTF-8",
+           "PYTHONPATH": root, "PYTHONBREAKPOINT": "0", "PYTHONHASHSEED": "0",
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    if os.environ.get(LABS_ENV):
+        env[LABS_ENV] = os.environ[LABS_ENV]    # an instructor's own labs (--labs DIR)
+    return env
 
 
 # ---- machines in the kernel process ----------------------------------------------------------
@@ -342,6 +525,10 @@ class RemoteMachine:
 
     def kernel(self, name: str, *args):
         return self._ask("kernel", name, *args)
+
+    def at_once(self, *asks) -> list:
+        """testing/asserts.py's at_once: several looks, one request."""
+        return self._ask("at_once", [list(a) for a in asks])
 
     @property
     def free_frames(self) -> int:

@@ -29,6 +29,7 @@ keeps every result written before a crash or a kill:
 """
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -39,7 +40,7 @@ import pytest
 
 from ..testing.plugin import MACHINE_FACTORY
 from ..testing.report import short_message
-from .remote import KernelProcess, RemoteMachine, _unprivileged
+from .remote import KernelProcess, RemoteMachine, _unprivileged, stop_zygotes, zygote
 from .spec import load_lab
 from .substitute import workspace_sources
 
@@ -232,6 +233,7 @@ def main(argv=None) -> int:
     finally:
         if kp is not None:
             kp.stop()
+            stop_zygotes()      # this worker's own (reaped: its CPU time is counted), or let go of
     _usage(ns.events, kp)
     return 0 if code in (0, 1) else int(code)
 
@@ -253,10 +255,16 @@ def serve(lab: str) -> int:
     proto = os.fdopen(os.dup(1), "w", buffering=1)
     quiet = os.open(os.devnull, os.O_RDWR)
     os.dup2(quiet, 1)               # the warm-up's printing goes nowhere
-    from .. import machine  # noqa: F401 -- what RemoteMachine.run imports in every child
     _unprivileged()                 # whom the kernel processes run as: found once, here
+    zygote(lab)                     # the kernel processes' zygote: every child shares it
+    from .. import machine  # noqa: F401 -- what RemoteMachine.run imports in every child
     main(["--lab", lab, "--collect-only", "--events", os.devnull])
     sys.stdout.flush()
+    # What the warm-up left (pytest, the kernel, the grader) is every child's:
+    # out of the collector's sight, so that the collections pytest makes at the
+    # end of each child's session walk only what that child made.
+    gc.collect()
+    gc.freeze()
     for line in sys.stdin:
         job = json.loads(line)
         pid = os.fork()
@@ -265,6 +273,7 @@ def serve(lab: str) -> int:
         proto.write(json.dumps({"pid": pid}) + "\n")
         _, status = os.waitpid(pid, 0)
         proto.write(json.dumps({"exit": os.waitstatus_to_exitcode(status)}) + "\n")
+    stop_zygotes()
     return 0
 
 
@@ -298,9 +307,12 @@ def _usage(events: Path, kp: KernelProcess | None) -> None:
     were stopped at their deadline -- what a grade cost, for bench/bench_lab.py."""
     import resource
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    # The kernel processes are the zygote's children: it reported each one's CPU
+    # time. A worker that started its own zygote has reaped it, and with it them.
+    kernel = max(kids.ru_utime + kids.ru_stime, kp.kernel_cpu if kp else 0.0)
     with open(events, "a") as out:
         out.write(json.dumps({"event": "usage", "cpu": round(me.ru_utime + me.ru_stime, 3),
-                              "kernel_cpu": round(kids.ru_utime + kids.ru_stime, 3),
+                              "kernel_cpu": round(kernel, 3),
                               "kernels": kp.generation if kp else 0,
                               "timeouts": kp.timeouts if kp else 0}) + "\n")
 

@@ -26,7 +26,7 @@ sleep in syscalls/sysipc.py, around the non-blocking steps offered here.
 import struct
 
 from ..errno import EACCES, EEXIST, EFAULT, EINVAL, ENOENT, ENOSPC, EPERM
-from ..mm.pgdir import copyin
+from ..mm.vma import vma_copyin
 from ..spinlock import Spinlock
 from .limits import IPCMNI
 
@@ -168,7 +168,7 @@ def ipc_obtain(p, ids: "Ids", id: int, cmd: int, buf: int, size: int):
     bytes or None), or (-errno, None, None): EFAULT, EINVAL, EPERM."""
     raw = None
     if cmd == IPC_SET:
-        raw = copyin(p.pgdir, buf, size)
+        raw = vma_copyin(p, buf, size)
         if raw is None:
             return -EFAULT, None, None
     obj = ids.lookup(id)

@@ -23,7 +23,7 @@ at most MSGMNB bytes bound them.
 import struct
 
 from ..errno import EACCES, EFAULT, EINVAL, EPERM
-from ..mm.pgdir import copyout
+from ..mm.vma import vma_copyout
 from .ipc import (
     IPC_INFO,
     IPC_RMID,
@@ -191,7 +191,7 @@ def _stat(p, msqid: int, cmd: int, buf: int) -> int:
         return -EACCES
     raw = MSQID_DS.pack(q.perm.pack(), q.stime, 0, q.rtime, 0, q.ctime, 0, q.cbytes,
                         len(q.messages), q.qbytes, q.lspid, q.lrpid, 0, 0)
-    if copyout(p.pgdir, buf, raw) < 0:
+    if vma_copyout(p, buf, raw) < 0:
         return -EFAULT
     return 0 if cmd == IPC_STAT else msg_ids.id_of(q)
 
@@ -206,6 +206,6 @@ def _info(p, cmd: int, buf: int) -> int:
         live = msg_ids.live()
         pool, map_, tql = len(live), sum(len(q.messages) for q in live), sum(q.cbytes for q in live)
     raw = MSGINFO.pack(pool, map_, MSGMAX, MSGMNB, MSGMNI, MSGSSZ, tql, MSGSEG)
-    if copyout(p.pgdir, buf, raw) < 0:
+    if vma_copyout(p, buf, raw) < 0:
         return -EFAULT
     return msg_ids.max_index()

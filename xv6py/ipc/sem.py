@@ -28,7 +28,7 @@ import struct
 from typing import NamedTuple
 
 from ..errno import EACCES, EAGAIN, EFAULT, EFBIG, EINVAL, ENOSPC, ERANGE
-from ..mm.pgdir import copyin, copyout
+from ..mm.vma import vma_copyin, vma_copyout
 from .ipc import (
     IPC_INFO,
     IPC_NOWAIT,
@@ -171,7 +171,7 @@ def _freeary(s: SemSet) -> None:
 
 def parse_sops(raw: bytes) -> list[Sop]:
     """The struct sembuf array a program passed, as Sops."""
-    return [Sop(*SEMBUF.unpack_from(raw, i)) for i in range(0, len(raw), SEMBUF.size)]
+    return list(map(Sop._make, SEMBUF.iter_unpack(raw)))
 
 
 def semop_find(p, semid: int, sops: list[Sop]):
@@ -181,9 +181,11 @@ def semop_find(p, semid: int, sops: list[Sop]):
     s = sem_ids.lookup(semid)
     if s is None:
         return -EINVAL
-    if max(op.num for op in sops) >= s.nsems:
-        return -EFBIG
-    alter = any(op.op != 0 for op in sops)
+    nsems, alter = len(s.sems), False
+    for op in sops:
+        if op.num >= nsems:
+            return -EFBIG
+        alter = alter or op.op != 0
     if ipcperms(p, s.perm, S_IWUGO if alter else S_IRUGO) < 0:
         return -EACCES
     return s
@@ -195,7 +197,7 @@ def semop_try(p, s: SemSet, sops: list[Sop]):
     and return -EAGAIN (the blocked operation has IPC_NOWAIT), -ERANGE (a value or
     an adjustment out of range), or the Sop that must wait."""
     vals = [sem.val for sem in s.sems]
-    adj = list(s.undo.get(p.pid, [0] * s.nsems))
+    adj = None                  # a copy of p's adjustments, made at the first SEM_UNDO
     for op in sops:
         v = vals[op.num] + op.op
         if (op.op == 0 and vals[op.num] != 0) or v < 0:
@@ -203,15 +205,16 @@ def semop_try(p, s: SemSet, sops: list[Sop]):
         if v > SEMVMX:
             return -ERANGE
         if op.flg & SEM_UNDO:
+            if adj is None:
+                adj = list(s.undo.get(p.pid, [0] * s.nsems))
             adj[op.num] -= op.op
             if not -SEMAEM - 1 <= adj[op.num] <= SEMAEM:
                 return -ERANGE
         vals[op.num] = v
-    for sem, v in zip(s.sems, vals, strict=True):
-        sem.val = v
-    for op in sops:
-        s.sems[op.num].pid = p.pid
-    if any(op.flg & SEM_UNDO for op in sops):
+    for op in sops:             # only these semaphores changed
+        sem = s.sems[op.num]
+        sem.val, sem.pid = vals[op.num], p.pid
+    if adj is not None:
         s.undo[p.pid] = adj
     s.otime = ipc_time()
     return 0
@@ -277,9 +280,9 @@ def _semctl_main(p, semid: int, semnum: int, cmd: int, arg: int) -> int:
         return -EACCES
     if cmd == GETALL:
         raw = struct.pack(f"<{s.nsems}H", *(sem.val for sem in s.sems))
-        return -EFAULT if copyout(p.pgdir, arg, raw) < 0 else 0
+        return -EFAULT if vma_copyout(p, arg, raw) < 0 else 0
     if cmd == SETALL:
-        raw = copyin(p.pgdir, arg, 2 * s.nsems)
+        raw = vma_copyin(p, arg, 2 * s.nsems)
         if raw is None:
             return -EFAULT
         vals = struct.unpack(f"<{s.nsems}H", raw)
@@ -338,7 +341,7 @@ def _stat(p, semid: int, cmd: int, buf: int) -> int:
     if cmd != SEM_STAT_ANY and ipcperms(p, s.perm, S_IRUGO) < 0:
         return -EACCES
     raw = SEMID_DS.pack(s.perm.pack(), s.otime, 0, s.ctime, 0, s.nsems, 0, 0)
-    if copyout(p.pgdir, buf, raw) < 0:
+    if vma_copyout(p, buf, raw) < 0:
         return -EFAULT
     return 0 if cmd == IPC_STAT else sem_ids.id_of(s)
 
@@ -348,7 +351,7 @@ def _info(p, cmd: int, buf: int) -> int:
     semaem the semaphores in use (Linux's convention). The highest slot in use."""
     usz, aem = (SEMUSZ, SEMAEM) if cmd == IPC_INFO else (sem_ids.in_use(), used_sems)
     raw = SEMINFO.pack(SEMMAP, SEMMNI, SEMMNS, SEMMNU, SEMMSL, SEMOPM, SEMUME, usz, SEMVMX, aem)
-    if copyout(p.pgdir, buf, raw) < 0:
+    if vma_copyout(p, buf, raw) < 0:
         return -EFAULT
     return sem_ids.max_index()
 

@@ -30,9 +30,9 @@ from typing import NamedTuple
 from ..errno import EACCES, EFAULT, EINVAL, ENOMEM, ENOSPC
 from ..memlayout import KERNBASE
 from ..mm.kalloc import kalloc, kfree
-from ..mm.pgdir import copyout, free_tables, mappages, missing_tables, switchuvm, walkpgdir
-from ..mm.vma import vma_overlaps
-from ..mmu import PGROUNDUP, PGSIZE, PTE_P, PTE_U, PTE_W
+from ..mm.pgdir import free_tables, mappages, missing_tables, switchuvm, walkpgdir
+from ..mm.vma import vma_copyout, vma_overlaps
+from ..mmu import PDX, PGROUNDUP, PGSIZE, PGSIZE_4M, PTE_P, PTE_U, PTE_W
 from ..panic import panic
 from .ipc import (
     IPC_INFO,
@@ -100,21 +100,18 @@ class Attach(NamedTuple):
 class Segment:
     """One System V shared-memory segment (Linux's struct shmid_kernel)."""
 
-    __slots__ = ("slot", "perm", "segsz", "frames", "cpid", "lpid", "atime", "dtime", "ctime",
-                 "attaches")
+    __slots__ = ("slot", "perm", "segsz", "frames", "npages", "cpid", "lpid", "atime", "dtime",
+                 "ctime", "attaches")
 
     def __init__(self, segsz: int, frames: list[int], cpid: int):
         self.slot, self.perm = 0, None          # set by Ids.add
         self.segsz = segsz                      # bytes, as asked (the frames cover whole pages)
         self.frames = frames                    # physical frames, in page order
+        self.npages = len(frames)               # (a segment never grows or shrinks)
         self.cpid, self.lpid = cpid, 0          # creator; last process to attach or detach
         self.atime, self.dtime = 0, 0           # last attach, last detach (0: never)
         self.ctime = ipc_time()                 # creation, last IPC_SET
         self.attaches: list[Attach] = []
-
-    @property
-    def npages(self) -> int:
-        return len(self.frames)
 
     @property
     def nattch(self) -> int:
@@ -198,7 +195,7 @@ def shmat(p, shmid: int, addr: int, flag: int) -> int:
             return -ENOMEM
     else:
         below = max(0, min(size, KERNBASE - addr)) // PGSIZE    # the pages in user space
-        if (addr + size > 1 << 32 or not _unmapped(p.pgdir, addr, below)
+        if (addr + size > 1 << 32 or _highest_mapped(p.pgdir, addr, addr + below * PGSIZE) is not None
                 or vma_overlaps(p, addr, addr + size)):
             return -EINVAL                  # wraps around, or overlaps a mapping
         if addr + size > KERNBASE:
@@ -215,12 +212,13 @@ def shmdt(p, addr: int) -> int:
     starts there). Frees a removed segment nobody has attached any more."""
     if addr % PGSIZE:
         return -EINVAL
-    for seg in shm_ids.live():
-        for a in seg.attaches:
-            if a.pid == p.pid and a.addr == addr:
-                _detach(p, seg, a)
-                switchuvm(p)            # flush the TLB: the pages must fault from now on
-                return 0
+    for seg in shm_ids.entries:         # (the slots themselves: no list of the live ones per call)
+        if seg is not None:
+            for a in seg.attaches:
+                if a.pid == p.pid and a.addr == addr:
+                    _detach(p, seg, a)
+                    switchuvm(p)        # flush the TLB: the pages must fault from now on
+                    return 0
     return -EINVAL
 
 
@@ -278,29 +276,47 @@ def segments(p) -> list[tuple[Segment, Attach]]:
 
 # ---- page tables -----------------------------------------------------------------------------
 
-def _mapped(pgdir: int, va: int) -> bool:
-    pte = walkpgdir(pgdir, va, False)
-    return pte is not None and bool(x86.read32(pte) & PTE_P)
+def _highest_mapped(pgdir: int, lo: int, hi: int) -> int | None:
+    """The highest page of [lo, hi) (page aligned) that is mapped in pgdir, or
+    None. One walk per page table the range meets: the PTEs of one table are
+    adjacent words, so the pages below va in its table are read at pte - 4,
+    pte - 8, ... without walking again; a missing table skips its 4 MiB."""
+    va = hi - PGSIZE
+    while va >= lo:
+        bottom = va & ~(PGSIZE_4M - 1)              # the lowest page of va's table...
+        if bottom < lo:
+            bottom = lo                             # ...in the range
+        pte = walkpgdir(pgdir, va, False)
+        if pte is not None:
+            for i in range((va - bottom) // PGSIZE + 1):
+                if x86.read32(pte - 4 * i) & PTE_P:
+                    return va - i * PGSIZE
+        va = bottom - PGSIZE
+    return None
 
 
-def _unmapped(pgdir: int, addr: int, npages: int) -> bool:
-    """Is no page of [addr, addr + npages pages) mapped in pgdir?"""
-    return not any(_mapped(pgdir, addr + i * PGSIZE) for i in range(npages))
+def _area_start(p, lo: int, hi: int) -> int | None:
+    """The highest start of an mmap area of p that meets [lo, hi), or None."""
+    start = None
+    for v in p.vmas:
+        if v.start < hi and lo < v.end and (start is None or v.start > start):
+            start = v.start
+    return start
 
 
 def _find_space(p, npages: int) -> int | None:
     """The highest address below KERNBASE with npages unmapped pages from it and
     no mmap area, or None. Top down, as Linux places mappings: far from the heap,
     which grows up."""
-    pgdir = p.pgdir
+    size = npages * PGSIZE
     top = KERNBASE
-    while top - npages * PGSIZE >= PGSIZE:
-        lo = top - npages * PGSIZE
-        area = max((v.start for v in p.vmas if v.start < top and lo < v.end), default=None)
+    while top - size >= PGSIZE:
+        lo = top - size
+        area = _area_start(p, lo, top)
         if area is not None:
             top = area                  # try below the area
             continue
-        used = next((va for va in range(top - PGSIZE, lo - 1, -PGSIZE) if _mapped(pgdir, va)), None)
+        used = _highest_mapped(p.pgdir, lo, top)
         if used is None:
             return lo
         top = used                      # try below the mapped page
@@ -312,7 +328,12 @@ def _map(pgdir: int, addr: int, seg: Segment, rdonly: bool) -> int:
     0, or -1 if a page table could not be allocated (nothing stays mapped).
     (mm/shm.py maps the lab's segments the same way; that copy is the lab's
     solution, which students replace, so System V's cannot call it.)"""
-    tables = missing_tables(pgdir, addr, addr + seg.npages * PGSIZE)
+    end = addr + seg.npages * PGSIZE
+    # mappages fails only where it cannot allocate a page table, before it maps the
+    # first page that needs it. In a range inside one table that is the range's
+    # first page: nothing mapped, no table made, nothing to undo. So only a range
+    # over several tables needs to know which of them are new.
+    tables = missing_tables(pgdir, addr, end) if PDX(addr) != PDX(end - 1) else []
     perm = PTE_U if rdonly else PTE_U | PTE_W
     for i, pa in enumerate(seg.frames):
         if mappages(pgdir, addr + i * PGSIZE, PGSIZE, pa, perm) < 0:
@@ -372,7 +393,7 @@ def _stat(p, shmid: int, cmd: int, buf: int) -> int:
         return -EACCES
     raw = SHMID_DS.pack(seg.perm.pack(), seg.segsz, seg.atime, 0, seg.dtime, 0, seg.ctime, 0,
                         seg.cpid, seg.lpid, seg.nattch, 0, 0)
-    if copyout(p.pgdir, buf, raw) < 0:
+    if vma_copyout(p, buf, raw) < 0:
         return -EFAULT
     return 0 if cmd == IPC_STAT else shm_ids.id_of(seg)
 
@@ -383,7 +404,7 @@ def _info(p, cmd: int, buf: int) -> int:
         raw = SHMINFO.pack(SHMMAX, SHMMIN, SHMMNI, SHMSEG, SHMALL, 0, 0, 0, 0)
     else:
         raw = SHM_INFO_S.pack(shm_ids.in_use(), shm_tot, shm_tot, 0, 0, 0)
-    if copyout(p.pgdir, buf, raw) < 0:
+    if vma_copyout(p, buf, raw) < 0:
         return -EFAULT
     return shm_ids.max_index()
 

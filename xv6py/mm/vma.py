@@ -34,25 +34,27 @@ writes shared file pages back.
 import struct
 
 from ..memlayout import KERNBASE
-from ..mmu import PDX, PGADDR, PGROUNDDOWN, PGROUNDUP, PGSIZE, PTE_ADDR, PTE_FLAGS, PTE_P, PTE_U, PTE_W
+from ..mmu import PDX, PGADDR, PGROUNDDOWN, PGROUNDUP, PGSIZE, PTE_ADDR, PTE_D, PTE_FLAGS, PTE_P, PTE_U, PTE_W
 from ..panic import panic
 from ..param import COST_FRAME, COST_PAGE, COST_VMA, COST_WALK
 from ..vtime import charge
 from .kalloc import kalloc, kfree
-from .pgdir import free_tables, mappages, missing_tables
+from .pgdir import copyin, copyout, free_tables, mappages, missing_tables
 
 __all__ = ["PROT_NONE", "PROT_READ", "PROT_WRITE", "PROT_EXEC", "MAP_SHARED", "MAP_PRIVATE",
            "MAP_FIXED", "MAP_ANONYMOUS", "MMAP_BASE", "OBJ_ANON", "OBJ_SHM", "OBJ_FILE",
            "FAULT_FILLED", "FAULT_READ", "FAULT_SEGV", "FAULT_BUS", "MemObject", "Vma",
            "vma_find", "vma_overlaps", "vma_space", "vma_insert", "vma_remove", "vma_protect",
            "vma_fault", "vma_install", "vma_fork", "vma_free", "vma_fixed_ok", "obj_new", "obj_get",
-           "obj_put", "obj_truncate",
-           "vma_resident", "vma_allows", "vma_prefault", "vma_label", "protname", "vmstats", "vmstats_init"]
+           "obj_put", "obj_truncate", "vma_resident", "vma_allows", "vma_prefault",
+           "vma_copyin", "vma_copyout", "vma_dirty",
+           "vma_label", "protname", "vmstats", "vmstats_init"]
 
 # Per-machine state (see Machine): each machine has its own, installed while it runs.
 PER_MACHINE = ("x86", "vmstats")
 x86 = None                  # the hardware
-vmstats: dict = None        # counters: lazy fills, objects alive (tests and views read them)
+vmstats: dict = None        # counters: lazy fills, objects alive, file pieces written
+#                             back (tests and views read them)
 
 # Protection (Linux's values, as <sys/mman.h> has them)
 PROT_NONE = 0x0             # no access: every touch faults
@@ -87,7 +89,7 @@ ZERO_PAGE = bytes(PGSIZE)
 class MemObject:
     """Pages that several areas share (Linux: a file's page cache, a shmem inode)."""
 
-    __slots__ = ("kind", "name", "size", "frames", "ref", "ip", "mode", "uid", "gid")
+    __slots__ = ("kind", "name", "size", "frames", "ref", "ip", "mode", "uid", "gid", "dirty")
 
     def __init__(self, kind: str, name: str, size: int):
         self.kind = kind            # OBJ_ANON, OBJ_SHM or OBJ_FILE
@@ -97,6 +99,8 @@ class MemObject:
         self.ref = 0                # areas + open files (+1 while an shm object has its name)
         self.ip = None              # the inode, for OBJ_FILE
         self.mode, self.uid, self.gid = 0o600, 0, 0   # owner and permissions (OBJ_SHM)
+        self.dirty: set[int] = set()    # pages written through a mapping since unmapped
+        #                                 (OBJ_FILE: the pages fs/fmap.py must write back)
 
     def __repr__(self) -> str:
         return f"<MemObject {self.kind} {self.name!r} {self.size} bytes ref {self.ref}>"
@@ -270,35 +274,43 @@ def vma_remove(p, lo: int, hi: int) -> list[Vma]:
 
 
 def _unmap_pages(pgdir: int, v: Vma) -> None:
-    """Clear the present PTEs of area v; free the frames the process owns (private)."""
+    """Clear the present PTEs of area v; free the frames the process owns
+    (private). A shared file page whose PTE is dirty is noted in its object
+    (obj.dirty), for the write-back that follows (fs/fmap.py)."""
     present = _present(pgdir, v.start, v.end)
-    for _, pte, entry in present:
+    for va, pte, entry in present:
         if not v.shared:
             kfree(PTE_ADDR(entry))
+        elif entry & PTE_D and v.obj.kind == OBJ_FILE:
+            # The MMU sets PTE_D in the entry at the first write through it
+            # (tests/test_unicorn_facts.py pins it); nothing else sets it here.
+            v.obj.dirty.add(v.pgoff + (va - v.start) // PGSIZE)
         x86.write32(pte, 0)
     charge(COST_VMA + len(present) * (COST_WALK + (0 if v.shared else COST_FRAME)))
 
 
 def _perm(prot: int) -> int:
-    """The PTE bits for an area's protection (a PROT_NONE page is never mapped)."""
+    """The PTE bits for an area's protection. A PROT_NONE page that is resident
+    stays mapped without PTE_U: the MMU refuses every user access to it (a
+    protection fault, err 5 or 7), and the frame keeps its contents for a later
+    mprotect, as Linux keeps them. (32-bit paging has no "no access" bit other
+    than U; the kernel's own copies check PTE_U too, so a system call's buffer
+    there fails with EFAULT, as on Linux.)"""
+    if not prot & (PROT_READ | PROT_WRITE | PROT_EXEC):
+        return 0
     return PTE_U | (PTE_W if prot & PROT_WRITE else 0)
 
 
 def vma_protect(p, lo: int, hi: int, prot: int) -> None:
     """Set the protection of [lo, hi) (every page in an area: the caller checks),
-    splitting areas; present pages get the new PTE bits (PROT_NONE: unmapped,
-    a private page freed: its contents are lost, which a program asking for
-    PROT_NONE does not expect to keep -- Linux keeps them; see README)."""
+    splitting areas; present pages get the new PTE bits, keeping their frames
+    and the dirty bit the MMU set (a shared file page written before the change
+    is still written back). The caller flushes the TLB."""
     for v in _pieces(p, lo, hi):
         v.prot = prot
         present = _present(p.pgdir, v.start, v.end)
         for _, pte, entry in present:
-            if prot & (PROT_READ | PROT_WRITE):
-                x86.write32(pte, PTE_ADDR(entry) | _perm(prot) | PTE_P)
-            else:
-                if not v.shared:
-                    kfree(PTE_ADDR(entry))
-                x86.write32(pte, 0)
+            x86.write32(pte, PTE_ADDR(entry) | _perm(prot) | PTE_P | (entry & PTE_D))
         charge(COST_VMA + len(present) * COST_WALK)
 
 
@@ -344,17 +356,55 @@ def vma_fault(p, va: int, err: int) -> tuple[int, str, Vma | None]:
     return FAULT_FILLED, "", v
 
 
-def vma_prefault(p, va: int, n: int, write: bool) -> bool:
+def vma_prefault(p, va: int, n: int, write: bool) -> tuple[int, int, Vma | None]:
     """Fill the pages of [va, va+n) that areas of p hold and have not faulted in
     yet, as the MMU's faults would (a system call's buffer: the kernel copies
     through the page table, where a missing page is no fault). File pages are
-    not read here (that sleeps): True only if every missing page was filled."""
+    not read here (that sleeps). Returns (FAULT_FILLED, 0, None) when every
+    page is present now; else what vma_fault() said of the first page that is
+    not, with that page and its area (FAULT_READ: a file page to read in)."""
     end = min(va + max(n, 1), KERNBASE)
     present = {a for a, _, _ in _present(p.pgdir, PGROUNDDOWN(va), PGROUNDUP(end))}
     for page in range(PGROUNDDOWN(va), end, PGSIZE):
-        if page not in present and vma_fault(p, page, 4 | (2 if write else 0))[0] != FAULT_FILLED:
-            return False
-    return True
+        if page not in present:
+            what, _, v = vma_fault(p, page, 4 | (2 if write else 0))
+            if what != FAULT_FILLED:
+                return what, page, v
+    return FAULT_FILLED, 0, None
+
+
+def vma_copyin(p, va: int, n: int) -> bytes | None:
+    """copyin() from p's memory, where a page of p's areas not faulted in yet is
+    filled first, as the MMU's fault would fill it had p touched it (Linux's
+    copy_from_user takes that fault). A file page not read in yet is not read
+    here (that sleeps): the copy fails, as for any page p may not read."""
+    data = copyin(p.pgdir, va, n)
+    if data is None and p.vmas and vma_prefault(p, va, n, False)[0] == FAULT_FILLED:
+        data = copyin(p.pgdir, va, n)
+    return data
+
+
+def vma_copyout(p, va: int, data: bytes) -> int:
+    """copyout() into p's memory, filling p's area pages not faulted in yet as
+    vma_copyin() does, and marking what it wrote dirty (vma_dirty). 0, or -1."""
+    r = copyout(p.pgdir, va, data)
+    if r < 0 and p.vmas and vma_prefault(p, va, len(data), True)[0] == FAULT_FILLED:
+        r = copyout(p.pgdir, va, data)
+    if r == 0 and p.vmas:
+        vma_dirty(p, va, len(data))
+    return r
+
+
+def vma_dirty(p, va: int, n: int) -> None:
+    """The kernel is about to write [va, va+n) of p (a system call's buffer):
+    set PTE_D on the present pages there, as the MMU does on a write through
+    them. The kernel writes through the frames, not through the user's
+    addresses, so the MMU cannot see it; a shared file page read() into must
+    be written back all the same."""
+    end = min(va + max(n, 1), KERNBASE)
+    for _, pte, entry in _present(p.pgdir, PGROUNDDOWN(va), PGROUNDUP(end)):
+        if not entry & PTE_D:
+            x86.write32(pte, entry | PTE_D)
 
 
 def _page_for(v: Vma, idx: int) -> int | None:
@@ -479,4 +529,4 @@ def protname(prot: int) -> str:
 
 def vmstats_init() -> None:
     global vmstats
-    vmstats = {"fills": 0, "objects": 0}
+    vmstats = {"fills": 0, "objects": 0, "writebacks": 0}

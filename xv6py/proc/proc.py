@@ -468,15 +468,20 @@ def wakeup(chan) -> None:
     _wakeup1(chan)
 
 
-def kill(pid: int) -> int:
+def kill(pid: int, sig: int = SIGKILL) -> int:
     """Kill the process with the given pid. Process won't exit until it returns to
-    user space (see trap in trap.py). Returns 0, or -1 if there is no such process."""
+    user space (see trap in trap.py). Returns 0, or -1 if there is no such process.
+    sig is the signal its parent's waitpid() will see (the first one sent wins);
+    sig 0 only checks that the process exists."""
     acquire(ptable.lock)
     for p in ptable.proc:
         if p.pid == pid and p.state is not UNUSED:
-            p.killed = True
+            if sig != 0:
+                p.killed = True
+                if p.state is not ZOMBIE and not p.xstate & 0x7F:
+                    p.xstate = sig      # exit() keeps it; a zombie's status is final
             # Wake process from sleep if necessary.
-            if p.state is SLEEPING:
+            if p.killed and p.state is SLEEPING:
                 p.state = RUNNABLE
             release(ptable.lock)
             return 0

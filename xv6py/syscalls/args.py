@@ -14,17 +14,20 @@ import struct
 
 from ..memlayout import KERNBASE
 from ..mm.pgdir import copyin, uvmchunks, uvmwalk
-from ..mm.vma import vma_prefault
+from ..mm.vma import FAULT_FILLED, FAULT_READ, vma_dirty, vma_prefault
 from ..mmu import PTE_P, PTE_U, PTE_W
 from ..param import NOFILE
 from ..proc.proc import myproc
 from ..vtime import charge_range
 
-__all__ = ["fetchint", "fetchstr", "argint", "argptr", "argstr", "argfd", "fdalloc"]
+__all__ = ["fetchint", "fetchstr", "argint", "argptr", "argstr", "argfd", "fdalloc", "takefill"]
 
 # Per-machine state (see Machine): each machine has its own, installed while it runs.
-PER_MACHINE = ("x86",)
+PER_MACHINE = ("x86", "fillwant")
 x86 = None   # the hardware
+fillwant = None   # (addr, size, writable, call number): a buffer argptr refused because file pages of
+#                   an mmap area under it are not read in yet (trap.py reads them and
+#                   runs the system call again: takefill)
 
 _INT = struct.Struct("<i")
 
@@ -73,12 +76,38 @@ def argptr(n: int, size: int, writable: bool = False) -> int | None:
     need = PTE_P | PTE_U | (PTE_W if writable else 0)
     p = myproc()
     chunks = uvmchunks(p.pgdir, addr, max(size, 1), need)
-    if chunks is None and p.vmas and vma_prefault(p, addr, size, writable):
-        chunks = uvmchunks(p.pgdir, addr, max(size, 1), need)     # mmap pages filled now
+    if chunks is None and p.vmas:
+        chunks = _prefault(p, addr, size, writable, need)
     if chunks is None:
         return None
+    if writable and p.vmas:
+        vma_dirty(p, addr, size)    # (a shared file page written by the kernel is written back)
     charge_range(size)          # the block was walked, and the call will copy it
     return addr
+
+
+def _prefault(p, addr: int, size: int, writable: bool, need: int):
+    """A buffer with pages of mmap areas not faulted in yet: fill them as the
+    CPU's faults would (anonymous and object pages, at once) and walk it again.
+    File pages must be read from the disk, which sleeps: argptr refuses the
+    buffer and leaves fillwant for trap.py, which reads them in and runs the
+    call again. (So argptr must come before the call changes anything -- which
+    every sys_* does, checking its arguments first.)"""
+    global fillwant
+    what, _, _ = vma_prefault(p, addr, size, writable)
+    if what == FAULT_FILLED:
+        return uvmchunks(p.pgdir, addr, max(size, 1), need)
+    if what == FAULT_READ:
+        fillwant = (addr, size, writable, p.tf.eax)   # (%eax: the call's number, still)
+    return None
+
+
+def takefill():
+    """The buffer the system call just made could not use for want of file pages
+    (addr, size, writable, the call's number), or None; either way, none is pending after."""
+    global fillwant
+    want, fillwant = fillwant, None
+    return want
 
 
 def argstr(n: int) -> bytes | None:

@@ -3,9 +3,13 @@ ipc/ (as sysproc.c's wrappers call into proc.c), and the three calls that may
 sleep -- semop, msgsnd, msgrcv -- whose waiting loop is here: ipc/ sits below
 proc/ and offers only steps that never sleep.
 
-Each loop runs its step; if the step must wait, the process sleeps on the
-object (the semaphore set, the queue) with the table's lock, and tries again
-when woken. Whatever changes an object wakes its sleepers: a semop that
+Each of the three tries its step once, as a plain function (_semop_try,
+_msgsnd_try, _msgrcv_try), and returns the result when the step need not wait:
+the usual case costs no generator. Only when the step must wait does the call
+return the rest of itself, its loop run by _waiting(), a generator that
+syscall.py runs like any call that sleeps: the process sleeps on the object
+(the semaphore set, the queue) with the table's lock, and tries again when
+woken. Whatever changes an object wakes its sleepers: a semop that
 altered a set, SETVAL, SETALL, an exit's undo (proc/proc.py), a message sent
 or received, IPC_SET, IPC_RMID. A sleeper that wakes to find its object
 removed returns -EIDRM; one that was killed returns -EINTR and exits on its
@@ -23,7 +27,8 @@ from ..ipc import msg, sem
 from ..ipc.ipc import IPC_CREAT, IPC_EXCL, IPC_INFO, IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT, S_IRUGO, S_IWUGO
 from ..ipc.limits import MSGMAX, SEMOPM
 from ..ipc.shm import SHM_RDONLY, SHM_REMAP, SHM_RND, shmat, shmctl, shmdt, shmget
-from ..mm.pgdir import copyin, copyout
+from ..mm.pgdir import copyin
+from ..mm.vma import vma_copyin, vma_copyout
 from ..proc.proc import myproc, sleep, wakeup
 from ..spinlock import acquire, release
 from .args import argint
@@ -34,13 +39,18 @@ __all__ = ["sys_shmget", "sys_shmat", "sys_shmdt", "sys_shmctl", "sys_semget", "
 U32 = 0xFFFFFFFF          # a pointer or a size_t argument is unsigned
 
 
+_LONG = struct.Struct("<i")     # a message's type (long on i386)
+# The argument words of a call with n arguments, for n up to 5 (msgrcv's).
+_WORDS = tuple(struct.Struct(f"<{n}i") for n in range(6))
+
+
 def _args(n: int) -> tuple[int, ...] | None:
     """The first n arguments (signed words), or None if one cannot be read (the
     stack is bad). One copy of all n words: what n argint() calls would read,
     at a quarter of the cost for four arguments (each walks the page table)."""
     p = myproc()
     raw = copyin(p.pgdir, p.tf.esp + 4, 4 * n)
-    return None if raw is None else struct.unpack(f"<{n}i", raw)
+    return None if raw is None else _WORDS[n].unpack(raw)
 
 
 # ---- shared memory ---------------------------------------------------------------------------
@@ -65,10 +75,10 @@ def sys_shmat() -> int:
 
 def sys_shmdt() -> int:
     """shmdt(addr): detach the segment attached at addr."""
-    addr = argint(0)
-    if addr is None:
+    a = _args(1)
+    if a is None:
         return -EFAULT
-    return shmdt(myproc(), addr & U32)
+    return shmdt(myproc(), a[0] & U32)
 
 
 def sys_shmctl() -> int:
@@ -93,7 +103,8 @@ def sys_semget() -> int:
 
 def sys_semop():
     """semop(semid, sops, nsops): apply nsops operations at once, waiting until
-    they can all go on (unless IPC_NOWAIT). A generator: it may sleep."""
+    they can all go on (unless IPC_NOWAIT). Returns the result, or, when they
+    must wait, the rest of the call: a generator that sleeps (see above)."""
     p = myproc()
     a = _args(3)
     if a is None:
@@ -103,34 +114,45 @@ def sys_semop():
         return -EINVAL
     if nsops > SEMOPM:
         return -E2BIG
-    raw = copyin(p.pgdir, addr, sem.SEMBUF.size * nsops)
+    raw = vma_copyin(p, addr, sem.SEMBUF.size * nsops)
     if raw is None:
         return -EFAULT
+    sops = sem.parse_sops(raw)
     lk = sem.sem_ids.lock
     acquire(lk)
-    r = yield from _semop(p, semid, sem.parse_sops(raw), lk)
+    r = _semop_try(p, semid, sops)
     release(lk)
+    return r if isinstance(r, int) else _waiting(lk, _semop(p, semid, sops, lk, r))
+
+
+def _semop_try(p, semid: int, sops):
+    """One try, with the table's lock held: the result, or (set, the operation
+    that must wait)."""
+    s = sem.semop_find(p, semid, sops)
+    if isinstance(s, int):
+        return s
+    r = sem.semop_try(p, s, sops)
+    if not isinstance(r, int):
+        return s, r
+    if r == 0 and s.waiters and any(op.op != 0 for op in sops):
+        wakeup(s)                       # values changed: every sleeper looks again
     return r
 
 
-def _semop(p, semid: int, sops, lk):
-    """semop's loop, with lk held: try, else sleep on the set and try again."""
-    while True:
-        s = sem.semop_find(p, semid, sops)
-        if isinstance(s, int):
-            return s
-        r = sem.semop_try(p, s, sops)
-        if isinstance(r, int):
-            if r == 0 and s.waiters and any(op.op != 0 for op in sops):
-                wakeup(s)               # values changed: every sleeper looks again
-            return r
+def _semop(p, semid: int, sops, lk, r):
+    """semop's loop, with lk held, from a try that must wait (r): sleep on the
+    set, try again when woken, until a try gives the result."""
+    while not isinstance(r, int):
         if p.killed:
             return -EINTR
-        w = sem.wait_begin(s, p, r)     # r: the operation that must wait
+        s, op = r
+        w = sem.wait_begin(s, p, op)
         yield from sleep(s, lk)
         sem.wait_end(s, w)
         if s.removed:
             return -EIDRM
+        r = _semop_try(p, semid, sops)
+    return r
 
 
 def sys_semctl() -> int:
@@ -164,52 +186,76 @@ def sys_msgget() -> int:
 
 def sys_msgsnd():
     """msgsnd(msqid, msgp, msgsz, msgflg): queue the message at msgp (a long type,
-    then msgsz bytes), waiting for room unless IPC_NOWAIT. A generator."""
+    then msgsz bytes), waiting for room unless IPC_NOWAIT.
+    Returns the result, or the rest of the call, a generator that sleeps (see
+    above)."""
     p = myproc()
     a = _args(4)
     if a is None:
         return -EFAULT
     msqid, addr, msgsz, flag = a[0], a[1] & U32, a[2], a[3]
-    head = copyin(p.pgdir, addr, 4)
-    if head is None:
-        return -EFAULT
-    mtype = struct.unpack("<i", head)[0]
-    if not 0 <= msgsz <= MSGMAX or msqid < 0 or mtype < 1:
+    # The type and the text in one copy (one page walk, usually), unless the
+    # size is bad or the copy fails: then _msgsnd_error finds the error.
+    raw = vma_copyin(p, addr, 4 + msgsz) if 0 <= msgsz <= MSGMAX else None
+    if raw is None:
+        return _msgsnd_error(p, msqid, addr, msgsz)
+    mtype = _LONG.unpack_from(raw)[0]
+    if msqid < 0 or mtype < 1:
         return -EINVAL
-    text = copyin(p.pgdir, addr + 4, msgsz)
-    if text is None:
-        return -EFAULT
+    text = raw[4:]
     lk = msg.msg_ids.lock
     acquire(lk)
-    r = yield from _msgsnd(p, msqid, mtype, text, flag, lk)
+    r = _msgsnd_try(p, msqid, mtype, text, flag)
     release(lk)
-    return r
+    return r if isinstance(r, int) else _waiting(lk, _msgsnd(p, msqid, mtype, text, flag, lk, r))
 
 
-def _msgsnd(p, msqid: int, mtype: int, text: bytes, flag: int, lk):
-    while True:
-        q = msg.msg_find(p, msqid, S_IWUGO)
-        if isinstance(q, int):
-            return q
-        if msg.msg_fits(q, len(text)):
-            msg.msg_put(q, p, mtype, text)
-            if q.sleepers:
-                wakeup(q)
-            return 0
-        if flag & IPC_NOWAIT:
-            return -EAGAIN
+def _msgsnd_error(p, msqid: int, addr: int, msgsz: int) -> int:
+    """msgsnd's error when the message cannot be copied in whole, in Linux's
+    order: the type cannot be read (EFAULT), a bad size or id (EINVAL), a bad
+    type (EINVAL), the text cannot be read (EFAULT)."""
+    head = vma_copyin(p, addr, 4)
+    if head is None:
+        return -EFAULT
+    if not 0 <= msgsz <= MSGMAX or msqid < 0 or _LONG.unpack(head)[0] < 1:
+        return -EINVAL
+    return -EFAULT
+
+
+def _msgsnd_try(p, msqid: int, mtype: int, text: bytes, flag: int):
+    """One try, with the table's lock held: the result, or the queue to wait on
+    (it is full)."""
+    q = msg.msg_find(p, msqid, S_IWUGO)
+    if isinstance(q, int):
+        return q
+    if msg.msg_fits(q, len(text)):
+        msg.msg_put(q, p, mtype, text)
+        if q.sleepers:
+            wakeup(q)
+        return 0
+    return -EAGAIN if flag & IPC_NOWAIT else q
+
+
+def _msgsnd(p, msqid: int, mtype: int, text: bytes, flag: int, lk, q):
+    """msgsnd's loop, with lk held, from a try that must wait on queue q: sleep
+    on it, try again when woken, until a try gives the result."""
+    while not isinstance(q, int):
         if p.killed:
             return -EINTR
         yield from _sleep_on(q, lk)
         if q.removed:
             return -EIDRM
+        q = _msgsnd_try(p, msqid, mtype, text, flag)
+    return q
 
 
 def sys_msgrcv():
     """msgrcv(msqid, msgp, msgsz, msgtyp, msgflg): take a message of the type
     msgtyp asks for into msgp (its type, then at most msgsz bytes of text),
     waiting for one unless IPC_NOWAIT. Returns the bytes of text copied. A
-    message that cannot be copied out (EFAULT) stays queued. A generator."""
+    message that cannot be copied out (EFAULT) stays queued.
+    Returns the result, or the rest of the call, a generator that sleeps (see
+    above)."""
     p = myproc()
     a = _args(5)
     if a is None:
@@ -221,35 +267,54 @@ def sys_msgrcv():
         return -ENOSYS
     lk = msg.msg_ids.lock
     acquire(lk)
-    r = yield from _msgrcv(p, msqid, addr, bufsz, msgtyp, flag, lk)
+    r = _msgrcv_try(p, msqid, addr, bufsz, msgtyp, flag)
     release(lk)
-    return r
+    return r if isinstance(r, int) else _waiting(lk, _msgrcv(p, msqid, addr, bufsz, msgtyp, flag, lk, r))
 
 
-def _msgrcv(p, msqid: int, addr: int, bufsz: int, msgtyp: int, flag: int, lk):
-    while True:
-        q = msg.msg_find(p, msqid, S_IRUGO)
-        if isinstance(q, int):
-            return q
-        i = msg.find_msg(q, msgtyp, flag)
-        if i is not None:
-            m = q.messages[i]
-            if len(m.text) > bufsz and not flag & msg.MSG_NOERROR:
-                return -E2BIG           # the message stays queued
-            n = min(bufsz, len(m.text))
-            if copyout(p.pgdir, addr, struct.pack("<i", m.mtype) + m.text[:n]) < 0:
-                return -EFAULT
-            msg.msg_take(q, i, p)
-            if q.sleepers:
-                wakeup(q)               # room for a waiting sender
-            return n
-        if flag & IPC_NOWAIT:
-            return -ENOMSG
+def _msgrcv_try(p, msqid: int, addr: int, bufsz: int, msgtyp: int, flag: int):
+    """One try, with the table's lock held: the result, or the queue to wait on
+    (it holds no message msgtyp asks for)."""
+    q = msg.msg_find(p, msqid, S_IRUGO)
+    if isinstance(q, int):
+        return q
+    i = msg.find_msg(q, msgtyp, flag)
+    if i is None:
+        return -ENOMSG if flag & IPC_NOWAIT else q
+    m = q.messages[i]
+    if len(m.text) > bufsz and not flag & msg.MSG_NOERROR:
+        return -E2BIG                   # the message stays queued
+    n = min(bufsz, len(m.text))
+    if vma_copyout(p, addr, _LONG.pack(m.mtype) + m.text[:n]) < 0:
+        return -EFAULT
+    msg.msg_take(q, i, p)
+    if q.sleepers:
+        wakeup(q)                       # room for a waiting sender
+    return n
+
+
+def _msgrcv(p, msqid: int, addr: int, bufsz: int, msgtyp: int, flag: int, lk, q):
+    """msgrcv's loop, with lk held, from a try that must wait on queue q: sleep
+    on it, try again when woken, until a try gives the result."""
+    while not isinstance(q, int):
         if p.killed:
             return -EINTR
         yield from _sleep_on(q, lk)
         if q.removed:
             return -EIDRM
+        q = _msgrcv_try(p, msqid, addr, bufsz, msgtyp, flag)
+    return q
+
+
+def _waiting(lk, loop):
+    """The rest of a call whose try must wait: its loop (a generator, which
+    sleeps and tries again) run with the table's lock lk held. The try released
+    lk, but syscall.py starts this at once, before any other code runs: what
+    the try found (the object to sleep on) still holds when the loop begins."""
+    acquire(lk)
+    r = yield from loop
+    release(lk)
+    return r
 
 
 def _sleep_on(q, lk):

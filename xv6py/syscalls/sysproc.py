@@ -8,7 +8,7 @@ failure (see errno.py); xv6's keep their -1.
 import struct
 
 from .. import timer
-from ..errno import ECHILD, EFAULT, EINVAL, EPERM
+from ..errno import ECHILD, EFAULT, EINVAL, EPERM, ESRCH
 from ..mm.pgdir import copyout
 from ..proc.proc import WNOHANG, exit, fork, growproc, kill, myproc, sleep, wait, waitpid
 from ..spinlock import acquire, release
@@ -16,7 +16,7 @@ from .args import argint, argptr
 
 __all__ = ["sys_fork", "sys_exit", "sys_wait", "sys_kill", "sys_getpid", "sys_sbrk",
            "sys_sleep", "sys_uptime", "sys_getuid", "sys_geteuid", "sys_getgid", "sys_getegid",
-           "sys_setuid", "sys_setgid", "sys_exit_status", "sys_waitpid"]
+           "sys_setuid", "sys_setgid", "sys_exit_status", "sys_waitpid", "sys_getppid", "sys_posix_kill"]
 
 ID_MAX = 0x7FFFFFFF     # user and group ids are 0..ID_MAX (-1 means "no change" on Linux)
 
@@ -41,8 +41,38 @@ def sys_kill() -> int:
     return kill(pid)
 
 
+# Linux's signals whose default action is not to end the process: those ignored
+# (SIGCHLD, SIGCONT, SIGURG, SIGWINCH) change nothing; those that stop it
+# (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU) are refused: xv6py cannot stop a process.
+NSIG = 65
+SIG_IGNORED = frozenset({17, 18, 23, 28})
+SIG_STOPS = frozenset({19, 20, 21, 22})
+
+
+def sys_posix_kill() -> int:
+    """kill(pid, sig) for POSIX programs: end process pid, whose parent's
+    waitpid() then sees signal sig (there are no handlers: every signal does
+    its default action). sig 0 checks that pid exists. 0; -EINVAL for a bad
+    or stopping signal or pid <= 0 (no process groups); -ESRCH: no such process."""
+    pid, sig = argint(0), argint(1)
+    if pid is None or sig is None:
+        return -EFAULT
+    if not 0 <= sig < NSIG or sig in SIG_STOPS or pid <= 0:
+        return -EINVAL
+    if kill(pid, 0 if sig in SIG_IGNORED else sig) < 0:
+        return -ESRCH
+    return 0
+
+
 def sys_getpid() -> int:
     return myproc().pid
+
+
+def sys_getppid() -> int:
+    """The parent's pid: init's (1) once the parent has exited, 0 for init itself
+    (as Linux answers for its first process). Cannot fail."""
+    parent = myproc().parent
+    return parent.pid if parent is not None else 0
 
 
 def sys_sbrk() -> int:

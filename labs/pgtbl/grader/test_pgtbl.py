@@ -41,9 +41,8 @@ def walk(m, pgdir, va, alloc):
 def dirty_free_frames(m) -> None:
     """Make the next frames kalloc hands out junk-filled ones (kfree fills a
     frame with junk; frames never used since boot are still zero)."""
-    frames = [m.kernel("kalloc") for _ in range(16)]
-    for pa in reversed(frames):
-        m.kernel("kfree", pa)
+    frames = m.kernel("kalloc_many", 16)
+    m.kernel("kfree_many", frames[::-1])
 
 
 def new_pgdir(m) -> int:
@@ -54,12 +53,11 @@ def new_pgdir(m) -> int:
 
 def hold_every_frame(m) -> list[int]:
     """Allocate every free frame (give them back with release)."""
-    return [m.kernel("kalloc") for _ in range(m.kernel("kfreecount"))]
+    return m.kernel("kalloc_many", m.kernel("kfreecount"))
 
 
 def release(m, frames) -> None:
-    for pa in frames:
-        m.kernel("kfree", pa)
+    m.kernel("kfree_many", list(frames))
 
 
 # ---- walkpgdir ------------------------------------------------------------------------------

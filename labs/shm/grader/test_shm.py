@@ -70,10 +70,12 @@ def attachments(h, pid: int) -> list[tuple[int, int]]:
 def snapshot(h, p, vas=(A0, A0 + PGSIZE)) -> dict:
     """What a refused call must leave as it was: free frames, the segment table,
     p's size and attachments, p's PTEs at vas."""
-    row = A.proc_by_pid(h.m, p.pid)
-    return {"free frames": h.m.free_frames, "segments": h.m.shm_segments(), "p.sz": row["sz"],
+    rows, free, segments, *ptes = A.at_once(h.m, ("processes",), ("free_frames",), ("shm_segments",),
+                                            *(("pte", p.pid, va) for va in vas))
+    row = next((r for r in rows if r["pid"] == p.pid), None)
+    return {"free frames": free, "segments": segments, "p.sz": row["sz"],
             "p.shm": [tuple(a) for a in row["shm"]], "vas": tuple(vas),
-            **{f"PTE of {va:#x}": entry(h, p, va) for va in vas}}
+            **{f"PTE of {va:#x}": e or 0 for va, e in zip(vas, ptes, strict=True)}}
 
 
 def assert_unchanged(h, p, before: dict, what: str) -> None:
@@ -93,14 +95,18 @@ def assert_unchanged(h, p, before: dict, what: str) -> None:
     pytest.fail(f"{what} changed the kernel's state: {'; '.join(seen)}", pytrace=False)
 
 
+def frees(m, frames) -> list[bool]:
+    """Is each frame on the free list? (One look for all of them.)"""
+    return A.at_once(m, *(("isfree", pa) for pa in frames))
+
+
 def hold_frames(m, leave: int = 0) -> list[int]:
     """Allocate every free frame but `leave` (give them back with release)."""
-    return [m.kernel("kalloc") for _ in range(m.free_frames - leave)]
+    return m.kernel("kalloc_many", m.free_frames - leave)
 
 
 def release(m, frames) -> None:
-    for pa in frames:
-        m.kernel("kfree", pa)
+    m.kernel("kfree_many", list(frames))
 
 
 def fill_the_table(h, p) -> tuple[list[int], int]:
@@ -436,7 +442,7 @@ def test_detach_unmaps_and_drops_the_reference(h, p):
     assert row["refcount"] == 0, f"after the only attachment was detached, the reference count is " \
                                  f"{row['refcount']}: shm_detach must drop the reference"
     assert p.shm == [], f"after shm_detach, p.shm still lists {p.shm}"
-    assert not row["free"] and not any(h.m.isfree(pa) for pa in row["frames"]), \
+    assert not row["free"] and not any(frees(h.m, row["frames"])), \
         "shm_detach freed the segment's frames: they belong to the segment until shm_destroy"
 
 
@@ -522,7 +528,7 @@ def test_several_segments_in_one_process(h, p):
         f"exit with three segments attached left segment(s) {[id for id in left if left[id]]} " \
         f"attached: reference counts {left}, the exited process's p.shm {kept}"
     call_reap(h)
-    assert not any(h.m.isfree(pa) for id in where for pa in seg(h, id)["frames"]), \
+    assert not any(frees(h.m, [pa for id in where for pa in seg(h, id)["frames"]])), \
         "the segments' frames were freed with the exited process's memory"
 
 
@@ -539,7 +545,7 @@ def test_destroy_frees_the_frames_and_the_slot(h, p):
     freed = A.free_frames(h.m) - before
     assert freed >= 3, f"shm_destroy did not free the segment's frames: {3 - freed} of its 3 frames were " \
                        "not given back to kalloc"
-    assert all(h.m.isfree(pa) for pa in frames), "the segment's frames are not all free after shm_destroy"
+    assert all(frees(h.m, frames)), "the segment's frames are not all free after shm_destroy"
     assert freed == 3, f"shm_destroy of a 3-page segment freed {freed} frames"
     assert seg(h, id)["free"], f"slot {id} is still in use after shm_destroy (set its page count to 0)"
 
@@ -556,7 +562,7 @@ def test_destroy_is_refused_while_attached(h, p):
         r = call(h, p, "shm_destroy", id)
         assert r == -1, f"shm_destroy succeeded while {holders} still had the segment attached: it " \
                         "must return -1 while the reference count is not 0"
-        assert not any(h.m.isfree(pa) for pa in frames), \
+        assert not any(frees(h.m, frames)), \
             "shm_destroy freed the frames of a segment that is still attached"
         assert call(h, leaving, "shm_detach", id) == 0, "shm_detach of an attached segment failed"
     assert call(h, p, "shm_destroy", id) == 0, "shm_destroy failed after every process detached"
@@ -696,7 +702,7 @@ def test_a_segment_that_ends_in_a_partial_page(h, p):
     call(h, c, "exit")
     assert seg(h, id)["refcount"] == 1, f"after the child exited the count is {seg(h, id)['refcount']}, not 1"
     call_reap(h)
-    assert not any(h.m.isfree(pa) for pa in frames), \
+    assert not any(frees(h.m, frames)), \
         f"when the child exited, the frames of its {size}-byte segment were freed with its memory"
     assert call(h, p, "shm_detach", id) == 0, f"shm_detach({id}) failed"
     for i in range(2):
@@ -704,7 +710,7 @@ def test_a_segment_that_ends_in_a_partial_page(h, p):
         assert not e & PTE_P, f"after shm_detach of a {size}-byte segment, page {i} is still mapped"
     before = A.free_frames(h.m)
     assert call(h, p, "shm_destroy", id) == 0, f"shm_destroy({id}) failed"
-    assert A.free_frames(h.m) - before == 2 and all(h.m.isfree(pa) for pa in frames), \
+    assert A.free_frames(h.m) - before == 2 and all(frees(h.m, frames)), \
         f"shm_destroy of a {size}-byte segment freed {A.free_frames(h.m) - before} frames, not its 2"
 
 
@@ -760,7 +766,7 @@ def test_fork_out_of_memory_takes_nothing(xv6_make):
     held, free = hold_frames(h.m), 0
     while (pid := call(h, p, "fork")) == -1:
         left, counts = h.m.free_frames, {id: seg(h, id)["refcount"] for id in where}
-        lost = [id for id in where if any(h.m.isfree(pa) for pa in frames[id])]
+        lost = [id for id in where if any(frees(h.m, frames[id]))]
         assert not lost, f"a fork that failed (-1, out of memory with {free} free frames) freed the frames " \
                          f"of segment {lost[0]}, which the parent still has attached (fork frees the " \
                          "child's page table and every frame it maps: shm_fork must unmap what it " \
@@ -803,7 +809,7 @@ def test_exit_detaches(h, p):
                     f"{attachments(h, c.pid)}, and {A0:#x} is {A.describe_pte(e)} in its page table",
                     pytrace=False)
     call_reap(h)
-    assert not any(h.m.isfree(pa) for pa in frames), \
+    assert not any(frees(h.m, frames)), \
         "the segment's frames were freed with the exiting process's memory: exit must unmap them " \
         "first (they belong to the segment)"
     assert call(h, p, "shm_destroy", id) == 0, "shm_destroy failed after the attached process exited"
@@ -844,7 +850,7 @@ def test_exec_detaches(h, p):
     left = {id: seg(h, id)["refcount"] for id in ids}
     assert not any(left.values()) and p.shm == [], \
         f"exec did not detach every segment: reference counts {left}, p.shm {p.shm}"
-    assert not any(h.m.isfree(pa) for id in ids for pa in seg(h, id)["frames"]), \
+    assert not any(frees(h.m, [pa for id in ids for pa in seg(h, id)["frames"]])), \
         "exec freed the segments' frames with the old address space: detach them first"
 
 
@@ -869,7 +875,7 @@ def test_a_run_stopped_at_its_budget_detaches_everything(xv6_machine):
     assert row["refcount"] == 0, \
         f"the run stopped with two processes attached to segment {row['id']}; after their teardown " \
         f"(shm_exit, then their memory freed) its reference count is {row['refcount']}, not 0"
-    freed = [pa for pa in row["frames"] if xv6_machine.isfree(pa)]
+    freed = [pa for pa, free in zip(row["frames"], frees(xv6_machine, row["frames"]), strict=True) if free]
     assert not freed, f"the teardown freed segment {row['id']}'s frames with the processes' memory: " \
                       "shm_exit must unmap them first"
     lost = r.free_frames_before - r.free_frames_after

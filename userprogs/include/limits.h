@@ -1,0 +1,41 @@
+// <limits.h>: the ranges of the integer types on i386 (int and long are 32
+// bits, long long 64), from the values every supported compiler predefines.
+// (The compilers' own limits.h would look for the host C library's.)
+
+#ifndef XV6PY_LIMITS_H
+#define XV6PY_LIMITS_H
+
+#define CHAR_BIT   __CHAR_BIT__
+#define SCHAR_MAX  __SCHAR_MAX__
+#define SCHAR_MIN  (-SCHAR_MAX - 1)
+#define UCHAR_MAX  (SCHAR_MAX * 2 + 1)
+#ifdef __CHAR_UNSIGNED__
+#define CHAR_MIN   0
+#define CHAR_MAX   UCHAR_MAX
+#else
+#define CHAR_MIN   SCHAR_MIN
+#define CHAR_MAX   SCHAR_MAX
+#endif
+#define SHRT_MAX   __SHRT_MAX__
+#define SHRT_MIN   (-SHRT_MAX - 1)
+#define USHRT_MAX  (SHRT_MAX * 2 + 1)
+#define INT_MAX    __INT_MAX__
+#define INT_MIN    (-INT_MAX - 1)
+#define UINT_MAX   (INT_MAX * 2U + 1U)
+#define LONG_MAX   __LONG_MAX__
+#define LONG_MIN   (-LONG_MAX - 1L)
+#define ULONG_MAX  (LONG_MAX * 2UL + 1UL)
+#define LLONG_MAX  __LONG_LONG_MAX__
+#define LLONG_MIN  (-LLONG_MAX - 1LL)
+#define ULLONG_MAX (LLONG_MAX * 2ULL + 1ULL)
+#define MB_LEN_MAX 1
+#define SSIZE_MAX  LONG_MAX
+
+#define PATH_MAX   512       // no limit of the kernel's; enough for any path here
+#define NAME_MAX   14        // DIRSIZ: a longer component is cut to 14 bytes
+#define OPEN_MAX   16        // NOFILE: descriptors per process
+#define CHILD_MAX  64        // NPROC: processes, all users together
+#define PAGESIZE   4096
+#define PAGE_SIZE  PAGESIZE
+
+#endif
