@@ -75,3 +75,22 @@ def _build_posix(m, text: str) -> bytes:
             return build_file(src).read_bytes()
         except BuildError as e:
             pytest.fail(str(e))
+
+
+@pytest.mark.parametrize("major,minor", [(-1, -1), (-32768, 5), (1, 1)])
+def test_stat_of_a_device_made_with_any_numbers_does_not_break_the_kernel(major, minor):
+    """mknod takes any short for major and minor, -1 too; POSIX's stat packs
+    them into st_rdev, unsigned (found by the fuzzer: a negative one escaped
+    the kernel as a Python exception)."""
+    from xv6py.machine import Machine
+    from xv6py.syscalls.sysposix import STAT64
+    from xv6py.testing.kcall import Syscaller
+    m = Machine(check=True)
+    h = Syscaller(m)
+    p = h.spawn()
+    assert h.call(p, "mknod", "dev", major, minor) == 0
+    assert h.call(p, "sbrk", 4096) >= 0
+    buf = p.sz - 4096                           # the new heap page
+    assert h.call(p, "posix_stat", "dev", buf) == 0
+    rdev = STAT64.unpack(h.peek(p, buf, STAT64.size))[7]
+    assert rdev == ((major & 0xFFFF) << 8 | minor & 0xFFFF)

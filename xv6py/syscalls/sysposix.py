@@ -261,10 +261,11 @@ def _istat(ip):
     else:
         head = (yield from readi(ip, 0, 4)) if ip.size >= 4 else b""
         mode = S_IFREG | (0o755 if head == ELF_MAGIC else 0o644)
-    rdev = (ip.major << 8 | ip.minor) if ip.type == T_DEV else 0
+    # (major and minor are the disk's signed shorts: mknod takes any, -1 too)
+    rdev = ((ip.major & 0xFFFF) << 8 | ip.minor & 0xFFFF) if ip.type == T_DEV else 0
     nblocks = (ip.size + BSIZE - 1) // BSIZE
     nblocks += nblocks > NDIRECT            # the indirect block
-    return STAT64.pack(ip.dev, 0, ip.inum, mode, ip.nlink, 0, 0, rdev, 0, ip.size, BSIZE, nblocks,
+    return STAT64.pack(ip.dev, 0, ip.inum, mode, ip.nlink & 0xFFFF, 0, 0, rdev, 0, ip.size, BSIZE, nblocks,
                        *[0] * 8)
 
 
