@@ -146,3 +146,13 @@ def test_a_leak_is_named_while_another_process_sleeps_in_a_call(proc):
     pa = K.kalloc()
     with pytest.raises(KernelPanic, match=f"frame {pa:#x} is neither free nor used by anyone"):
         h.call(p, "getpid")
+
+
+@pytest.mark.parametrize("prot", [0, 4])
+def test_mprotect_to_none_or_exec_alone_passes_the_checker(proc, prot):
+    """A resident page kept through mprotect: without PTE_U for PROT_NONE, a user
+    page for PROT_EXEC alone (no NX bit: what runs can be read)."""
+    m, h, p = proc
+    va, _ = _shared_page(m, h, p)
+    assert h.call(p, "mprotect", va, 4096, prot) == 0
+    assert h.call(p, "getpid") == p.pid

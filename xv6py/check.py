@@ -17,7 +17,7 @@ Checked, after every system call, fault and interrupt:
   mmap object's equals its areas, open files and name;
 * mmap's areas are sorted, apart, page aligned, between the image and KERNBASE;
   a page mapped in one is writable only if the area is, a user page only if
-  the area is readable or writable;
+  the area allows some access (PROT_NONE: present maybe, never PTE_U);
 * every RUNNABLE process has a page directory and a trap frame of user mode;
 * no spinlock is held between traps.
 
@@ -149,8 +149,9 @@ def _check_areas(p) -> None:
         if p.pgdir is None:
             continue
         for va, _, flags in vma.vma_resident(p.pgdir, v):
-            # (a PROT_NONE page may stay present, for its contents, but not PTE_U)
-            if bool(flags & PTE_U) != bool(v.prot & (vma.PROT_READ | vma.PROT_WRITE)):
+            # (a PROT_NONE page may stay present, for its contents, but not PTE_U;
+            # PROT_EXEC alone is a user page: 32-bit paging cannot run what it cannot read)
+            if bool(flags & PTE_U) != bool(v.prot & (vma.PROT_READ | vma.PROT_WRITE | vma.PROT_EXEC)):
                 panic(f"check: pid {p.pid}'s page at {va:#x} is mapped in an area of "
                       f"protection {vma.protname(v.prot)} (PTE flags {flags:#x})")
             if flags & PTE_W and not v.prot & vma.PROT_WRITE:
