@@ -10,10 +10,14 @@ i386). Each is LTP-like: a line per check, with the result and errno's message.
 * tests/linux/lxwait.c -- exit statuses: exit, _exit(300), returning from
   main, a fault (SIGSEGV), abort() and a failed assert() (SIGABRT), kill with
   SIGTERM; getppid, sysconf, sleep, wait with no children.
+* tests/linux/lxprot.c -- what each mmap protection lets a user read: PROT_WRITE
+  and PROT_EXEC alone too (32-bit page tables have only U and W), PROT_NONE
+  nothing.
 
 The one line xv6py prints and Linux does not is the kernel's own, on the
 console, for a process it kills for a fault ("pid N NAME: trap 14 ...--kill
-proc"): it is left out before comparing.
+proc", and for a fault in an mmap area a second line with the reason): it is
+left out before comparing.
 """
 
 import re
@@ -29,10 +33,11 @@ from xv6py import programs
 SOURCES = {
     "lxipc": programs.SRCDIR / "posix" / "lxipc.c",
     "lxwait": Path(__file__).parent / "linux" / "lxwait.c",
+    "lxprot": Path(__file__).parent / "linux" / "lxprot.c",
 }
 
 KILL_LINE = re.compile(r"^pid \d+ \S+: trap \d+ err \d+ on cpu \d+ eip 0x[0-9a-f]+ "
-                       r"addr 0x[0-9a-f]+--kill proc\n", re.M)
+                       r"addr 0x[0-9a-f]+--kill proc\n(pid \d+ \S+: mmap: .*\n)?", re.M)
 
 
 def _build(src: Path, tmp_path: Path) -> bytes:

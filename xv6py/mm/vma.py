@@ -61,6 +61,9 @@ PROT_NONE = 0x0             # no access: every touch faults
 PROT_READ = 0x1
 PROT_WRITE = 0x2
 PROT_EXEC = 0x4             # every readable user page is executable (32-bit paging has no NX)
+# What lets a user read a page: 32-bit paging has only U and W, so a page the
+# user may write or run is a page the user may read (Linux on such x86 alike).
+PROT_READABLE = PROT_READ | PROT_WRITE | PROT_EXEC
 
 # Flags (Linux's values)
 MAP_SHARED = 0x01           # writes go to the object, seen by every mapping of it
@@ -296,7 +299,7 @@ def _perm(prot: int) -> int:
     mprotect, as Linux keeps them. (32-bit paging has no "no access" bit other
     than U; the kernel's own copies check PTE_U too, so a system call's buffer
     there fails with EFAULT, as on Linux.)"""
-    if not prot & (PROT_READ | PROT_WRITE | PROT_EXEC):
+    if not prot & PROT_READABLE:
         return 0
     return PTE_U | (PTE_W if prot & PROT_WRITE else 0)
 
@@ -319,7 +322,7 @@ def vma_allows(p, va: int, err: int) -> bool:
     views: a debugger does not stop at a lazy fill, the fault explainer says so."""
     v = vma_find(p, va)
     write = bool(err & 2)
-    if v is None or err & 1 or not v.prot & (PROT_WRITE if write else PROT_READ):
+    if v is None or err & 1 or not v.prot & (PROT_WRITE if write else PROT_READABLE):
         return False
     idx = v.pgoff + (PGROUNDDOWN(va) - v.start) // PGSIZE
     return v.obj is None or idx * PGSIZE < v.obj.size
@@ -340,7 +343,7 @@ def vma_fault(p, va: int, err: int) -> tuple[int, str, Vma | None]:
     if v is None:
         return FAULT_SEGV, "no mapped area holds the address", None
     write = bool(err & 2)
-    if err & 1 or not v.prot & (PROT_WRITE if write else PROT_READ):
+    if err & 1 or not v.prot & (PROT_WRITE if write else PROT_READABLE):
         return FAULT_SEGV, f"{'write to' if write else 'read from'} an area mapped {protname(v.prot)}", v
     idx = v.pgoff + (PGROUNDDOWN(va) - v.start) // PGSIZE
     if v.obj is not None and v.obj.kind == OBJ_FILE and idx not in v.obj.frames:
