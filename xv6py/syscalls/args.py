@@ -12,6 +12,8 @@ above p->sz, and accept pointers into the guard page, which lies below it.
 
 import struct
 
+from ..errno import EMFILE, ENFILE
+from ..fs.file import filealloc
 from ..memlayout import KERNBASE
 from ..mm.pgdir import copyin, uvmchunks, uvmwalk
 from ..mm.vma import FAULT_FILLED, FAULT_READ, vma_dirty, vma_prefault
@@ -20,7 +22,7 @@ from ..param import NOFILE
 from ..proc.proc import myproc
 from ..vtime import charge_range
 
-__all__ = ["fetchint", "fetchstr", "argint", "argptr", "argstr", "argfd", "fdalloc", "takefill"]
+__all__ = ["fetchint", "fetchstr", "argint", "argptr", "argstr", "argfd", "fdalloc", "newfile", "takefill"]
 
 # Per-machine state (see Machine): each machine has its own, installed while it runs.
 PER_MACHINE = ("x86", "fillwant")
@@ -138,4 +140,15 @@ def fdalloc(f) -> int:
             ofile[fd] = f
             return fd
     return -1
+
+
+def newfile():
+    """The start of a call that opens something onto a new descriptor: a fresh
+    open file (its fdalloc() will succeed), or -EMFILE (no free descriptor;
+    checked first, so nothing is taken) or -ENFILE (the file table is full).
+    The caller gives the file back with filedrop() if it fails later."""
+    if None not in myproc().ofile:
+        return -EMFILE
+    f = filealloc()
+    return -ENFILE if f is None else f
 

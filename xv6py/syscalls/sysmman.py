@@ -13,9 +13,9 @@ themselves are in mm/vma.py, the names in ipc/posixshm.py, files behind
 mappings in fs/fmap.py; a page is mapped only when first touched (trap.py).
 """
 
-from ..errno import EACCES, EBADF, EFAULT, EFBIG, EINVAL, EMFILE, ENFILE, ENODEV, ENOMEM, ENOSPC
+from ..errno import EACCES, EBADF, EFAULT, EFBIG, EINVAL, ENODEV, ENOMEM, ENOSPC
 from ..fs import fmap
-from ..fs.file import FD_INODE, FD_SHM, filealloc, filedrop
+from ..fs.file import FD_INODE, FD_SHM, filedrop
 from ..fs.fmap import file_object, munmap_areas, release, truncate
 from ..fs.fs import T_FILE
 from ..fs.ondisk import BSIZE, MAXFILE
@@ -47,7 +47,7 @@ from ..param import COST_VMA
 from ..proc import proc
 from ..proc.proc import myproc
 from ..vtime import charge
-from .args import argfd, argint, argstr
+from .args import argfd, argint, argstr, fdalloc, newfile
 
 __all__ = ["sys_mmap", "sys_munmap", "sys_mprotect", "sys_shm_open", "sys_shm_unlink",
            "sys_ftruncate", "SHM_SIZE_MAX"]
@@ -192,21 +192,16 @@ def sys_shm_open() -> int:
     name, oflag, mode = argstr(0), argint(1), argint(2)
     if name is None or oflag is None or mode is None:
         return -EFAULT
-    p = myproc()
-    if None not in p.ofile:
-        return -EMFILE
-    f = filealloc()
-    if f is None:
-        return -ENFILE
-    obj = shm_obtain(p, name, oflag, mode, proc.ptable.proc)
+    f = newfile()
+    if isinstance(f, int):
+        return f
+    obj = shm_obtain(myproc(), name, oflag, mode, proc.ptable.proc)
     if isinstance(obj, int):
         filedrop(f)
         return obj
     f.type, f.obj = FD_SHM, obj
     f.readable, f.writable = True, oflag & O_ACCMODE == O_RDWR
-    fd = p.ofile.index(None)
-    p.ofile[fd] = f
-    return fd
+    return fdalloc(f)
 
 
 def sys_shm_unlink() -> int:

@@ -44,7 +44,7 @@ from ..errno import (
     ESPIPE,
 )
 from ..fs import fmap
-from ..fs.file import FD_INODE, FD_PIPE, FD_SHM, filealloc, fileclose, filedrop, filedup, fileread, filewrite
+from ..fs.file import FD_INODE, FD_PIPE, FD_SHM, fileclose, filedrop, filedup, fileread, filewrite
 from ..fs.fs import (
     DIRSIZ,
     NDIRECT,
@@ -76,7 +76,7 @@ from ..mm.pgdir import copyin, copyout
 from ..mm.vma import obj_truncate
 from ..proc import proc
 from ..proc.proc import myproc
-from .args import argfd, argint, argptr, argstr, fdalloc
+from .args import argfd, argint, argptr, argstr, fdalloc, newfile
 from .sysfile import _link_new, _unlink
 
 __all__ = ["O_ACCMODE", "O_CREAT", "O_EXCL", "O_TRUNC", "O_APPEND", "O_DIRECTORY", "SEEK_SET", "SEEK_CUR",
@@ -225,12 +225,9 @@ def sys_posix_open():
     path, flags = _path(0), argint(1)
     if isinstance(path, int) or flags is None:
         return path if isinstance(path, int) else -EFAULT
-    p = myproc()
-    if None not in p.ofile:
-        return -EMFILE
-    f = filealloc()
-    if f is None:
-        return -ENFILE
+    f = newfile()
+    if isinstance(f, int):
+        return f
     yield from begin_op()
     ip = yield from _lookup(path, flags)
     err = ip if isinstance(ip, int) else _opencheck(ip, flags)
