@@ -26,13 +26,13 @@ sleep in syscalls/sysipc.py, around the non-blocking steps offered here.
 import struct
 
 from ..errno import EACCES, EEXIST, EFAULT, EINVAL, ENOENT, ENOSPC, EPERM
-from ..mm.vma import vma_copyin
+from ..mm.vma import vma_copyin, vma_copyout
 from ..spinlock import Spinlock
 from .limits import IPCMNI
 
 __all__ = ["IPC_PRIVATE", "IPC_CREAT", "IPC_EXCL", "IPC_NOWAIT", "IPC_RMID", "IPC_SET",
            "IPC_STAT", "IPC_INFO", "S_IRUGO", "S_IWUGO", "S_IRWXUGO", "IpcPerm", "Ids",
-           "ipcinit", "ipc_time", "ipcperms", "ipc_owner", "ipc_obtain", "ipcget", "newperm",
+           "ipcinit", "ipc_time", "ipcperms", "ipc_owner", "ipc_obtain", "ipc_stat", "ipcget", "newperm",
            "ipc_setperm"]
 
 # Per-machine state (see Machine): each machine has its own, installed while it runs.
@@ -177,6 +177,21 @@ def ipc_obtain(p, ids: "Ids", id: int, cmd: int, buf: int, size: int):
     if not ipc_owner(p, obj.perm):
         return -EPERM, None, None
     return 0, obj, raw
+
+
+def ipc_stat(p, ids: "Ids", id: int, cmd: int, buf: int, stat_any: int, pack) -> int:
+    """The *_STAT commands of shmctl, semctl and msgctl: IPC_STAT finds the object
+    by id, the others (SHM_STAT, ...) by slot and return its id; stat_any (the
+    kind's *_STAT_ANY) skips the read permission check. pack(obj) is the *id_ds
+    copied out to buf. Returns 0 or the id, or -EINVAL, -EACCES, -EFAULT."""
+    obj = ids.lookup(id) if cmd == IPC_STAT else ids.at(id)
+    if obj is None:
+        return -EINVAL
+    if cmd != stat_any and ipcperms(p, obj.perm, S_IRUGO) < 0:
+        return -EACCES
+    if vma_copyout(p, buf, pack(obj)) < 0:
+        return -EFAULT
+    return 0 if cmd == IPC_STAT else ids.id_of(obj)
 
 
 def newperm(p, flag: int) -> tuple[int, int, int]:

@@ -29,10 +29,10 @@ from .ipc import (
     IPC_RMID,
     IPC_SET,
     IPC_STAT,
-    S_IRUGO,
     Ids,
     ipc_obtain,
     ipc_setperm,
+    ipc_stat,
     ipc_time,
     ipcget,
     ipcperms,
@@ -166,7 +166,7 @@ def msgctl(p, msqid: int, cmd: int, buf: int) -> int:
     if cmd in (IPC_INFO, MSG_INFO):
         return _info(p, cmd, buf)
     if cmd in (IPC_STAT, MSG_STAT, MSG_STAT_ANY):
-        return _stat(p, msqid, cmd, buf)
+        return ipc_stat(p, msg_ids, msqid, cmd, buf, MSG_STAT_ANY, _msqid_ds)
     if cmd not in (IPC_SET, IPC_RMID):
         return -EINVAL
     err, q, raw = ipc_obtain(p, msg_ids, msqid, cmd, buf, MSQID_DS.size)
@@ -183,17 +183,10 @@ def msgctl(p, msqid: int, cmd: int, buf: int) -> int:
     return 0
 
 
-def _stat(p, msqid: int, cmd: int, buf: int) -> int:
-    q = msg_ids.lookup(msqid) if cmd == IPC_STAT else msg_ids.at(msqid)
-    if q is None:
-        return -EINVAL
-    if cmd != MSG_STAT_ANY and ipcperms(p, q.perm, S_IRUGO) < 0:
-        return -EACCES
-    raw = MSQID_DS.pack(q.perm.pack(), q.stime, 0, q.rtime, 0, q.ctime, 0, q.cbytes,
-                        len(q.messages), q.qbytes, q.lspid, q.lrpid, 0, 0)
-    if vma_copyout(p, buf, raw) < 0:
-        return -EFAULT
-    return 0 if cmd == IPC_STAT else msg_ids.id_of(q)
+def _msqid_ds(q: MsgQueue) -> bytes:
+    """The queue's struct msqid_ds (IPC_STAT, MSG_STAT, MSG_STAT_ANY)."""
+    return MSQID_DS.pack(q.perm.pack(), q.stime, 0, q.rtime, 0, q.ctime, 0, q.cbytes,
+                         len(q.messages), q.qbytes, q.lspid, q.lrpid, 0, 0)
 
 
 def _info(p, cmd: int, buf: int) -> int:

@@ -40,6 +40,7 @@ from .ipc import (
     Ids,
     ipc_obtain,
     ipc_setperm,
+    ipc_stat,
     ipc_time,
     ipcget,
     ipcperms,
@@ -262,7 +263,7 @@ def semctl(p, semid: int, semnum: int, cmd: int, arg: int) -> int:
     if cmd in (IPC_INFO, SEM_INFO):
         return _info(p, cmd, arg)
     if cmd in (IPC_STAT, SEM_STAT, SEM_STAT_ANY):
-        return _stat(p, semid, cmd, arg)
+        return ipc_stat(p, sem_ids, semid, cmd, arg, SEM_STAT_ANY, _semid_ds)
     if cmd in (GETALL, GETVAL, GETPID, GETNCNT, GETZCNT, SETALL):
         return _semctl_main(p, semid, semnum, cmd, arg)
     if cmd == SETVAL:
@@ -334,16 +335,9 @@ def _down(p, semid: int, cmd: int, buf: int) -> int:
     return 0
 
 
-def _stat(p, semid: int, cmd: int, buf: int) -> int:
-    s = sem_ids.lookup(semid) if cmd == IPC_STAT else sem_ids.at(semid)
-    if s is None:
-        return -EINVAL
-    if cmd != SEM_STAT_ANY and ipcperms(p, s.perm, S_IRUGO) < 0:
-        return -EACCES
-    raw = SEMID_DS.pack(s.perm.pack(), s.otime, 0, s.ctime, 0, s.nsems, 0, 0)
-    if vma_copyout(p, buf, raw) < 0:
-        return -EFAULT
-    return 0 if cmd == IPC_STAT else sem_ids.id_of(s)
+def _semid_ds(s: SemSet) -> bytes:
+    """The set's struct semid_ds (IPC_STAT, SEM_STAT, SEM_STAT_ANY)."""
+    return SEMID_DS.pack(s.perm.pack(), s.otime, 0, s.ctime, 0, s.nsems, 0, 0)
 
 
 def _info(p, cmd: int, buf: int) -> int:

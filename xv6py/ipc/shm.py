@@ -44,6 +44,7 @@ from .ipc import (
     Ids,
     ipc_obtain,
     ipc_setperm,
+    ipc_stat,
     ipc_time,
     ipcget,
     ipcperms,
@@ -363,7 +364,7 @@ def shmctl(p, shmid: int, cmd: int, buf: int) -> int:
     if cmd in (IPC_INFO, SHM_INFO):
         return _info(p, cmd, buf)
     if cmd in (IPC_STAT, SHM_STAT, SHM_STAT_ANY):
-        return _stat(p, shmid, cmd, buf)
+        return ipc_stat(p, shm_ids, shmid, cmd, buf, SHM_STAT_ANY, _shmid_ds)
     if cmd not in (IPC_SET, IPC_RMID, SHM_LOCK, SHM_UNLOCK):
         return -EINVAL
     err, seg, raw = ipc_obtain(p, shm_ids, shmid, cmd, buf, SHMID_DS.size)
@@ -384,18 +385,10 @@ def shmctl(p, shmid: int, cmd: int, buf: int) -> int:
     return 0
 
 
-def _stat(p, shmid: int, cmd: int, buf: int) -> int:
-    """IPC_STAT (by id) and SHM_STAT, SHM_STAT_ANY (by slot, returning the id)."""
-    seg = shm_ids.lookup(shmid) if cmd == IPC_STAT else shm_ids.at(shmid)
-    if seg is None:
-        return -EINVAL
-    if cmd != SHM_STAT_ANY and ipcperms(p, seg.perm, S_IRUGO) < 0:
-        return -EACCES
-    raw = SHMID_DS.pack(seg.perm.pack(), seg.segsz, seg.atime, 0, seg.dtime, 0, seg.ctime, 0,
-                        seg.cpid, seg.lpid, seg.nattch, 0, 0)
-    if vma_copyout(p, buf, raw) < 0:
-        return -EFAULT
-    return 0 if cmd == IPC_STAT else shm_ids.id_of(seg)
+def _shmid_ds(seg: Segment) -> bytes:
+    """The segment's struct shmid_ds (IPC_STAT, SHM_STAT, SHM_STAT_ANY)."""
+    return SHMID_DS.pack(seg.perm.pack(), seg.segsz, seg.atime, 0, seg.dtime, 0, seg.ctime, 0,
+                         seg.cpid, seg.lpid, seg.nattch, 0, 0)
 
 
 def _info(p, cmd: int, buf: int) -> int:
