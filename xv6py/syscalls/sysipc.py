@@ -27,37 +27,23 @@ from ..ipc import msg, sem
 from ..ipc.ipc import IPC_CREAT, IPC_EXCL, IPC_INFO, IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT, S_IRUGO, S_IWUGO
 from ..ipc.limits import MSGMAX, SEMOPM
 from ..ipc.shm import SHM_RDONLY, SHM_REMAP, SHM_RND, shmat, shmctl, shmdt, shmget
-from ..mm.pgdir import copyin
 from ..mm.vma import vma_copyin, vma_copyout
 from ..proc.proc import myproc, sleep, wakeup
 from ..spinlock import acquire, release
-from .args import argint
+from .args import argint, argints
 
 __all__ = ["sys_shmget", "sys_shmat", "sys_shmdt", "sys_shmctl", "sys_semget", "sys_semop",
            "sys_semctl", "sys_msgget", "sys_msgsnd", "sys_msgrcv", "sys_msgctl", "ARG_KINDS"]
 
 U32 = 0xFFFFFFFF          # a pointer or a size_t argument is unsigned
-
-
 _LONG = struct.Struct("<i")     # a message's type (long on i386)
-# The argument words of a call with n arguments, for n up to 5 (msgrcv's).
-_WORDS = tuple(struct.Struct(f"<{n}i") for n in range(6))
-
-
-def _args(n: int) -> tuple[int, ...] | None:
-    """The first n arguments (signed words), or None if one cannot be read (the
-    stack is bad). One copy of all n words: what n argint() calls would read,
-    at a quarter of the cost for four arguments (each walks the page table)."""
-    p = myproc()
-    raw = copyin(p.pgdir, p.tf.esp + 4, 4 * n)
-    return None if raw is None else _WORDS[n].unpack(raw)
 
 
 # ---- shared memory ---------------------------------------------------------------------------
 
 def sys_shmget() -> int:
     """shmget(key, size, shmflg): the id of a segment."""
-    a = _args(3)
+    a = argints(3)
     if a is None:
         return -EFAULT
     key, size, flag = a
@@ -66,7 +52,7 @@ def sys_shmget() -> int:
 
 def sys_shmat() -> int:
     """shmat(shmid, addr, shmflg): the address the segment is attached at."""
-    a = _args(3)
+    a = argints(3)
     if a is None:
         return -EFAULT
     shmid, addr, flag = a
@@ -75,7 +61,7 @@ def sys_shmat() -> int:
 
 def sys_shmdt() -> int:
     """shmdt(addr): detach the segment attached at addr."""
-    a = _args(1)
+    a = argints(1)
     if a is None:
         return -EFAULT
     return shmdt(myproc(), a[0] & U32)
@@ -83,7 +69,7 @@ def sys_shmdt() -> int:
 
 def sys_shmctl() -> int:
     """shmctl(shmid, cmd, buf)."""
-    a = _args(3)
+    a = argints(3)
     if a is None:
         return -EFAULT
     shmid, cmd, buf = a
@@ -94,7 +80,7 @@ def sys_shmctl() -> int:
 
 def sys_semget() -> int:
     """semget(key, nsems, semflg): the id of a semaphore set."""
-    a = _args(3)
+    a = argints(3)
     if a is None:
         return -EFAULT
     key, nsems, flag = a
@@ -106,7 +92,7 @@ def sys_semop():
     they can all go on (unless IPC_NOWAIT). Returns the result, or, when they
     must wait, the rest of the call: a generator that sleeps (see above)."""
     p = myproc()
-    a = _args(3)
+    a = argints(3)
     if a is None:
         return -EFAULT
     semid, addr, nsops = a[0], a[1] & U32, a[2] & U32
@@ -158,7 +144,7 @@ def _semop(p, semid: int, sops, lk, r):
 def sys_semctl() -> int:
     """semctl(semid, semnum, cmd, arg). The fourth argument is read only when it
     can be: commands such as IPC_RMID do not pass one."""
-    a = _args(3)
+    a = argints(3)
     if a is None:
         return -EFAULT
     semid, semnum, cmd = a
@@ -177,7 +163,7 @@ def sys_semctl() -> int:
 
 def sys_msgget() -> int:
     """msgget(key, msgflg): the id of a queue."""
-    a = _args(2)
+    a = argints(2)
     if a is None:
         return -EFAULT
     key, flag = a
@@ -190,7 +176,7 @@ def sys_msgsnd():
     Returns the result, or the rest of the call, a generator that sleeps (see
     above)."""
     p = myproc()
-    a = _args(4)
+    a = argints(4)
     if a is None:
         return -EFAULT
     msqid, addr, msgsz, flag = a[0], a[1] & U32, a[2], a[3]
@@ -257,7 +243,7 @@ def sys_msgrcv():
     Returns the result, or the rest of the call, a generator that sleeps (see
     above)."""
     p = myproc()
-    a = _args(5)
+    a = argints(5)
     if a is None:
         return -EFAULT
     msqid, addr, bufsz, msgtyp, flag = a[0], a[1] & U32, a[2], a[3], a[4]
@@ -327,7 +313,7 @@ def _sleep_on(q, lk):
 
 def sys_msgctl() -> int:
     """msgctl(msqid, cmd, buf)."""
-    a = _args(3)
+    a = argints(3)
     if a is None:
         return -EFAULT
     msqid, cmd, buf = a

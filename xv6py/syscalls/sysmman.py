@@ -47,7 +47,7 @@ from ..param import COST_VMA
 from ..proc import proc
 from ..proc.proc import myproc
 from ..vtime import charge
-from .args import argfd, argint, argstr, fdalloc, newfile
+from .args import argfd, argint, argints, argstr, fdalloc, newfile
 
 __all__ = ["sys_mmap", "sys_munmap", "sys_mprotect", "sys_shm_open", "sys_shm_unlink",
            "sys_ftruncate", "SHM_SIZE_MAX"]
@@ -58,17 +58,11 @@ MAP_KNOWN = MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS
 SHM_SIZE_MAX = 64 << 20     # ftruncate of a shared-memory object: at most this many bytes
 
 
-def _ints(n: int) -> list[int] | None:
-    """The first n arguments as ints, or None."""
-    a = [argint(i) for i in range(n)]
-    return None if None in a else a
-
-
 def sys_mmap():
     """mmap(addr, length, prot, flags, fd, offset): the new area's address, or
     -EINVAL, -EBADF, -EACCES, -ENODEV, -ENOMEM. A generator: MAP_FIXED over
     areas unmaps them, which may write file pages back."""
-    a = _ints(6)
+    a = argints(6)
     if a is None:
         return -EFAULT
     addr, length, prot, flags, fd, offset = a
@@ -145,7 +139,7 @@ def sys_munmap():
     """munmap(addr, length): unmap every page of [addr, addr+length) that an area
     holds (none need be); 0, or -EINVAL. A generator: shared file pages are
     written back."""
-    a = _ints(2)
+    a = argints(2)
     if a is None:
         return -EFAULT
     addr, length = a[0] & U32, a[1]
@@ -164,7 +158,7 @@ def sys_mprotect() -> int:
     """mprotect(addr, length, prot): 0, or -EINVAL (addr, prot), -ENOMEM (a page
     of the range is in no area), -EACCES (write to a shared file or object
     opened read-only)."""
-    a = _ints(3)
+    a = argints(3)
     if a is None:
         return -EFAULT
     addr, length, prot = a[0] & U32, a[1], a[2]
