@@ -239,9 +239,17 @@ def create(path: str, type: int, major: int, minor: int):
             iunlock(ip)
         yield from iput(ip)
         return None
+    ip = yield from _newinode(dp, name, type, major, minor)
+    yield from iunlockput(dp)
+    return ip
+
+
+def _newinode(dp, name: str, type: int, major: int, minor: int):
+    """A new inode of this type, linked into the locked directory dp as name, and
+    locked; or None: no free inode, or no block for the entry (then nothing is
+    left allocated). The second half of create(), shared with posix_open."""
     ip = yield from ialloc(dp.dev, type)
     if ip is None:                          # (xv6 panics "create: ialloc")
-        yield from iunlockput(dp)
         return None
     yield from ilock(ip)
     ip.major = major
@@ -253,9 +261,7 @@ def create(path: str, type: int, major: int, minor: int):
         ip.nlink = 0
         yield from iupdate(ip)
         yield from iunlockput(ip)
-        yield from iunlockput(dp)
         return None
-    yield from iunlockput(dp)
     return ip
 
 

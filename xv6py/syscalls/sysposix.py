@@ -54,7 +54,6 @@ from ..fs.fs import (
     T_DIR,
     T_FILE,
     dirlookup,
-    ialloc,
     idup,
     iget,
     ilock,
@@ -62,7 +61,6 @@ from ..fs.fs import (
     itrunc,
     iunlock,
     iunlockput,
-    iupdate,
     namei,
     nameiparent,
     readi,
@@ -77,7 +75,7 @@ from ..mm.vma import obj_truncate
 from ..proc import proc
 from ..proc.proc import myproc
 from .args import argfd, argint, argptr, argstr, fdalloc, newfile
-from .sysfile import _link_new, _unlink
+from .sysfile import _newinode, _unlink
 
 __all__ = ["O_ACCMODE", "O_CREAT", "O_EXCL", "O_TRUNC", "O_APPEND", "O_DIRECTORY", "SEEK_SET", "SEEK_CUR",
            "SEEK_END", "S_IFMT", "S_IFIFO", "S_IFCHR", "S_IFDIR", "S_IFREG", "STAT64", "PATH_MAX",
@@ -176,26 +174,9 @@ def _lookup(path: str, flags: int):
             yield from iput(ip)
             return -EIO
         return ip
-    ip = yield from _create(dp, name)
+    ip = yield from _newinode(dp, name, T_FILE, 0, 0)
     yield from iunlockput(dp)
-    return ip
-
-
-def _create(dp, name: str):
-    """A new empty regular file name in the locked directory dp, locked; or
-    -ENOSPC (no inode, or no block for the entry: nothing is left allocated)."""
-    ip = yield from ialloc(dp.dev, T_FILE)
-    if ip is None:
-        return -ENOSPC
-    yield from ilock(ip)
-    ip.nlink = 1
-    yield from iupdate(ip)
-    if (yield from _link_new(dp, ip, name, T_FILE)) < 0:
-        ip.nlink = 0
-        yield from iupdate(ip)
-        yield from iunlockput(ip)
-        return -ENOSPC
-    return ip
+    return -ENOSPC if ip is None else ip    # (no inode, or no block for the entry)
 
 
 def _opencheck(ip, flags: int) -> int:
