@@ -316,7 +316,8 @@ def sys_lseek():
 def _buffer(reading: bool):
     """Arguments 0-2 of read (reading) or write as (file, pointer, count), or a
     negated error: -EBADF (not open, or not open for this), -EINVAL (a negative
-    count), -EFAULT (the buffer)."""
+    count), -EFAULT (the buffer), -EINVAL (an shm object: it is read and
+    written through a mapping only)."""
     a, n = argfd(0), argint(2)
     if a is None or not (a[1].readable if reading else a[1].writable):
         return -EBADF
@@ -325,6 +326,8 @@ def _buffer(reading: bool):
     p = argptr(1, n, writable=reading)
     if p is None:
         return -EFAULT
+    if a[1].type == FD_SHM:
+        return -EINVAL
     return a[1], p, n
 
 
@@ -336,8 +339,6 @@ def sys_posix_read():
     if isinstance(r, int):
         return r
     f, p, n = r
-    if f.type == FD_SHM:
-        return -EINVAL
     if f.type == FD_INODE and f.ip.type == T_DIR:
         return -EISDIR
     if f.type == FD_INODE and f.ip.type == T_FILE and f.off >= f.ip.size:
@@ -356,8 +357,6 @@ def sys_posix_write():
     if isinstance(r, int):
         return r
     f, p, n = r
-    if f.type == FD_SHM:
-        return -EINVAL
     if f.type == FD_PIPE and not f.pipe.readopen:
         return -EPIPE
     if f.type == FD_INODE and f.ip.type == T_FILE:
