@@ -137,9 +137,22 @@ def _version() -> str:
         return "(not installed)"
 
 
+class _Version(argparse.Action):
+    """argparse's --version, but the version is looked up only when asked for:
+    reading the package metadata costs every command about 15 ms of its start."""
+
+    def __init__(self, option_strings, dest, help="show program's version number and exit"):
+        super().__init__(option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                         nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"xv6py {_version()}")
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="xv6py", description="An xv6-style teaching OS on an emulated x86.")
-    ap.add_argument("--version", action="version", version=f"xv6py {_version()}")
+    ap.add_argument("--version", action=_Version)
     sub = ap.add_subparsers(dest="command", required=True)
 
     boot = sub.add_parser("boot", help="boot into xv6's shell",
