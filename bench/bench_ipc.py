@@ -31,10 +31,14 @@ Nothing here asserts a time.
 """
 
 import argparse
+import sys
 import time
+from pathlib import Path
 from typing import NamedTuple
 
-from xv6py.machine import Machine
+sys.path.insert(0, str(Path(__file__).parent))
+from bench import best  # noqa: E402
+from xv6py.machine import Machine  # noqa: E402
 
 TARGET = 3.0        # each call within 3x a getpid round trip
 
@@ -45,10 +49,6 @@ class Figure(NamedTuple):
     seconds: float
     calls: float        # system calls per iteration
     switches: float     # switches of process per iteration
-
-
-def best(fn, reps: int) -> float:
-    return min(fn() for _ in range(reps))
 
 
 def measure(m: Machine, what: str, n: int, reps: int) -> Figure:

@@ -18,12 +18,12 @@ Nothing here asserts a time.
 """
 
 import argparse
+import sys
+from pathlib import Path
 
-from xv6py.machine import Machine
-
-
-def best(fn, reps: int) -> float:
-    return min(fn() for _ in range(reps))
+sys.path.insert(0, str(Path(__file__).parent))
+from bench import best  # noqa: E402
+from xv6py.machine import Machine  # noqa: E402
 
 
 def per_iteration(m: Machine, what: str, n: int, reps: int) -> float:

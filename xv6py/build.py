@@ -342,6 +342,15 @@ def find_compiler() -> Compiler | None:
     return None
 
 
+def _any_compiler() -> Compiler:
+    """find_compiler(), or BuildError saying what to install."""
+    c = find_compiler()
+    if c is None:
+        raise BuildError("no C compiler for 32-bit x86 found: install gcc (with -m32 "
+                         "support), clang with ld.lld, or `pip install ziglang`")
+    return c
+
+
 # ---------------------------------------------------------------------------
 # Sources and the manifest (where the programs are: programs.py)
 
@@ -530,11 +539,7 @@ def build(names: list[str] | None = None, compiler: Compiler | None = None,
     srcdir, outdir = Path(srcdir).absolute(), Path(outdir).absolute()
     if names is None:
         names = program_names(srcdir)
-    if compiler is None:
-        compiler = find_compiler()
-        if compiler is None:
-            raise BuildError("no C compiler for 32-bit x86 found: install gcc (with -m32 "
-                             "support), clang with ld.lld, or `pip install ziglang`")
+    compiler = compiler or _any_compiler()
     outdir.mkdir(parents=True, exist_ok=True)
     manifest = load_manifest(outdir)
     entries = manifest.setdefault("programs", {})
@@ -577,10 +582,7 @@ def build_file(src: str | Path, out: str | Path | None = None,
     out = Path(out).absolute() if out is not None else src.with_suffix("")
     if out == src or out.resolve().parent == BINDIR.resolve():
         raise BuildError(f"will not write {out}: choose another output (-o)")
-    compiler = compiler or find_compiler()
-    if compiler is None:
-        raise BuildError("no C compiler for 32-bit x86 found: install gcc (with -m32 "
-                         "support), clang with ld.lld, or `pip install ziglang`")
+    compiler = compiler or _any_compiler()
     posix = is_posix_source(src.read_text(errors="replace"))
     with tempfile.TemporaryDirectory(prefix="xv6py-build-") as tmp:
         objdir = Path(tmp)
@@ -619,10 +621,7 @@ def main(argv: list[str] | None = None) -> int:
     """`python -m xv6py.build [NAME...]`: build programs, print what was written."""
     args = sys.argv[1:] if argv is None else argv
     try:
-        compiler = find_compiler()
-        if compiler is None:
-            raise BuildError("no C compiler for 32-bit x86 found: install gcc (with -m32 "
-                             "support), clang with ld.lld, or `pip install ziglang`")
+        compiler = _any_compiler()
         print(f"compiler: {compiler.describe()}")
         for path in build(args or None, compiler):
             print(f"  {path.name:12} {path.stat().st_size:7} bytes")

@@ -137,9 +137,22 @@ def _version() -> str:
         return "(not installed)"
 
 
+class _Version(argparse.Action):
+    """argparse's --version, but the version is looked up only when asked for:
+    reading the package metadata costs every command about 15 ms of its start."""
+
+    def __init__(self, option_strings, dest, help="show program's version number and exit"):
+        super().__init__(option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                         nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"xv6py {_version()}")
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="xv6py", description="An xv6-style teaching OS on an emulated x86.")
-    ap.add_argument("--version", action="version", version=f"xv6py {_version()}")
+    ap.add_argument("--version", action=_Version)
     sub = ap.add_subparsers(dest="command", required=True)
 
     boot = sub.add_parser("boot", help="boot into xv6's shell",
@@ -254,10 +267,12 @@ def _add_files(m, ns) -> None:
         m.add_program(name, Path(host).read_bytes())
 
 
-def _machine(ns, **kw):
+def _machine(ns, console_input=b"", **kw):
+    """A Machine made as the options in ns say (console input from --stdin, else
+    console_input), with the --file files in "/". Raises ValueError or OSError."""
     from .machine import Machine
     from .param import QUANTUM
-    stdin = open(ns.stdin, "rb") if ns.stdin else b""
+    stdin = open(ns.stdin, "rb") if ns.stdin else console_input
     m = Machine(quantum=QUANTUM if ns.quantum is None else ns.quantum, seed=ns.seed,
                 max_instructions=ns.max_instructions, stdin=stdin, disk=_disk_path(ns), **kw)
     _add_files(m, ns)
@@ -340,22 +355,16 @@ def _run(ns) -> int:
     if not _workspace(ns):                              # before the kernel is imported
         return USAGE
     from .debug.trace import KINDS, Trace
-    from .machine import Machine
-    from .param import QUANTUM
     traces = [t for t in ns.trace.split(",") if t]
     unknown = set(traces) - set(KINDS)
     if unknown:
         print(f"xv6py: unknown trace {', '.join(sorted(unknown))} (known: {', '.join(KINDS)})",
               file=sys.stderr)
         return USAGE
-    stdin = open(ns.stdin, "rb") if ns.stdin else sys.stdin.buffer
     output = {} if ns.max_output is None else {"max_output": ns.max_output}
     try:
-        m = Machine(quantum=QUANTUM if ns.quantum is None else ns.quantum, seed=ns.seed,
-                    max_instructions=ns.max_instructions, timeout=ns.timeout, stdin=stdin,
-                    echo=sys.stdout.buffer, disk=_disk_path(ns), fail=ns.fail,
-                    check=ns.check or None, **output)
-        _add_files(m, ns)
+        m = _machine(ns, sys.stdin.buffer, timeout=ns.timeout, echo=sys.stdout.buffer, fail=ns.fail,
+                     check=ns.check or None, **output)
     except (ValueError, OSError) as e:
         print(f"xv6py: {e}", file=sys.stderr)
         return USAGE

@@ -194,11 +194,11 @@ def _release(ns) -> int:
 def _gradescope(ns) -> int:
     from .gradescope import build_autograder
     from .spec import load_lab
-    names = build_autograder(load_lab(ns.lab), ns.out)
+    lab = load_lab(ns.lab)
+    names = build_autograder(lab, ns.out)
     print(f"wrote {ns.out}: {', '.join(n for n in names if '/' not in n)} and labs/{ns.lab}/ "
           f"({sum('/' in n for n in names)} files)")
-    print("upload it as the assignment's autograder; students hand in "
-          f"{', '.join(load_lab(ns.lab).files)}")
+    print(f"upload it as the assignment's autograder; students hand in {', '.join(lab.files)}")
     return 0
 
 
