@@ -428,8 +428,8 @@ def uvmpa(pgdir: PhysAddr, va: VirtAddr, need: int) -> PhysAddr | None:
     if its page lacks one of the PTE bits in `need`. The one-page case of
     uvmchunks, for a range that does not cross a page -- most system call
     arguments -- written out: a page walk with no loop or list costs a third
-    less, and a system call makes one or two. (Still through walkpgdir, as
-    every walk of a user range is.)
+    less, and a system call makes one or two. (A new walk still goes through
+    walkpgdir.)
 
     The walk itself -- walkpgdir(pgdir, va, False) -- is remembered (lastwalk):
     a system call copies its arguments, then the struct they point to, from the
