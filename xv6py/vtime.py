@@ -63,7 +63,7 @@ class Clock:
         self.kernel = 0            # kernel work charged (part of now)
         self.calls = 0             # system calls' fixed cost charged (not part of now)
         self.translation = 0       # code translation charged (not part of now)
-        self.limit = limit         # budget spent when now + translation reaches it; or None
+        self.limit = limit         # budget spent when now + calls + translation reaches it; or None
         self.budget = limit        # the budget as given (set_budget), for messages
         self.since = (0, 0, 0, 0, 0)  # now, insns, kernel, calls, translation when it was given
         self.next_timer = self._interval()
@@ -90,16 +90,23 @@ class Clock:
         return (f"{insns:,} user instructions, {kernel + calls:,} kernel work, {translation:,} "
                 f"code translation, {now - insns - kernel:,} idle")
 
+    def stop(self) -> int | None:
+        """The virtual time at which the budget is spent (None: no budget): its
+        limit, less the costs counted against it but not on the clock."""
+        if self.limit is None:
+            return None
+        return self.limit - self.calls - self.translation
+
     def spent(self) -> bool:
         """Is the budget used up?"""
-        return self.limit is not None and self.now + self.calls + self.translation >= self.limit
+        stop = self.stop()
+        return stop is not None and self.now >= stop
 
     def end(self) -> int:
         """The virtual time at which the running time slice must end: the next
         timer interrupt, or the end of the budget."""
-        if self.limit is None:
-            return self.next_timer
-        return min(self.next_timer, self.limit - self.calls - self.translation)
+        stop = self.stop()
+        return self.next_timer if stop is None else min(self.next_timer, stop)
 
     def slice(self) -> int:
         """Instructions until the next timer interrupt or the end of the budget
@@ -109,7 +116,8 @@ class Clock:
     def room(self, n: int) -> int | None:
         """How much code translation a slice of n instructions may be charged
         before the budget is spent (None: no budget)."""
-        return None if self.limit is None else self.limit - self.calls - self.translation - self.now - n
+        stop = self.stop()
+        return None if stop is None else stop - self.now - n
 
     def rearm(self) -> None:
         self.next_timer = self.now + self._interval()

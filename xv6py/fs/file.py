@@ -21,9 +21,13 @@ from .pipe import pipeclose, piperead, pipewrite
 
 __all__ = ["FD_NONE", "FD_PIPE", "FD_INODE", "FD_SHM", "File", "fileinit", "filealloc", "filedup",
            "fileclose", "filedrop", "filestat", "fileread", "filewrite", "rootdir", "cwddup",
-           "cwdput", "cwddrop", "fsinit"]
+           "cwdput", "cwddrop", "fsinit", "MAXWRITE"]
 
 FD_NONE, FD_PIPE, FD_INODE, FD_SHM = 0, 1, 2, 3    # FD_SHM: a POSIX shm object (shm_open)
+
+# The most bytes of a file that filewrite() writes in one log transaction (see
+# there); fs/fmap.py writes mapped pages back in pieces of the same size.
+MAXWRITE = ((MAXOPBLOCKS - 1 - 1 - 2) // 2) * BSIZE
 
 # Per-machine state (see Machine): each machine has its own, installed while it runs.
 PER_MACHINE = ("ftable",)
@@ -195,11 +199,10 @@ def filewrite(f: File, data: bytes):
         # blocks, and 2 blocks of slop for non-aligned writes. this really
         # belongs lower down, since writei() might be writing a device like
         # the console.
-        max_ = ((MAXOPBLOCKS - 1 - 1 - 2) // 2) * BSIZE
         n = len(data)
         i = 0
         while i < n:
-            n1 = min(n - i, max_)
+            n1 = min(n - i, MAXWRITE)
             yield from begin_op()
             yield from ilock(f.ip)
             if f.append:

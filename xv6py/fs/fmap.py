@@ -30,8 +30,8 @@ from ..mm.vma import (
     vma_remove,
 )
 from ..mmu import PGROUNDDOWN, PGSIZE
-from ..param import MAXOPBLOCKS
 from .bio import bread, brelse
+from .file import MAXWRITE
 from .fs import bfree, idrop, idup, ilock, iput, iunlock, iupdate, readi, writei
 from .log import begin_op, end_op, log_write
 from .ondisk import BSIZE, NDIRECT
@@ -43,10 +43,6 @@ __all__ = ["fmap_init", "file_object", "release", "fillpage", "munmap_areas", "m
 PER_MACHINE = ("x86", "file_objs")
 x86 = None                  # the hardware
 file_objs: dict = None      # (dev, inum) -> MemObject of a mapped file
-
-# As filewrite: a transaction writes at most this many bytes of a file.
-MAXWRITE = ((MAXOPBLOCKS - 1 - 1 - 2) // 2) * BSIZE
-
 
 def fmap_init() -> None:
     global file_objs

@@ -30,7 +30,7 @@ from typing import NamedTuple
 from ..errno import EACCES, EFAULT, EINVAL, ENOMEM, ENOSPC
 from ..memlayout import KERNBASE
 from ..mm.kalloc import kalloc, kfree
-from ..mm.pgdir import free_tables, mappages, missing_tables, switchuvm, walkpgdir
+from ..mm.pgdir import ZERO_PAGE, free_tables, mappages, missing_tables, switchuvm, walkpgdir
 from ..mm.vma import vma_copyout, vma_overlaps
 from ..mmu import PDX, PGROUNDUP, PGSIZE, PGSIZE_4M, PTE_P, PTE_U, PTE_W
 from ..panic import panic
@@ -86,8 +86,6 @@ SHM_STAT_ANY = 15           # SHM_STAT without the read permission check
 SHMID_DS = struct.Struct("<36sIiIiIiIiiIII")
 SHMINFO = struct.Struct("<9I")        # shmmax, shmmin, shmmni, shmseg, shmall, 4 reserved
 SHM_INFO_S = struct.Struct("<iIIIII")  # used_ids, shm_tot, shm_rss, shm_swp, 2 unused
-
-ZERO_PAGE = bytes(PGSIZE)
 
 
 class Attach(NamedTuple):

@@ -182,10 +182,13 @@ def inituvm(pgdir: PhysAddr, init: bytes) -> None:
     x86.ram[mem:mem + len(init)] = init
 
 
-def loaduvm(pgdir: PhysAddr, addr: VirtAddr, readi, ip, offset: int, sz: int) -> int:
-    """Load a program segment into pgdir. addr must be page-aligned and the pages
-    from addr to addr+sz must already be mapped. `readi(ip, off, n)` reads the file.
-    Returns 0, or -1 if the file is shorter than promised or offset lies past its end."""
+def loaduvm(pgdir: PhysAddr, addr: VirtAddr, data: bytes | None, sz: int) -> int:
+    """Load a program segment into pgdir: sz bytes of data, as exec read them from
+    the file. addr must be page-aligned and the pages from addr to addr+sz must
+    already be mapped. Returns 0, or -1 if data is None or shorter than sz (the
+    file is shorter than promised, or the segment's offset lies past its end).
+    (xv6's loaduvm(pgdir, addr, ip, offset, sz) reads the file itself; here the
+    file system sits above mm/ and reading may sleep, so exec reads first.)"""
     if addr % PGSIZE:
         panic("loaduvm: addr must be page aligned")
     charge(PGROUNDUP(sz) // PGSIZE * COST_PAGE)
@@ -195,10 +198,10 @@ def loaduvm(pgdir: PhysAddr, addr: VirtAddr, readi, ip, offset: int, sz: int) ->
             panic("loaduvm: address should exist")
         pa = PTE_ADDR(x86.read32(pte))
         n = min(sz - i, PGSIZE)
-        data = readi(ip, offset + i, n)
-        if data is None or len(data) != n:      # None: offset is past the end of the file
+        page = data[i:i + n] if data is not None else None
+        if page is None or len(page) != n:      # None: offset is past the end of the file
             return -1
-        x86.ram[pa:pa + n] = data
+        x86.ram[pa:pa + n] = page
         x86.written(pa)         # (a frame from kalloc holds no translated code: cheap)
     return 0
 
@@ -425,8 +428,8 @@ def uvmpa(pgdir: PhysAddr, va: VirtAddr, need: int) -> PhysAddr | None:
     if its page lacks one of the PTE bits in `need`. The one-page case of
     uvmchunks, for a range that does not cross a page -- most system call
     arguments -- written out: a page walk with no loop or list costs a third
-    less, and a system call makes one or two. (Still through walkpgdir, as
-    every walk of a user range is.)
+    less, and a system call makes one or two. (A new walk still goes through
+    walkpgdir.)
 
     The walk itself -- walkpgdir(pgdir, va, False) -- is remembered (lastwalk):
     a system call copies its arguments, then the struct they point to, from the

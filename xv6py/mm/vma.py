@@ -39,7 +39,7 @@ from ..panic import panic
 from ..param import COST_FRAME, COST_PAGE, COST_VMA, COST_WALK
 from ..vtime import charge
 from .kalloc import kalloc, kfree
-from .pgdir import copyin, copyout, free_tables, mappages, missing_tables
+from .pgdir import ZERO_PAGE, copyin, copyout, free_tables, mappages, missing_tables
 
 __all__ = ["PROT_NONE", "PROT_READ", "PROT_WRITE", "PROT_EXEC", "MAP_SHARED", "MAP_PRIVATE",
            "MAP_FIXED", "MAP_ANONYMOUS", "MMAP_BASE", "OBJ_ANON", "OBJ_SHM", "OBJ_FILE",
@@ -85,8 +85,6 @@ FAULT_FILLED = 0            # the page is mapped now: run the instruction again
 FAULT_READ = 1              # the page is a file's: read it, then vma_install()
 FAULT_SEGV = 2              # no area allows the access: kill (SIGSEGV)
 FAULT_BUS = 3               # beyond the end of the object: kill (SIGBUS)
-
-ZERO_PAGE = bytes(PGSIZE)
 
 
 class MemObject:

@@ -128,14 +128,9 @@ def _load(pgdir: int, ip):
         if ph.vaddr % PGSIZE != 0:
             return None
         data = yield from readi(ip, ph.off, ph.filesz)
-        if loaduvm(pgdir, ph.vaddr, _segment, data, 0, ph.filesz) < 0:
+        if loaduvm(pgdir, ph.vaddr, data, ph.filesz) < 0:
             return None
     return sz, elf.entry
-
-
-def _segment(data: bytes | None, off: int, n: int) -> bytes | None:
-    """loaduvm's readi: n bytes at off of a segment exec has read (None if it could not)."""
-    return data[off:off + n] if data is not None else None
 
 
 def _setup_stack(pgdir: int, sz: int, argv: list[bytes]):

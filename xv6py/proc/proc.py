@@ -352,29 +352,10 @@ def exit_from_trap(status: str) -> None:
 def wait():
     """Wait for a child process to exit and return its pid. Return -1 if this
     process has no children (or was killed). A generator: it sleeps until a
-    child exits."""
-    curproc = myproc()
-    acquire(ptable.lock)
-    while True:
-        # Scan through table looking for exited children.
-        havekids = False
-        for p in ptable.proc:
-            if p.parent is not curproc:
-                continue
-            havekids = True
-            if p.state is ZOMBIE:
-                # Found one.
-                pid = p.pid
-                freevm(p.pgdir)
-                _clear(p)
-                release(ptable.lock)
-                return pid
-        # No point waiting if we don't have any children.
-        if not havekids or curproc.killed:
-            release(ptable.lock)
-            return -1
-        # Wait for children to exit. (See _wakeup1 call in exit.)
-        yield from sleep(curproc, ptable.lock)
+    child exits. (xv6's wait() is waitpid() for any child, its status dropped:
+    the loop is there.)"""
+    pid, _ = yield from waitpid(-1)
+    return pid
 
 
 def waitpid(pid: int, options: int = 0):
@@ -385,23 +366,27 @@ def waitpid(pid: int, options: int = 0):
     curproc = myproc()
     acquire(ptable.lock)
     while True:
+        # Scan through table looking for exited children.
         havekids = False
         for p in ptable.proc:
             if p.parent is not curproc or (pid > 0 and p.pid != pid):
                 continue
             havekids = True
             if p.state is ZOMBIE:
+                # Found one.
                 found = p.pid, p.xstate
                 freevm(p.pgdir)
                 _clear(p)
                 release(ptable.lock)
                 return found
+        # No point waiting if we don't have any children.
         if not havekids or curproc.killed:
             release(ptable.lock)
             return -1, 0
         if options & WNOHANG:
             release(ptable.lock)
             return 0, 0
+        # Wait for children to exit. (See _wakeup1 call in exit.)
         yield from sleep(curproc, ptable.lock)
 
 

@@ -195,8 +195,9 @@ def nextevent() -> bool:
     clock = vtime.clock
     due = idedue(clock.now)
     nxt = clock.next_timer if due is None else min(clock.next_timer, due)
-    if clock.limit is not None and nxt > clock.limit - clock.calls - clock.translation:
-        clock.now = max(clock.now, clock.limit - clock.calls - clock.translation)
+    stop = clock.stop()
+    if stop is not None and nxt > stop:
+        clock.now = max(clock.now, stop)
         return False
     clock.now = max(clock.now, nxt)
     if due is not None and clock.now >= due:
