@@ -289,6 +289,40 @@ def test_tlb_keeps_old_translation_until_cr3_reload(bare):
     assert load() == 0x22222222
 
 
+def test_tlb_flush_control_in_a_hook_drops_the_old_translation(bare):
+    """lcr3 of the value CR3 holds flushes with unicorn's TLB-flush control
+    (uc_ctl, UC_CTL_TLB_FLUSH), from inside the `int $64` hook: the next
+    instruction of the same time slice must see the new PTE, as it would after
+    a CR3 reload. (The Python binding has no call for this control: ctypes.)"""
+    from xv6py.cpu.uc import CTL_FLUSH_TLB, uc_ctl
+    # mov 0x5000, %eax; mov %eax, %ebx; int $64; mov 0x5000, %eax; int $64
+    bare.code(b"\xa1\x00\x50\x00\x00\x89\xc3\xcd\x40\xa1\x00\x50\x00\x00\xcd\x40")
+    bare.ram[USER + 0x5000:USER + 0x5004] = b"\x11\x11\x11\x11"
+    bare.ram[USER + 0x6000:USER + 0x6004] = b"\x22\x22\x22\x22"
+    bare.stop_on_trap = False
+
+    def remap(flush):
+        def hook(uc, intno, data):
+            if uc.reg_read(x86c.UC_X86_REG_EBX) == 0x11111111 and not remapped:
+                remapped.append(1)
+                bare.w32(PGTAB + 4 * 5, (USER + 0x6000) | 7)     # remap VA 0x5000
+                if flush:
+                    assert uc_ctl(uc._uch, CTL_FLUSH_TLB) == 0
+            else:
+                uc.emu_stop()
+        remapped = []
+        bare.w32(PGTAB + 4 * 5, (USER + 0x5000) | 7)
+        bare.uc.reg_write(x86c.UC_X86_REG_CR3, PGDIR)
+        handle = bare.uc.hook_add(ucc.UC_HOOK_INTR, hook)
+        bare.uc.context_restore(bare.user)
+        bare.uc.emu_start(0, 0, count=100)
+        bare.uc.hook_del(handle)
+        return bare.uc.reg_read(x86c.UC_X86_REG_EAX)
+
+    assert remap(flush=False) == 0x11111111         # the TLB still has the old entry
+    assert remap(flush=True) == 0x22222222
+
+
 # -- what else the CPU core works around ------------------------------------------------------
 
 def test_ud2_ends_emu_start_with_an_error(bare):

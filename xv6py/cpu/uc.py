@@ -19,7 +19,8 @@ from unicorn import x86_const as x86c
 from unicorn.unicorn_py3.unicorn import uclib  # the binding's ctypes handle on libunicorn
 
 __all__ = ["Uc", "ucc", "x86c", "uclib", "CPUError", "UNICORN_VERSION", "check", "as_cpu_error",
-           "INTR_CALLBACK", "EDGE_CALLBACK", "uc_strerror", "uc_reg_read_batch"]
+           "INTR_CALLBACK", "EDGE_CALLBACK", "uc_strerror", "uc_reg_read_batch", "uc_ctl",
+           "CTL_FLUSH_TLB"]
 
 Uc = unicorn.Uc
 UNICORN_VERSION = unicorn.__version__
@@ -30,6 +31,12 @@ UNICORN_VERSION = unicorn.__version__
 # The caller passes exactly the C types: the engine's handle, ctypes arrays.
 uc_reg_read_batch = ctypes.CDLL(uclib._name).uc_reg_read_batch
 uc_reg_read_batch.restype = ctypes.c_int
+
+# uc_ctl(uc, control, ...), variadic, declared the same way. CTL_FLUSH_TLB is the
+# control word of unicorn's uc_ctl_flush_tlb(): UC_CTL_TLB_FLUSH, no arguments, a write.
+uc_ctl = ctypes.CDLL(uclib._name).uc_ctl
+uc_ctl.restype = ctypes.c_int
+CTL_FLUSH_TLB = ctypes.c_int(ucc.UC_CTL_TLB_FLUSH | ucc.UC_CTL_IO_WRITE << 30)
 
 # void callback(uc_engine *uc, uint32_t intno, void *user_data)
 INTR_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p)

@@ -31,6 +31,7 @@ How the machine runs user code (DESIGN.md section 4 has the measured facts):
 import ctypes
 import mmap
 import struct
+import sys
 import time
 
 from ..memlayout import GDT_PA, IRET_PA, KSTACK_TOP, P2V
@@ -54,12 +55,14 @@ from ..traps import T_GPFLT, T_ILLOP, T_PGFLT
 from .probe import Offsets, probe
 from .trapframe import ENTRY, TrapFrame
 from .uc import (
+    CTL_FLUSH_TLB,
     EDGE_CALLBACK,
     INTR_CALLBACK,
     CPUError,
     Uc,
     as_cpu_error,
     check,
+    uc_ctl,
     uc_reg_read_batch,
     ucc,
     uclib,
@@ -120,6 +123,11 @@ class X86:
         # there is room first (an OSError here can be dealt with; see Machine).
         mmap.mmap(-1, TCG_BUFFER_SIZE + _UNICORN_EXTRA).close()
         self._ram_c = (ctypes.c_char * phystop).from_buffer(self.ram)
+        # The same memory as 32-bit words in the host's byte order, which must be
+        # x86's (little-endian) for read32/write32 to see what the MMU sees.
+        if sys.byteorder != "little":
+            raise CPUError("xv6py needs a little-endian host, as x86 is")
+        self._words = memoryview(self.ram).cast("I")
         with as_cpu_error("creating a 32-bit x86 unicorn"):
             self.uc = Uc(ucc.UC_ARCH_X86, ucc.UC_MODE_32)
         with as_cpu_error(f"setting the translation buffer to {TCG_BUFFER_SIZE} bytes"):
@@ -165,6 +173,7 @@ class X86:
         self._marked: set[int] = set()           # virtual pages whose frames are marked in _code
         self._tb_views: dict = {}                # address -> view of a uc_tb (_on_new_edge)
         self._cr3 = 0                            # the page directory loaded (lcr3)
+        self._cr3_reg = None                     # what the CR3 register holds, where lcr3 knows
         self.running = False                     # inside a time slice (run)
         self._slice_limit = 0                    # instructions the running slice may start
         self.translated = 0                      # instructions charged for translating code
@@ -197,9 +206,16 @@ class X86:
 
     def lcr3(self, pa: int) -> None:
         """Load the page directory base register. Like hardware, this flushes the TLB:
-        after changing a mapping of the running address space the kernel must reload CR3."""
-        self.wreg(_CR3, pa)
-        self._cr3 = pa
+        after changing a mapping of the running address space the kernel must reload CR3.
+
+        Loading the value CR3 already holds changes nothing but the TLB, which it
+        flushes: that is done with unicorn's TLB flush, the same flush without the
+        register write around it (0.6 us less, about a third; measured)."""
+        if pa == self._cr3_reg:
+            check(uc_ctl(self.h, CTL_FLUSH_TLB), "ctl_flush_tlb")
+        else:
+            self.wreg(_CR3, pa)
+            self._cr3 = self._cr3_reg = pa
         if self._marked:
             self._marked = set()    # another address space, or mappings changed
 
@@ -222,10 +238,16 @@ class X86:
             self.uc.reg_write(x86c.UC_X86_REG_GDTR, (0, base, size - 1, 0))
 
     def read32(self, pa: int) -> int:
-        return _U32.unpack_from(self.ram, pa)[0]
+        """The 32-bit word at physical address pa (a PTE, a PDE, ...)."""
+        if pa & 3:
+            return _U32.unpack_from(self.ram, pa)[0]
+        return self._words[pa >> 2]       # aligned, as page-table entries are: a quarter cheaper
 
     def write32(self, pa: int, val: int) -> None:
-        _U32.pack_into(self.ram, pa, val)
+        if pa & 3:
+            _U32.pack_into(self.ram, pa, val)
+        else:
+            self._words[pa >> 2] = val
 
     # ---- setting up -----------------------------------------------------------------------
 
@@ -312,6 +334,7 @@ class X86:
         if self._stale_code:        # now, while no process's registers are in the CPU to keep
             self._drop_stale_code(keep=False)
         check(uclib.uc_context_restore(self.h, tf.ctx.context), "context_restore")
+        self._cr3_reg = None        # the register holds the context's CR3 now
         tf.live = True
         self.loaded = tf
 
