@@ -237,11 +237,12 @@ def syscall() -> None:
     mycpu().nsyscall += 1
     # For a trace, the arguments are read before the call (exec replaces them).
     traced = Traced(curproc.pid, curproc.name, _format(call), None) if tracer is not None else None
-    if call.blocks:
-        _startblocking(curproc, call, traced)
-        return
     try:
         ret = call.fn()
+        if call.blocks and not isinstance(ret, int):
+            ret = _startblocking(curproc, call, ret, traced)
+            if ret is None:
+                return                          # asleep: p.context finishes the call
     except Exited:
         _trace(traced, None, "exited")
         raise
@@ -250,31 +251,23 @@ def syscall() -> None:
         _trace(traced, ret, _errnote(call, ret))
 
 
-def _startblocking(p, call: Syscall, traced) -> None:
-    """Run a call that may sleep until it returns or first sleeps. The common
-    case, a call that does not sleep, ends here with its result in %eax, as a
-    plain call does (not `p.context = _blocking(...); resume(p)`: that wrapper,
-    the resume and a trace note built for nobody cost 0.4 us of a 6 us semop).
-    A call may even return its result instead of a generator when it finds it
-    need not sleep (semop, msgsnd, msgrcv: a generator costs 0.3 us more). One
-    that sleeps becomes p.context, as _blocking()."""
-    ret = call.fn()
-    if not isinstance(ret, int):
-        body = ret
-        try:
-            body.send(None)
-        except StopIteration as done:
-            ret = done.value
-        except Exited:
-            _trace(traced, None, "exited")
-            raise
-        else:
-            _trace(traced, None, "sleeps")
-            p.context = _blocking(p, call, body, traced)
-            return
-    p.tf.eax = ret
-    if traced is not None:
-        _trace(traced, ret, _errnote(call, ret))
+def _startblocking(p, call: Syscall, body, traced) -> int | None:
+    """Run body, the generator a call that may sleep returned, until it returns
+    (its result) or first sleeps (None: it is p.context now, as _blocking()).
+
+    The common case, a call that does not sleep, ends here, as a plain call
+    does (not `p.context = _blocking(...); resume(p)`: that wrapper, the resume
+    and a trace note built for nobody cost 0.4 us of a 6 us semop). A call may
+    even return its result instead of a generator when it finds it need not
+    sleep (semop, msgsnd, msgrcv: a generator costs 0.3 us more), and then
+    syscall() does not come here at all."""
+    try:
+        body.send(None)
+    except StopIteration as done:
+        return done.value
+    _trace(traced, None, "sleeps")
+    p.context = _blocking(p, call, body, traced)
+    return None
 
 
 def _blocking(p, call: Syscall, body, traced):
