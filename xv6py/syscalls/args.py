@@ -15,9 +15,9 @@ import struct
 from ..errno import EMFILE, ENFILE
 from ..fs.file import filealloc
 from ..memlayout import KERNBASE
-from ..mm.pgdir import copyin, uvmchunks, uvmwalk
+from ..mm.pgdir import copyin, uvmchunks, uvmpa, uvmwalk
 from ..mm.vma import FAULT_FILLED, FAULT_READ, vma_dirty, vma_prefault
-from ..mmu import PTE_P, PTE_U, PTE_W
+from ..mmu import PGSIZE, PTE_P, PTE_U, PTE_W
 from ..param import NOFILE
 from ..proc.proc import myproc
 from ..vtime import charge_range
@@ -75,7 +75,12 @@ def argints(n: int) -> tuple[int, ...] | None:
     stack is bad). One copy of all n words: what n argint() calls would read,
     at a quarter of the cost for four arguments (each walks the page table)."""
     p = myproc()
-    raw = copyin(p.pgdir, p.tf.esp + 4, 4 * n)
+    va = p.tf.esp + 4
+    if (va & (PGSIZE - 1)) <= PGSIZE - 4 * n:
+        # In one page, the usual case: copyin's one-page walk, and no copy of the bytes.
+        pa = uvmpa(p.pgdir, va, PTE_P | PTE_U) if va < KERNBASE else None
+        return None if pa is None else _WORDS[n].unpack_from(x86.ram, pa)
+    raw = copyin(p.pgdir, va, 4 * n)
     return None if raw is None else _WORDS[n].unpack(raw)
 
 
