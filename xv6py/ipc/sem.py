@@ -49,7 +49,7 @@ from .ipc import (
 from .limits import SEMAEM, SEMMAP, SEMMNI, SEMMNS, SEMMNU, SEMMSL, SEMOPM, SEMUME, SEMUSZ, SEMVMX
 
 __all__ = ["SEM_UNDO", "GETPID", "GETVAL", "GETALL", "GETNCNT", "GETZCNT", "SETVAL", "SETALL",
-           "SEM_STAT", "SEM_INFO", "SEM_STAT_ANY", "Sop", "Sem", "Waiter", "SemSet", "sem_init",
+           "SEM_STAT", "SEM_INFO", "SEM_STAT_ANY", "Sem", "Waiter", "SemSet", "sem_init",
            "semget", "parse_sops", "semop_find", "semop_try", "wait_begin", "wait_end", "semctl",
            "exit_sem"]
 
@@ -78,14 +78,6 @@ SEMBUF = struct.Struct("<HhH")             # struct sembuf: sem_num, sem_op, sem
 SEMID_DS = struct.Struct("<36siIiIIII")
 SEMINFO = struct.Struct("<10i")            # semmap semmni semmns semmnu semmsl semopm semume
                                            # semusz semvmx semaem
-
-
-class Sop(NamedTuple):
-    """One operation of a semop call (struct sembuf)."""
-
-    num: int        # which semaphore of the set
-    op: int         # > 0 add, < 0 take (waiting), 0 wait for zero
-    flg: int        # IPC_NOWAIT, SEM_UNDO
 
 
 class Sem:
@@ -170,12 +162,12 @@ def _freeary(s: SemSet) -> None:
 
 # ---- semop -----------------------------------------------------------------------------------
 
-def parse_sops(raw: bytes) -> list[Sop]:
-    """The struct sembuf array a program passed, as Sops."""
-    return list(map(Sop._make, SEMBUF.iter_unpack(raw)))
+def parse_sops(raw: bytes) -> list[tuple[int, int, int]]:
+    """The struct sembuf array a program passed: (num, op, flg) for each operation."""
+    return list(SEMBUF.iter_unpack(raw))
 
 
-def semop_find(p, semid: int, sops: list[Sop]):
+def semop_find(p, semid: int, sops: list[tuple[int, int, int]]):
     """The set semop works on, checked for these operations: the set, or -EINVAL
     (bad id), -EFBIG (a sem_num beyond the set), -EACCES (write permission to
     alter, read permission to wait for zero)."""
@@ -183,47 +175,49 @@ def semop_find(p, semid: int, sops: list[Sop]):
     if s is None:
         return -EINVAL
     nsems, alter = len(s.sems), False
-    for op in sops:
-        if op.num >= nsems:
+    for num, op, _ in sops:
+        if num >= nsems:
             return -EFBIG
-        alter = alter or op.op != 0
+        alter = alter or op != 0
     if ipcperms(p, s.perm, S_IWUGO if alter else S_IRUGO) < 0:
         return -EACCES
     return s
 
 
-def semop_try(p, s: SemSet, sops: list[Sop]):
+def semop_try(p, s: SemSet, sops: list[tuple[int, int, int]]):
     """Apply the operations to a copy of the values; if every one can go on,
     install the copy (and p's undo adjustments) and return 0. Else change nothing
     and return -EAGAIN (the blocked operation has IPC_NOWAIT), -ERANGE (a value or
-    an adjustment out of range), or the Sop that must wait."""
+    an adjustment out of range), or the operation (num, op, flg) that must wait."""
     vals = [sem.val for sem in s.sems]
     adj = None                  # a copy of p's adjustments, made at the first SEM_UNDO
-    for op in sops:
-        v = vals[op.num] + op.op
-        if (op.op == 0 and vals[op.num] != 0) or v < 0:
-            return -EAGAIN if op.flg & IPC_NOWAIT else op
+    for sop in sops:
+        num, op, flg = sop
+        v = vals[num] + op
+        if (op == 0 and vals[num] != 0) or v < 0:
+            return -EAGAIN if flg & IPC_NOWAIT else sop
         if v > SEMVMX:
             return -ERANGE
-        if op.flg & SEM_UNDO:
+        if flg & SEM_UNDO:
             if adj is None:
                 adj = list(s.undo.get(p.pid, [0] * s.nsems))
-            adj[op.num] -= op.op
-            if not -SEMAEM - 1 <= adj[op.num] <= SEMAEM:
+            adj[num] -= op
+            if not -SEMAEM - 1 <= adj[num] <= SEMAEM:
                 return -ERANGE
-        vals[op.num] = v
-    for op in sops:             # only these semaphores changed
-        sem = s.sems[op.num]
-        sem.val, sem.pid = vals[op.num], p.pid
+        vals[num] = v
+    for num, _, _ in sops:      # only these semaphores changed
+        sem = s.sems[num]
+        sem.val, sem.pid = vals[num], p.pid
     if adj is not None:
         s.undo[p.pid] = adj
     s.otime = ipc_time()
     return 0
 
 
-def wait_begin(s: SemSet, p, op: Sop) -> Waiter:
-    """List p among the set's waiters, on op, while it sleeps."""
-    w = Waiter(p.pid, op.num, op.op == 0)
+def wait_begin(s: SemSet, p, sop: tuple[int, int, int]) -> Waiter:
+    """List p among the set's waiters, on operation sop, while it sleeps."""
+    num, op, _ = sop
+    w = Waiter(p.pid, num, op == 0)
     s.waiters.append(w)
     return w
 

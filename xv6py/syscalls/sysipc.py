@@ -120,7 +120,7 @@ def _semop_try(p, semid: int, sops):
     r = sem.semop_try(p, s, sops)
     if not isinstance(r, int):
         return s, r
-    if r == 0 and s.waiters and any(op.op != 0 for op in sops):
+    if r == 0 and s.waiters and any(op != 0 for _, op, _ in sops):
         wakeup(s)                       # values changed: every sleeper looks again
     return r
 
