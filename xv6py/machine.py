@@ -42,6 +42,7 @@ several threads take turns, and a machine in the middle of a run belongs to the
 thread that started it (another thread gets MachineBusy).
 """
 
+import functools
 import gc
 import importlib
 import os
@@ -220,16 +221,17 @@ def boot(m: "Machine") -> None:
     vma.vmstats_init()                      # mmap's counters
     posixshm.posixshm_init()                # POSIX shared-memory objects
     fmap.fmap_init()                        # files behind mappings
-    ipc.ipcinit(_ticks)                     # System V IPC: its clock, then its tables
+    ipc.ipcinit(_TICKS)                     # System V IPC: its clock, then its tables
     sysvshm.shm_init()
     sem.sem_init()
     msg.msg_init()
     syscall.set_tracing(m.trace)
 
 
-def _ticks() -> int:
-    """The timer's ticks, for System V IPC's times (ipc/ sits below the timer)."""
-    return timer.ticks
+# The timer's ticks, for System V IPC's times (ipc/ sits below the timer): a
+# partial of getattr rather than a def, so that reading them costs no Python
+# frame (every semop and shmat does).
+_TICKS = functools.partial(getattr, timer, "ticks")
 
 
 def _ipc_common(obj, ids) -> dict:

@@ -311,7 +311,7 @@ def _find_space(p, npages: int) -> int | None:
     top = KERNBASE
     while top - size >= PGSIZE:
         lo = top - size
-        area = _area_start(p, lo, top)
+        area = _area_start(p, lo, top) if p.vmas else None
         if area is not None:
             top = area                  # try below the area
             continue
@@ -332,7 +332,7 @@ def _map(pgdir: int, addr: int, seg: Segment, rdonly: bool) -> int:
     # first page that needs it. In a range inside one table that is the range's
     # first page: nothing mapped, no table made, nothing to undo. So only a range
     # over several tables needs to know which of them are new.
-    tables = missing_tables(pgdir, addr, end) if PDX(addr) != PDX(end - 1) else []
+    tables = missing_tables(pgdir, addr, end) if seg.npages > 1 and PDX(addr) != PDX(end - 1) else []
     perm = PTE_U if rdonly else PTE_U | PTE_W
     for i, pa in enumerate(seg.frames):
         if mappages(pgdir, addr + i * PGSIZE, PGSIZE, pa, perm) < 0:
