@@ -35,6 +35,8 @@ def cases(d: Path) -> dict:
     return {
         "quantum -1": (["run", "--quantum", "-1", "hello"], 2, "--quantum: must be at least 1, not -1"),
         "quantum 0": (["run", "--quantum", "0", "hello"], 2, "--quantum: must be at least 1, not 0"),
+        "boot quantum 0": (["boot", "--quantum", "0"], 2, "--quantum: must be at least 1, not 0"),
+        "boot budget 0": (["boot", "--max-instructions", "0"], 2, "must be at least 1, not 0"),
         "no stdin file": (["run", "--stdin", str(d / "nope"), "cat"], 2, "--stdin: no such file"),
         "no script file": (["debug", "--script", str(d / "nope"), "hello"], 2, "--script: no such file"),
         "debug empty": (["debug", str(d / "empty")], 3, "an empty file, not a program"),

@@ -161,8 +161,10 @@ def _parser() -> argparse.ArgumentParser:
                           "of the input (^D at the prompt of a terminal only ends one read).")
     boot.add_argument("--script", default=None, metavar="FILE",
                       help="type this file's lines instead of reading standard input")
-    boot.add_argument("--quantum", type=_int, default=None, help="user instructions per timer tick")
-    boot.add_argument("--max-instructions", type=_int, default=None, help="budget of virtual time")
+    boot.add_argument("--quantum", type=_at_least(1), default=None,
+                      help="user instructions per timer tick (default 100,000)")
+    boot.add_argument("--max-instructions", type=_at_least(1), default=None,
+                      help="budget of virtual time (default: none)")
     _disk_options(boot)
 
     run = sub.add_parser("run", help="run a user program",
@@ -399,7 +401,8 @@ def _boot(ns) -> int:
     from .param import QUANTUM
     try:
         src = open(ns.script, "rb") if ns.script else sys.stdin.buffer
-        m = Machine(quantum=ns.quantum or QUANTUM, max_instructions=ns.max_instructions,
+        m = Machine(quantum=QUANTUM if ns.quantum is None else ns.quantum,
+                    max_instructions=ns.max_instructions,
                     stdin=src, echo=sys.stdout.buffer, disk=_disk_path(ns), session=True)
         _add_files(m, ns)
     except (ValueError, OSError) as e:
