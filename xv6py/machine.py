@@ -243,7 +243,7 @@ def _ipc_common(obj, ids) -> dict:
 def _sysv_shm(seg) -> dict:
     """A System V segment: size asked, frames, attachments [(pid, addr, rdonly)]."""
     return {**_ipc_common(seg, sysvshm.shm_ids), "segsz": seg.segsz, "frames": list(seg.frames),
-            "nattch": seg.nattch, "attached": [tuple(a) for a in seg.attaches],
+            "nattch": seg.nattch, "attached": [(a.pid, a.addr, a.rdonly) for a in seg.attaches],
             "cpid": seg.cpid, "lpid": seg.lpid}
 
 
