@@ -6,9 +6,9 @@
 From loops in userprogs/posix/ipcbench.c: a run of N iterations less a run of
 N/10, divided by the difference (the best of several rounds). What a run does
 once -- start and exit the program, make the object, translate the loop's code,
-the page table of the first attachment -- cancels out. Times are the CPU time of this process
-(time.process_time): on a machine shared with other work, wall time would also
-count theirs, and the ratios to getpid would move with the load.
+the page table of the first attachment -- cancels out. Times are the CPU time
+of this process (time.process_time): on a machine shared with other work, wall
+time would also count theirs, and the ratios to getpid would move with the load.
 
 1. getpid: one system call round trip, the baseline of every figure below.
 2. In one process, no call sleeps: a semop down+up pair on a semaphore nobody
@@ -74,11 +74,11 @@ def measure(m: Machine, plan: dict[str, int], reps: int) -> dict[str, Figure]:
             runs[what, k] = r
     figures = {}
     for what, n in plan.items():
-        k = n - n // 10
+        extra = n - n // 10         # the iterations the long run has beyond the short one
         long, short = runs[what, n], runs[what, n // 10]
-        figures[what] = Figure((min(times[what, n]) - min(times[what, n // 10])) / k,
-                               (long.syscalls - short.syscalls) / k,
-                               (long.switches - short.switches) / k)
+        figures[what] = Figure((min(times[what, n]) - min(times[what, n // 10])) / extra,
+                               (long.syscalls - short.syscalls) / extra,
+                               (long.switches - short.switches) / extra)
     return figures
 
 
