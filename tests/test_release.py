@@ -220,3 +220,30 @@ def test_the_release_installs_boots_and_grades_with_its_public_tests(tmp_path):
     sh = subprocess.run([str(out / "grade.sh"), "solved", "-k", "create"], capture_output=True, text=True,
                         cwd=cwd, env={**os.environ, "PYTHON": sys.executable}, timeout=300)
     assert sh.returncode == 0 and "graded" in sh.stdout, sh.stdout + sh.stderr
+
+
+def test_a_plain_install_writes_the_same_release_as_a_clone(tmp_path):
+    """A plain `pip install` has no pyproject.toml, README or userprogs/ beside the
+    package: the release takes the user programs and labs from the package and
+    the rest from the installed metadata, and is the edition a clone writes."""
+    from xv6py.grading.gradescope import build_wheel
+    wheel = build_wheel(tmp_path / "built")
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site),
+                    str(wheel)], check=True, capture_output=True)
+    env = _isolated(site)
+    out = tmp_path / "from-install"
+    made = subprocess.run([sys.executable, "-S", "-m", "xv6py", "lab", "release", "shm", str(out)],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert made.returncode == 0 and "no line of a solution" in made.stdout, made.stderr
+    clone = tmp_path / "from-clone"
+    write_release(load_lab("shm"), clone)
+
+    def files(top):
+        return {p.relative_to(top): p.read_bytes() for p in top.rglob("*")
+                if p.is_file() and "__pycache__" not in p.parts}
+    a, b = files(out), files(clone)
+    assert sorted(a) == sorted(b)
+    differ = [str(p) for p in a if a[p] != b[p]]
+    assert differ in ([], ["XV6PY.md"])           # xv6py's README: the file, or the metadata's copy
+    assert a[Path("XV6PY.md")].startswith(b"# xv6py")

@@ -32,6 +32,8 @@ and for every line of every hidden test (see leaks() for what counts).
 """
 
 import ast
+import importlib.metadata
+import json
 import os
 import re
 import shutil
@@ -83,6 +85,27 @@ def source_tree() -> Path:
                    "a release is written from a clone of xv6py (pip install -e .)")
 
 
+# The package's directory; installed, its subpackages userprogs and labs are the
+# tree's userprogs/ and labs/ (pyproject.toml's package-dir).
+_PACKAGE = Path(__file__).resolve().parent.parent
+_NOT_KERNEL = ("userprogs", "labs")
+
+
+def _kernel_files():
+    """The kernel's files (xv6py/), as paths relative to _PACKAGE: a clone's, or,
+    in an install without a source tree, the package's less its userprogs/ and
+    labs/."""
+    return (rp for rp in tree_files(_PACKAGE) if rp.parts[0] not in _NOT_KERNEL)
+
+
+def _userprogs_dir() -> Path:
+    """The user programs' directory: a clone's userprogs/, or the installed package's."""
+    try:
+        return source_tree() / "userprogs"
+    except LabError:
+        return _PACKAGE / "userprogs"
+
+
 def _skipped(rel: Path) -> bool:
     """Never copied: compiled files, hidden files, build debris."""
     return any(part.startswith(".") or part == "__pycache__" or part.endswith(".egg-info")
@@ -103,11 +126,11 @@ def _marked(rp: Path, text: str) -> bool:
     return rp.parts[0] != "grading" and any(regions.LOOSE.match(line) for line in text.splitlines())
 
 
-def _region_labs(root: Path) -> set[str]:
+def _region_labs() -> set[str]:
     """Every lab that has regions somewhere in the kernel."""
     found = set()
-    for rp in tree_files(root / "xv6py"):
-        if rp.suffix == ".py" and _marked(rp, text := (root / "xv6py" / rp).read_text()):
+    for rp in _kernel_files():
+        if rp.suffix == ".py" and _marked(rp, text := (_PACKAGE / rp).read_text()):
             found |= {r.lab for r in regions.parse(text, str(rp))}
     return found
 
@@ -117,10 +140,9 @@ def write_release(lab: Lab, out: Path, *, keep: dict[str, str] | None = None) ->
     keep: more labs whose solutions stay (-> why), besides lab.keep. Raises
     LabError for a lab with no regions, a kept lab that has none, or a grader
     whose hidden tests cannot be told apart (see public_tests)."""
-    root = source_tree()
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise LabError(f"{out}: exists and is not an empty directory")
-    everyone = _region_labs(root)
+    everyone = _region_labs()
     kept = {**lab.keep, **(keep or {})}
     if lab.name not in everyone:
         raise LabError(f"lab {lab.name}: no region of the kernel is marked `# [lab {lab.name}]`")
@@ -128,13 +150,13 @@ def write_release(lab: Lab, out: Path, *, keep: dict[str, str] | None = None) ->
         raise LabError(f"lab {lab.name}: cannot keep {', '.join(unknown)}: no region of the kernel is theirs")
     rel = Release(lab.name, out, {k: kept[k] for k in sorted(kept) if k != lab.name},
                   sorted(everyone - set(kept) - {lab.name}), allowed=dict(lab.allow))
-    _write_kernel(root, rel)
-    for rp in tree_files(root / "userprogs"):
-        _copy(root / "userprogs" / rp, out / "userprogs" / rp)
-    lab_pkgs = _write_lab(lab, rel)
-    (out / "pyproject.toml").write_text(_pyproject((root / "pyproject.toml").read_text(), lab_pkgs))
-    if (root / "README.md").is_file():
-        _copy(root / "README.md", out / "XV6PY.md")
+    _write_kernel(rel)
+    userprogs = _userprogs_dir()
+    for rp in tree_files(userprogs):
+        _copy(userprogs / rp, out / "userprogs" / rp)
+    _write_lab(lab, rel)
+    (out / "pyproject.toml").write_text(_pyproject(out))
+    (out / "XV6PY.md").write_text(_xv6py_readme())
     (out / "README.md").write_text(_readme(lab, rel))
     (out / "grade.sh").write_text(GRADE_SH.format(lab=lab.name))
     (out / "grade.sh").chmod(0o755)
@@ -148,11 +170,11 @@ def _copy(src: Path, dst: Path) -> None:
         dst.chmod(0o755)
 
 
-def _write_kernel(root: Path, rel: Release) -> None:
+def _write_kernel(rel: Release) -> None:
     """xv6py/: each file with regions rewritten for the edition, edition.py
     rewritten, the rest copied."""
-    for rp in tree_files(root / "xv6py"):
-        src, dst = root / "xv6py" / rp, rel.dir / "xv6py" / rp
+    for rp in _kernel_files():
+        src, dst = _PACKAGE / rp, rel.dir / "xv6py" / rp
         if rp == Path("grading", "edition.py"):
             dst.parent.mkdir(parents=True, exist_ok=True)
             dst.write_text(EDITION.format(lab=rel.lab, kept=tuple(rel.kept)))
@@ -170,9 +192,9 @@ def _write_kernel(root: Path, rel: Release) -> None:
             _copy(src, dst)
 
 
-def _write_lab(lab: Lab, rel: Release) -> list[str]:
-    """labs/LAB/: lab.toml, the handout, the grader's public tests. Returns the
-    packages it makes (every directory gets an __init__.py, as installed labs have)."""
+def _write_lab(lab: Lab, rel: Release) -> None:
+    """labs/LAB/: lab.toml, the handout, the grader's public tests. Every
+    directory gets an __init__.py, as installed labs have: each is a package."""
     try:
         grader = lab.tests.relative_to(lab.dir)
     except ValueError:
@@ -194,28 +216,83 @@ def _write_lab(lab: Lab, rel: Release) -> list[str]:
         if public is not None:
             dst.parent.mkdir(parents=True, exist_ok=True)
             dst.write_text(public)
-    packages = []
-    for d in sorted({out, *(p for p in out.rglob("*") if p.is_dir() and not _skipped(p.relative_to(out)))}):
+    for d in {out, *(p for p in out.rglob("*") if p.is_dir() and not _skipped(p.relative_to(out)))}:
         (d / "__init__.py").touch()
-        packages.append(".".join(("xv6py", "labs", lab.name, *d.relative_to(out).parts)))
-    return packages
 
 
-def _pyproject(text: str, lab_packages: list[str]) -> str:
-    """xv6py's pyproject.toml with the packages of the other labs taken out."""
-    packages = tomllib.loads(text)["tool"]["setuptools"]["packages"]
-    wanted = [p for p in packages if not p.startswith("xv6py.labs.")] + lab_packages
-    block = re.compile(r"^packages = \[.*?^\]\n", re.M | re.S)
-    if len(block.findall(text)) != 1:
-        raise LabError("pyproject.toml: cannot find its one `packages = [...]` list (one item a line "
-                       "or several, closed by `]` alone on a line)")
-    items = "\n".join(textwrap.wrap(", ".join(f'"{p}"' for p in wanted) + ",", 96,
-                                    initial_indent="    ", subsequent_indent="    ",
-                                    break_on_hyphens=False, break_long_words=False))
-    new = block.sub(lambda m: f"packages = [\n{items}\n]\n", text)
-    if tomllib.loads(new)["tool"]["setuptools"]["packages"] != wanted:
-        raise LabError("pyproject.toml: rewriting its packages went wrong")
-    return new
+# The edition's directories and the packages they install as (pyproject's package-dir).
+_PACKAGE_DIRS = {"xv6py": "xv6py", "userprogs": "xv6py.userprogs", "labs": "xv6py.labs"}
+
+
+def _pyproject(out: Path) -> str:
+    """The edition's pyproject.toml: this xv6py's name, version, dependencies and
+    entry points, from its installed metadata (an install without a source tree
+    has no pyproject.toml), and each package of the edition's tree with its
+    data files. LabError if xv6py is not installed."""
+    try:
+        dist = importlib.metadata.distribution("xv6py")
+    except importlib.metadata.PackageNotFoundError:
+        raise LabError("xv6py is not installed (pip install -e .): a release takes its "
+                       "dependencies and entry points from the installed metadata") from None
+    meta = dist.metadata
+    q = json.dumps                  # a TOML basic string is a JSON string
+    lines = ["# Written by `xv6py lab release`.", "[build-system]", 'requires = ["setuptools>=68"]',
+             'build-backend = "setuptools.build_meta"', "", "[project]",
+             f"name = {q(meta['Name'])}", f"version = {q(dist.version)}",
+             f"description = {q(meta['Summary'] or '')}", 'readme = "README.md"']
+    if meta["Requires-Python"]:
+        lines.append(f"requires-python = {q(meta['Requires-Python'])}")
+    if meta["License"]:
+        lines.append(f"license = {{ text = {q(meta['License'])} }}")
+    needs = [r for r in dist.requires or [] if "extra ==" not in r]     # not the extras' (tests, lint)
+    lines.append(f"dependencies = [{', '.join(map(q, needs))}]")
+    groups: dict[str, list] = {}
+    for ep in dist.entry_points:
+        groups.setdefault(ep.group, []).append(ep)
+    for group, eps in sorted(groups.items()):
+        head = "project.scripts" if group == "console_scripts" else f"project.entry-points.{q(group)}"
+        lines += ["", f"[{head}]", *(f"{q(ep.name)} = {q(ep.value)}" for ep in eps)]
+    packages, data = _packages(out)
+    lines += ["", "[tool.setuptools]", f"packages = [{', '.join(map(q, packages))}]",
+              "package-dir = { " + ", ".join(f"{q(pkg)} = {q(d)}" for d, pkg in _PACKAGE_DIRS.items()
+                                             if d != "xv6py") + " }",
+              "", "[tool.setuptools.package-data]",
+              *(f"{q(pkg)} = [{', '.join(map(q, pats))}]" for pkg, pats in data.items())]
+    text = "\n".join(lines) + "\n"
+    tomllib.loads(text)             # (a mistake here is ours: let it show here, not in pip)
+    return text
+
+
+def _packages(out: Path) -> tuple[list[str], dict[str, list[str]]]:
+    """The packages of the edition in out (its directories with an __init__.py),
+    and the data files of each: globs of its files other than Python, directory
+    by directory, down to the next package."""
+    packages, data = [], {}
+    for top, name in _PACKAGE_DIRS.items():
+        for init in sorted((out / top).rglob("__init__.py")):
+            d = init.parent
+            pkg = ".".join((name, *d.relative_to(out / top).parts))
+            packages.append(pkg)
+            pats = set()
+            for f in d.rglob("*"):
+                owner = f.parent
+                while owner != d and not (owner / "__init__.py").exists():
+                    owner = owner.parent
+                if f.is_file() and owner == d and not (f.parent == d and f.suffix == ".py"):
+                    rel = f.relative_to(d)
+                    pats.add(f"{rel.parent.as_posix()}/*" if rel.parent != Path(".") else
+                             f"*{rel.suffix}" if rel.suffix else rel.name)
+            if pats:
+                data[pkg] = sorted(pats)
+    return packages, data
+
+
+def _xv6py_readme() -> str:
+    """xv6py's own README: a clone's file, or the description in the installed metadata."""
+    try:
+        return (source_tree() / "README.md").read_text()
+    except (LabError, OSError):
+        return importlib.metadata.metadata("xv6py").get_payload() or ""
 
 
 # ---- hidden tests --------------------------------------------------------------------------------
@@ -351,8 +428,8 @@ def leaks(rel: Release) -> list[str]:
     solution's expression inside a sentence is not a line of it.
     Also reported: compiled files, mutants.toml, other labs' directories, and an
     edition.py that does not say STUDENT."""
-    root, found = source_tree(), []
-    secrets, common = _solutions(root, {rel.lab, *rel.left_out})
+    found = []
+    secrets, common = _solutions({rel.lab, *rel.left_out})
     common |= {_norm(line) for line in rel.allowed}
     hidden = _hidden_lines(rel)
     release_lines = {}
@@ -368,14 +445,14 @@ def leaks(rel: Release) -> list[str]:
     return found + _debris(rel)
 
 
-def _solutions(root: Path, stubbed: set[str]) -> tuple[list[tuple[str, str]], set[str]]:
+def _solutions(stubbed: set[str]) -> tuple[list[tuple[str, str]], set[str]]:
     """(where, line) of each line of the stubbed labs' solutions, and the lines
     (compared form) that the kernel keeps: outside those regions, and stubs."""
     secrets, common = [], set()
-    for rp in tree_files(root / "xv6py"):
+    for rp in _kernel_files():
         if rp.suffix != ".py":
             continue
-        text = (root / "xv6py" / rp).read_text()
+        text = (_PACKAGE / rp).read_text()
         lines, cut = text.splitlines(), set()
         if _marked(rp, text):
             for r in regions.parse(text, str(rp)):
